@@ -1,0 +1,83 @@
+import { describe, expect, it } from '@jest/globals';
+import path from 'node:path';
+import { runBundledAction } from '../../packages/shared/testing/run-bundled-action.js';
+
+const actionDir = (name: string) => path.join(import.meta.dirname, '..', name);
+const AWS_ENV = {
+  AWS_REGION: 'eu-west-1',
+  AWS_ACCESS_KEY_ID: 'AKIDFAKE',
+  AWS_SECRET_ACCESS_KEY: 'fake-secret',
+};
+
+describe('bundled actions run as a runner runs them', () => {
+  it('coverage-gate fails naming the empty required input, as an error annotation', async () => {
+    const result = await runBundledAction(actionDir('coverage-gate'));
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        message: "Input 'files' is required but was empty. A valid value looks like: coverage/lcov.info",
+      }),
+    ]);
+    expect(result.state).toEqual({ isPost: 'true' });
+  });
+
+  it('coverage-gate rejects a threshold above 100 before doing anything', async () => {
+    const result = await runBundledAction(actionDir('coverage-gate'), {
+      inputs: { files: 'lcov.info', threshold: '180' },
+    });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.log).toContain("::error::Input 'threshold' must be at most 100; got 180");
+  });
+
+  it('blue-green-deploy rejects bad traffic steps, then its post step runs and passes', async () => {
+    const result = await runBundledAction(actionDir('blue-green-deploy'), {
+      inputs: {
+        cluster: 'prod',
+        service: 'svc-portal',
+        'listener-rule-arn':
+          'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/1/2/3',
+        'task-definition': 'td.json',
+        'traffic-steps': '50,5,100',
+      },
+      env: AWS_ENV,
+    });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toBe(
+      "Input 'traffic-steps' must increase step by step and end at 100; got 50,5,100. A valid value looks like: 5,50,100",
+    );
+    expect(result.post?.exitCode).toBe(0);
+  });
+
+  it('ecr-push with valid inputs says clearly what this release does not do yet', async () => {
+    const result = await runBundledAction(actionDir('ecr-push'), {
+      inputs: { repository: 'svc-portal' },
+      env: AWS_ENV,
+    });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.log).toContain('Inputs are valid');
+    expect(result.annotations[0]?.message).toMatch(/^ecr-push: .* is not in this release yet \(issue #7\)/);
+    expect(result.outputs).toEqual({});
+  });
+
+  it('smoke-test needs something to check', async () => {
+    const result = await runBundledAction(actionDir('smoke-test'));
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toMatch(/^Input 'url' \(or checks, checks-file\) is needed/);
+  });
+
+  it('monitor-rollback names a missing region', async () => {
+    const result = await runBundledAction(actionDir('monitor-rollback'), {
+      inputs: {
+        cluster: 'prod',
+        service: 'svc-portal',
+        'listener-rule-arn':
+          'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/1/2/3',
+      },
+    });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toMatch(
+      /^Input 'aws-region' is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set/,
+    );
+  });
+});

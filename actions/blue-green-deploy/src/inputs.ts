@@ -1,0 +1,177 @@
+import { InputError } from '../../../packages/shared/src/errors.js';
+import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
+import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
+import { parseTrafficSteps } from '../../../packages/shared/src/traffic.js';
+
+export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export type TaskDefinitionSource =
+  { kind: 'file'; path: string } | { kind: 'arn'; arn: string } | { kind: 'family'; family: string };
+
+export interface Inputs extends AwsInputs {
+  cluster: string;
+  service: string;
+  'blue-service': string;
+  'green-service': string;
+  /** Exactly one of listener-rule-arn / listener-arn, resolved. */
+  production: { kind: 'rule'; arn: string } | { kind: 'listener'; arn: string };
+  'test-listener-rule-arn'?: string;
+  taskDefinition?: TaskDefinitionSource;
+  'container-name'?: string;
+  image?: string;
+  'environment-variables': Map<string, string>;
+  secrets: Map<string, string>;
+  'docker-labels': Map<string, string>;
+  'log-configuration-options': Map<string, string>;
+  phase: Phase;
+  'traffic-steps': number[];
+  'step-bake': number;
+  'wait-timeout': number;
+  'desired-count'?: number;
+  'max-error-rate': number;
+  'max-p95-latency': number;
+  alarms: string[];
+  'probe-url'?: string;
+  'migration-command'?: string;
+  'lock-ttl': number;
+  'lock-wait': number;
+  'github-token'?: string;
+  environment?: string;
+  'environment-url'?: string;
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+
+export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
+  const service = reader.string('service', {
+    required: true,
+    pattern: NAME,
+    patternHint: 'an ECS service base name',
+    example: 'svc-portal',
+  });
+  const phase = reader.enum('phase', PHASES, { default: 'all' });
+  const ruleArn = reader.arn('listener-rule-arn', 'elasticloadbalancing', {
+    resourcePrefix: 'listener-rule/',
+  });
+  const listenerArn = reader.arn('listener-arn', 'elasticloadbalancing', { resourcePrefix: 'listener/' });
+  if (ruleArn && listenerArn) {
+    throw new InputError(
+      'listener-rule-arn',
+      'and listener-arn were both given; give exactly one',
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+    );
+  }
+  if (!ruleArn && !listenerArn) {
+    throw new InputError(
+      'listener-rule-arn',
+      'and listener-arn are both empty; give exactly one',
+      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+    );
+  }
+  const taskDefinition = readTaskDefinitionSource(reader, phase);
+  const containerName = reader.string('container-name', { example: 'app' });
+  const image = reader.string('image', {
+    example: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/svc-portal@sha256:…',
+  });
+  if (image && !containerName)
+    throw new InputError('container-name', 'is required when image is given', 'app');
+  const stepsText = reader.string('traffic-steps', { default: '5,50,100' });
+  return {
+    cluster: reader.string('cluster', { required: true, example: 'mpac-production' }),
+    service,
+    'blue-service': reader.string('blue-service', {
+      default: `${service}-blue`,
+      pattern: NAME,
+      patternHint: 'an ECS service name',
+    }),
+    'green-service': reader.string('green-service', {
+      default: `${service}-green`,
+      pattern: NAME,
+      patternHint: 'an ECS service name',
+    }),
+    production: ruleArn ? { kind: 'rule', arn: ruleArn } : { kind: 'listener', arn: listenerArn! },
+    'test-listener-rule-arn': reader.arn('test-listener-rule-arn', 'elasticloadbalancing', {
+      resourcePrefix: 'listener-rule/',
+    }),
+    taskDefinition,
+    'container-name': containerName,
+    image,
+    'environment-variables': parseKeyValueLines(
+      'environment-variables',
+      reader.list('environment-variables', { separators: 'newline' }),
+    ),
+    secrets: parseKeyValueLines(
+      'secrets',
+      reader.list('secrets', { separators: 'newline' }),
+      'DB_PASSWORD=arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+    ),
+    'docker-labels': parseKeyValueLines(
+      'docker-labels',
+      reader.list('docker-labels', { separators: 'newline' }),
+      'team=platform',
+    ),
+    'log-configuration-options': parseKeyValueLines(
+      'log-configuration-options',
+      reader.list('log-configuration-options', { separators: 'newline' }),
+      'awslogs-group=/ecs/svc-portal',
+    ),
+    phase,
+    'traffic-steps': parseTrafficSteps('traffic-steps', stepsText),
+    'step-bake': reader.duration('step-bake', { default: 300_000 }),
+    'wait-timeout': reader.duration('wait-timeout', { default: 1_800_000, min: 1000 }),
+    'desired-count': reader.integer('desired-count', { min: 1, max: 5000, example: '4' }),
+    'max-error-rate': reader.number('max-error-rate', { default: 5, min: 0, max: 100 }),
+    'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1 }),
+    alarms: reader.list('alarms', { example: 'svc-portal-5xx, svc-portal-latency' }),
+    'probe-url': reader.string('probe-url', {
+      pattern: /^https?:\/\/\S+$/,
+      patternHint: 'an http(s) URL',
+      example: 'https://portal.example.com/health',
+    }),
+    'migration-command': reader.string('migration-command', { example: 'alembic upgrade head' }),
+    'lock-ttl': reader.duration('lock-ttl', { default: 7_200_000, min: 60_000 }),
+    'lock-wait': reader.duration('lock-wait', { default: 0 }),
+    'github-token': reader.string('github-token'),
+    environment: reader.string('environment', { example: 'production' }),
+    'environment-url': reader.string('environment-url', {
+      pattern: /^https?:\/\/\S+$/,
+      patternHint: 'an http(s) URL',
+      example: 'https://portal.example.com',
+    }),
+    ...readAwsInputs(reader, env),
+  };
+}
+
+function readTaskDefinitionSource(reader: InputReader, phase: Phase): TaskDefinitionSource | undefined {
+  const file = reader.string('task-definition', { example: 'deploy/task-definition.json' });
+  const arn = reader.arn('task-definition-arn', 'ecs', { resourcePrefix: 'task-definition/' });
+  const family = reader.string('task-definition-family', {
+    pattern: /^[A-Za-z0-9_-]{1,255}$/,
+    patternHint: 'a task definition family name',
+    example: 'svc-portal',
+  });
+  const given = [
+    file && 'task-definition',
+    arn && 'task-definition-arn',
+    family && 'task-definition-family',
+  ].filter(Boolean);
+  if (given.length > 1) {
+    throw new InputError(
+      given[0] as string,
+      `cannot be combined with ${given.slice(1).join(', ')}; give exactly one task definition source`,
+      'task-definition: deploy/task-definition.json',
+    );
+  }
+  if (given.length === 0 && (phase === 'all' || phase === 'prepare')) {
+    throw new InputError(
+      'task-definition',
+      `(or task-definition-arn, task-definition-family) is needed for phase '${phase}'`,
+      'deploy/task-definition.json',
+    );
+  }
+  if (file) return { kind: 'file', path: file };
+  if (arn) return { kind: 'arn', arn };
+  if (family) return { kind: 'family', family };
+  return undefined;
+}

@@ -1,0 +1,73 @@
+import { InputError } from '../../../packages/shared/src/errors.js';
+import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
+import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
+
+export const SCAN_THRESHOLDS = ['CRITICAL', 'HIGH', 'MEDIUM', 'none'] as const;
+
+export interface Inputs extends AwsInputs {
+  repository: string;
+  'registry-id'?: string;
+  context: string;
+  dockerfile?: string;
+  target?: string;
+  'build-args': Map<string, string>;
+  platforms: string[];
+  labels: Map<string, string>;
+  push: boolean;
+  tags: string[];
+  image?: string;
+  'create-repository': boolean;
+  'update-repository': boolean;
+  'scan-severity-threshold': (typeof SCAN_THRESHOLDS)[number];
+  'scan-timeout': number;
+  'skip-logout': boolean;
+}
+
+const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
+  const tags = reader.list('tags');
+  const badTag = tags.find((tag) => !TAG.test(tag));
+  if (badTag !== undefined) {
+    throw new InputError(
+      'tags',
+      `has '${badTag}', which is not an image tag (letters, digits, _ . -; at most 128)`,
+      'main, 3f2c1ab',
+    );
+  }
+  return {
+    repository: reader.string('repository', {
+      required: true,
+      pattern: REPOSITORY_NAME,
+      patternHint: 'an ECR repository name (lower case, digits, . _ - and /)',
+      example: 'svc-portal',
+    }),
+    'registry-id': reader.string('registry-id', {
+      pattern: /^\d{12}$/,
+      patternHint: 'a 12-digit AWS account ID',
+      example: '123456789012',
+    }),
+    context: reader.string('context', { default: '.' }),
+    dockerfile: reader.string('dockerfile', { example: 'services/svc-portal/Dockerfile' }),
+    target: reader.string('target', { example: 'production' }),
+    'build-args': parseKeyValueLines(
+      'build-args',
+      reader.list('build-args', { separators: 'newline' }),
+      'GO_VERSION=1.23',
+    ),
+    platforms: reader.list('platforms', { example: 'linux/amd64,linux/arm64' }),
+    labels: parseKeyValueLines('labels', reader.list('labels', { separators: 'newline' }), 'team=platform'),
+    push: reader.boolean('push', { default: true }),
+    tags,
+    image: reader.string('image', { example: 'svc-portal:local' }),
+    'create-repository': reader.boolean('create-repository', { default: true }),
+    'update-repository': reader.boolean('update-repository', { default: false }),
+    'scan-severity-threshold': reader.enum('scan-severity-threshold', SCAN_THRESHOLDS, {
+      default: 'CRITICAL',
+    }),
+    'scan-timeout': reader.duration('scan-timeout', { default: 600_000, min: 1000 }),
+    'skip-logout': reader.boolean('skip-logout', { default: false }),
+    ...readAwsInputs(reader, env),
+  };
+}

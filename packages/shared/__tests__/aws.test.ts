@@ -1,0 +1,139 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { ListClustersCommand } from '@aws-sdk/client-ecs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { awsClientConfig, createAwsClients, resolveRegion } from '../src/aws.js';
+import { readAwsInputs, awsClientsFor } from '../src/aws-inputs.js';
+import { InputReader } from '../src/inputs.js';
+import { SUITE_VERSION } from '../src/version.js';
+import { readFileSync } from 'node:fs';
+
+describe('resolveRegion', () => {
+  it('prefers the input, then AWS_REGION, then AWS_DEFAULT_REGION', () => {
+    expect(resolveRegion('eu-west-1', { AWS_REGION: 'us-east-1' })).toBe('eu-west-1');
+    expect(resolveRegion(undefined, { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'ap-northeast-1' })).toBe(
+      'us-east-1',
+    );
+    expect(resolveRegion(undefined, { AWS_DEFAULT_REGION: 'ap-northeast-1' })).toBe('ap-northeast-1');
+  });
+  it('fails naming aws-region when nothing gives a region, or the region is garbage', () => {
+    expect(() => resolveRegion(undefined, {})).toThrow(/Input 'aws-region' is empty and neither AWS_REGION/);
+    expect(() => resolveRegion('Ireland', {})).toThrow(
+      /Input 'aws-region' is not an AWS region name; got 'Ireland'/,
+    );
+  });
+});
+
+describe('awsClientConfig', () => {
+  it('uses adaptive retries, the attempts asked for, and names the suite in the user agent', () => {
+    const config = awsClientConfig({ region: 'eu-west-1', maxAttempts: 7 });
+    expect(config).toMatchObject({ region: 'eu-west-1', retryMode: 'adaptive', maxAttempts: 7 });
+    expect(config.customUserAgent).toEqual([['mpac-actions', SUITE_VERSION]]);
+    expect('credentials' in config).toBe(false);
+  });
+  it('keeps the suite version equal to package.json', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(SUITE_VERSION).toBe(pkg.version);
+  });
+});
+
+describe('readAwsInputs', () => {
+  const reader = (values: Record<string, string>) => new InputReader((name) => values[name] ?? '');
+  it('reads defaults', () => {
+    expect(readAwsInputs(reader({ 'aws-region': 'eu-west-1' }), {})).toEqual({
+      'aws-region': 'eu-west-1',
+      'role-to-assume': undefined,
+      'role-duration': 3_600_000,
+      'aws-max-attempts': 5,
+    });
+  });
+  it('rejects a role that is not an IAM role ARN, and a role-duration AWS would refuse', () => {
+    expect(() =>
+      readAwsInputs(reader({ 'aws-region': 'eu-west-1', 'role-to-assume': 'deploy' }), {}),
+    ).toThrow(/'role-to-assume' is not an ARN/);
+    expect(() => readAwsInputs(reader({ 'aws-region': 'eu-west-1', 'role-duration': '5m' }), {})).toThrow(
+      /'role-duration' must be at least 900000 ms/,
+    );
+  });
+  it('refuses role-to-assume when the job cannot request an OIDC token', () => {
+    const inputs = readAwsInputs(
+      reader({ 'aws-region': 'eu-west-1', 'role-to-assume': 'arn:aws:iam::123456789012:role/deploy' }),
+      {},
+    );
+    expect(() => awsClientsFor(inputs, {})).toThrow(/id-token: write/);
+  });
+});
+
+describe('clients pointed at a local endpoint through AWS_ENDPOINT_URL', () => {
+  let server: Server;
+  let endpoint: string;
+  const seen: { url: string; headers: IncomingHttpHeaders; body: string }[] = [];
+  const saved = { ...process.env };
+
+  beforeAll(async () => {
+    server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        seen.push({ url: request.url ?? '', headers: request.headers, body });
+        if (String(request.headers['x-amz-target'] ?? '').startsWith('AmazonEC2ContainerServiceV20141113.')) {
+          response
+            .writeHead(200, { 'content-type': 'application/x-amz-json-1.1' })
+            .end(JSON.stringify({ clusterArns: ['arn:aws:ecs:eu-west-1:123456789012:cluster/c'] }));
+          return;
+        }
+        response
+          .writeHead(200, { 'content-type': 'text/xml' })
+          .end(
+            '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult><Arn>arn:aws:iam::123456789012:user/twin</Arn><UserId>AIDA</UserId><Account>123456789012</Account></GetCallerIdentityResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></GetCallerIdentityResponse>',
+          );
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+    seen.length = 0;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('sends STS calls to AWS_ENDPOINT_URL with the suite user agent and the environment credentials', async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIDTWIN',
+      AWS_SECRET_ACCESS_KEY: 'twin-secret',
+    });
+    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 });
+    const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
+    expect(identity.Account).toBe('123456789012');
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.body).toContain('Action=GetCallerIdentity');
+    expect(String(seen[0]!.headers['user-agent'])).toContain(`mpac-actions/${SUITE_VERSION}`);
+    expect(String(seen[0]!.headers.authorization)).toContain('Credential=AKIDTWIN/');
+  });
+
+  it('honours a service-specific AWS_ENDPOINT_URL_ECS', async () => {
+    Object.assign(process.env, {
+      AWS_ENDPOINT_URL_ECS: endpoint,
+      AWS_ACCESS_KEY_ID: 'AKIDTWIN',
+      AWS_SECRET_ACCESS_KEY: 'twin-secret',
+    });
+    delete process.env.AWS_ENDPOINT_URL;
+    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 });
+    const clusters = await clients.ecs.send(new ListClustersCommand({}));
+    expect(clusters.clusterArns).toEqual(['arn:aws:ecs:eu-west-1:123456789012:cluster/c']);
+    expect(seen[0]!.headers['x-amz-target']).toBe('AmazonEC2ContainerServiceV20141113.ListClusters');
+  });
+
+  it('creates each client once, on first use', () => {
+    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 });
+    expect(clients.ecs).toBe(clients.ecs);
+    expect(clients.elbv2).not.toBe(clients.ecs);
+  });
+});

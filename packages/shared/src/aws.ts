@@ -1,0 +1,83 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECRClient } from '@aws-sdk/client-ecr';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { STSClient } from '@aws-sdk/client-sts';
+import { InputError } from './errors.js';
+import type { CredentialProvider } from './credentials.js';
+import { SUITE_NAME, SUITE_VERSION } from './version.js';
+
+export interface AwsSettings {
+  region: string;
+  maxAttempts: number;
+  /** Omitted: the SDK's default chain (environment, web identity file, instance role). */
+  credentials?: CredentialProvider;
+}
+
+/** The configuration every client shares: region, adaptive retries, the suite's user agent. */
+export function awsClientConfig(settings: AwsSettings) {
+  return {
+    region: settings.region,
+    retryMode: 'adaptive' as const,
+    maxAttempts: settings.maxAttempts,
+    customUserAgent: [[SUITE_NAME, SUITE_VERSION]] as [string, string][],
+    ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  };
+}
+
+/**
+ * The region from the `aws-region` input, else AWS_REGION / AWS_DEFAULT_REGION, else an input error
+ * (no AWS call can be right without one).
+ */
+export function resolveRegion(inputRegion: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const region = inputRegion || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!region) {
+    throw new InputError(
+      'aws-region',
+      'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set',
+      'eu-west-1',
+    );
+  }
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new InputError('aws-region', `is not an AWS region name; got '${region}'`, 'eu-west-1');
+  }
+  return region;
+}
+
+export interface AwsClients {
+  ecs: ECSClient;
+  elbv2: ElasticLoadBalancingV2Client;
+  ecr: ECRClient;
+  cloudwatch: CloudWatchClient;
+  sts: STSClient;
+}
+
+/**
+ * One factory for the five clients the suite uses. Each is created on first use, and the SDK's own
+ * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables apply to all of them.
+ */
+export function createAwsClients(settings: AwsSettings): AwsClients {
+  const config = awsClientConfig(settings);
+  const cache = new Map<string, unknown>();
+  const lazy = <T>(key: string, make: () => T): T => {
+    if (!cache.has(key)) cache.set(key, make());
+    return cache.get(key) as T;
+  };
+  return {
+    get ecs() {
+      return lazy('ecs', () => new ECSClient(config));
+    },
+    get elbv2() {
+      return lazy('elbv2', () => new ElasticLoadBalancingV2Client(config));
+    },
+    get ecr() {
+      return lazy('ecr', () => new ECRClient(config));
+    },
+    get cloudwatch() {
+      return lazy('cloudwatch', () => new CloudWatchClient(config));
+    },
+    get sts() {
+      return lazy('sts', () => new STSClient(config));
+    },
+  };
+}

@@ -1,0 +1,243 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+
+export interface RunBundledActionOptions {
+  /** Input values by their action.yml names; action.yml defaults fill the rest, as on a runner. */
+  inputs?: Record<string, string>;
+  /** Extra environment (AWS_ENDPOINT_URL, fake credentials, GITHUB_* context). */
+  env?: Record<string, string | undefined>;
+  /** Kill a step that runs longer than this (default 60 s). */
+  timeoutMs?: number;
+  /** Run the post step when action.yml has one (default true). */
+  runPost?: boolean;
+  cwd?: string;
+}
+
+export interface StepResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Annotation {
+  level: 'error' | 'warning' | 'notice';
+  message: string;
+  properties: Record<string, string>;
+}
+
+export interface BundledActionResult {
+  main: StepResult;
+  post?: StepResult;
+  outputs: Record<string, string>;
+  /** The job summary both steps wrote, as markdown/HTML. */
+  summary: string;
+  state: Record<string, string>;
+  exportedEnv: Record<string, string>;
+  /** Values the action asked the runner to mask (`::add-mask::`). */
+  masks: string[];
+  annotations: Annotation[];
+  /** The log a person sees: workflow commands consumed, masked values shown as `***`. */
+  log: string;
+  /** The same log before masking: scan this for secrets that were printed at all. */
+  unmaskedLog: string;
+}
+
+/**
+ * Runs an action's bundled `dist/index.js` in a child process exactly as a runner does: INPUT_*
+ * variables (spaces to underscores, upper-cased, hyphens kept), action.yml defaults, the
+ * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY / GITHUB_STATE / GITHUB_ENV files, RUNNER_TEMP; then its post
+ * step with the saved state as STATE_* variables.
+ */
+export async function runBundledAction(
+  actionDir: string,
+  options: RunBundledActionOptions = {},
+): Promise<BundledActionResult> {
+  const metadata = parseYaml(readFileSync(path.join(actionDir, 'action.yml'), 'utf8')) as ActionMetadata;
+  const workDir = mkdtempSync(path.join(tmpdir(), 'mpac-run-'));
+  try {
+    const files = {
+      output: path.join(workDir, 'output'),
+      summary: path.join(workDir, 'summary'),
+      state: path.join(workDir, 'state'),
+      env: path.join(workDir, 'env'),
+      path: path.join(workDir, 'path'),
+    };
+    for (const file of Object.values(files)) writeFileSync(file, '');
+
+    const inputEnv: Record<string, string> = {};
+    for (const [name, spec] of Object.entries(metadata.inputs ?? {})) {
+      if (spec?.default !== undefined) inputEnv[inputVariable(name)] = String(spec.default);
+    }
+    for (const [name, value] of Object.entries(options.inputs ?? {})) inputEnv[inputVariable(name)] = value;
+
+    const baseEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? workDir,
+      GITHUB_ACTIONS: 'true',
+      CI: 'true',
+      RUNNER_TEMP: workDir,
+      RUNNER_OS: 'Linux',
+      GITHUB_WORKSPACE: options.cwd ?? process.cwd(),
+      GITHUB_OUTPUT: files.output,
+      GITHUB_STEP_SUMMARY: files.summary,
+      GITHUB_STATE: files.state,
+      GITHUB_ENV: files.env,
+      GITHUB_PATH: files.path,
+    };
+    const extraEnv = Object.fromEntries(
+      Object.entries(options.env ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined),
+    );
+    const entry = path.join(actionDir, metadata.runs.main);
+    const timeoutMs = options.timeoutMs ?? 60_000;
+
+    const main = await runStep(entry, { ...baseEnv, ...extraEnv, ...inputEnv }, options.cwd, timeoutMs);
+    const state = parseFileCommands(readFileSync(files.state, 'utf8'));
+    const exportedEnv = parseFileCommands(readFileSync(files.env, 'utf8'));
+
+    let post: StepResult | undefined;
+    if (metadata.runs.post && options.runPost !== false) {
+      writeFileSync(files.state, '');
+      const stateEnv = Object.fromEntries(
+        Object.entries(state).map(([key, value]) => [`STATE_${key}`, value]),
+      );
+      post = await runStep(
+        path.join(actionDir, metadata.runs.post),
+        { ...baseEnv, ...extraEnv, ...exportedEnv, ...inputEnv, ...stateEnv },
+        options.cwd,
+        timeoutMs,
+      );
+    }
+
+    const rawOutput = [main.stdout, main.stderr, post?.stdout ?? '', post?.stderr ?? ''].join('\n');
+    const { masks, annotations, visible } = consumeWorkflowCommands(rawOutput);
+    return {
+      main,
+      post,
+      outputs: parseFileCommands(readFileSync(files.output, 'utf8')),
+      summary: readFileSync(files.summary, 'utf8'),
+      state,
+      exportedEnv,
+      masks,
+      annotations,
+      log: applyMasks(visible, masks),
+      unmaskedLog: visible,
+    };
+  } finally {
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+interface ActionMetadata {
+  inputs?: Record<string, { default?: unknown } | null>;
+  runs: { using: string; main: string; post?: string };
+}
+
+/** The runner's name mangling: `role-to-assume` → `INPUT_ROLE-TO-ASSUME`. */
+export function inputVariable(name: string): string {
+  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
+}
+
+/** Parses GITHUB_OUTPUT-style files: `key<<DELIMITER` blocks and plain `key=value` lines. */
+export function parseFileCommands(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index]!;
+    if (line === '') continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, key, delimiter] = heredoc;
+      const valueLines: string[] = [];
+      index++;
+      while (index < lines.length && lines[index] !== delimiter) valueLines.push(lines[index++]!);
+      values[key!] = valueLines.join('\n');
+      continue;
+    }
+    const separator = line.indexOf('=');
+    if (separator > 0) values[line.slice(0, separator)] = line.slice(separator + 1);
+  }
+  return values;
+}
+
+function consumeWorkflowCommands(output: string): {
+  masks: string[];
+  annotations: Annotation[];
+  visible: string;
+} {
+  const masks: string[] = [];
+  const annotations: Annotation[] = [];
+  const visible: string[] = [];
+  for (const line of output.split('\n')) {
+    const mask = /^::add-mask::(.*)$/.exec(line);
+    if (mask) {
+      masks.push(unescapeData(mask[1]!));
+      continue;
+    }
+    const annotation = /^::(error|warning|notice)( [^:]*)?::(.*)$/.exec(line);
+    if (annotation) {
+      const properties: Record<string, string> = {};
+      for (const pair of (annotation[2] ?? '').trim().split(',').filter(Boolean)) {
+        const [key, ...rest] = pair.split('=');
+        properties[key!] = unescapeData(rest.join('='));
+      }
+      annotations.push({
+        level: annotation[1] as Annotation['level'],
+        message: unescapeData(annotation[3]!),
+        properties,
+      });
+    }
+    visible.push(line);
+  }
+  return { masks, annotations, visible: visible.join('\n') };
+}
+
+function unescapeData(text: string): string {
+  return text
+    .replace(/%0D/g, '\r')
+    .replace(/%0A/g, '\n')
+    .replace(/%3A/g, ':')
+    .replace(/%2C/g, ',')
+    .replace(/%25/g, '%');
+}
+
+function applyMasks(text: string, masks: string[]): string {
+  let masked = text;
+  for (const secret of masks.filter((value) => value.length > 0).sort((a, b) => b.length - a.length)) {
+    masked = masked.split(secret).join('***');
+  }
+  return masked;
+}
+
+function runStep(
+  entry: string,
+  env: Record<string, string>,
+  cwd: string | undefined,
+  timeoutMs: number,
+): Promise<StepResult> {
+  if (!existsSync(entry)) throw new Error(`No bundle at ${entry}; run npm run bundle`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [entry], { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let timedOut = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on('close', (exitCode, signal) => {
+      clearTimeout(timer);
+      resolve({ exitCode, signal, timedOut, stdout, stderr });
+    });
+  });
+}

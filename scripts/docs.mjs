@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// Writes each action's inputs and outputs tables into its README from action.yml, between
+// <!-- inputs --> / <!-- outputs --> markers. `--check` fails when a README is out of date.
+import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+
+const root = path.resolve(import.meta.dirname, '..');
+const check = process.argv.includes('--check');
+const cell = (text) =>
+  String(text ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
+let stale = [];
+
+for (const name of readdirSync(path.join(root, 'actions'))) {
+  const dir = path.join(root, 'actions', name);
+  const readmePath = path.join(dir, 'README.md');
+  if (!existsSync(path.join(dir, 'action.yml')) || !existsSync(readmePath)) continue;
+  const action = parse(readFileSync(path.join(dir, 'action.yml'), 'utf8'));
+  const inputs = Object.entries(action.inputs ?? {}).map(
+    ([input, spec]) =>
+      `| \`${input}\` | ${spec.required ? 'yes' : 'no'} | ${spec.default === undefined ? '' : `\`${cell(spec.default)}\``} | ${cell(spec.description)} |`,
+  );
+  const outputs = Object.entries(action.outputs ?? {}).map(
+    ([output, spec]) => `| \`${output}\` | ${cell(spec.description)} |`,
+  );
+  const tables = {
+    inputs: ['| input | required | default | description |', '|---|---|---|---|', ...inputs].join('\n'),
+    outputs: ['| output | description |', '|---|---|', ...outputs].join('\n'),
+  };
+  const before = readFileSync(readmePath, 'utf8');
+  let after = before;
+  for (const [marker, table] of Object.entries(tables)) {
+    const pattern = new RegExp(`<!-- ${marker} -->[\\s\\S]*?<!-- /${marker} -->`);
+    after = after.replace(pattern, `<!-- ${marker} -->\n${table}\n<!-- /${marker} -->`);
+  }
+  if (after !== before) {
+    if (check) stale.push(`actions/${name}/README.md`);
+    else writeFileSync(readmePath, after);
+  }
+}
+if (stale.length > 0) {
+  console.error(`Out of date with action.yml (run npm run docs): ${stale.join(', ')}`);
+  process.exit(1);
+}
