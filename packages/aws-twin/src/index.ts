@@ -1,0 +1,14 @@
+export { startTwin, type Twin } from './twin.js';
+export type {
+  Scenario,
+  BlueGreenSpec,
+  BlueGreenResources,
+  Timing,
+  AlarmSpec,
+  ImageBehaviour,
+  Finding,
+} from './scenario.js';
+export type { RecordedCall } from './calls.js';
+export type { FaultRule } from './faults.js';
+export type { TrafficTally, TrafficRun } from './traffic.js';
+export { runCli } from './cli.js';

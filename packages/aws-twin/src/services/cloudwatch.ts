@@ -1,0 +1,304 @@
+/** CloudWatch (awsJson1_0, query-compatible): GetMetricData with metric math, PutMetricData, alarms. */
+import { AwsError } from '../errors.js';
+import { arn, type Account } from '../ids.js';
+import {
+  evaluateExpression,
+  isSupportedStatistic,
+  parseExpression,
+  type Dimension,
+  type MetricStore,
+  type Series,
+} from '../metrics.js';
+
+type Json = Record<string, unknown>;
+
+interface Alarm {
+  name: string;
+  arn: string;
+  namespace: string;
+  metricName: string;
+  dimensions: Dimension[];
+  stat: string;
+  periodSeconds: number;
+  evaluationPeriods: number;
+  datapointsToAlarm: number;
+  threshold: number;
+  comparison: string;
+  treatMissingData: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  reason: string;
+  updatedAt: Date;
+  /** Set by SetAlarmState: the state holds until the alarm's next scheduled evaluation. */
+  forcedUntil: number;
+}
+
+const COMPARATORS: Record<string, (value: number, threshold: number) => boolean> = {
+  GreaterThanThreshold: (value, threshold) => value > threshold,
+  GreaterThanOrEqualToThreshold: (value, threshold) => value >= threshold,
+  LessThanThreshold: (value, threshold) => value < threshold,
+  LessThanOrEqualToThreshold: (value, threshold) => value <= threshold,
+};
+
+const MAX_QUERIES = 500;
+
+export class CloudWatchService {
+  readonly alarms = new Map<string, Alarm>();
+
+  constructor(
+    private readonly account: Account,
+    private readonly metrics: MetricStore,
+    private readonly now: () => number,
+  ) {}
+
+  readonly handlers: Record<string, (input: Json) => unknown> = {
+    GetMetricData: (input) => {
+      const queries = (input.MetricDataQueries as Json[] | undefined) ?? [];
+      if (queries.length === 0 || queries.length > MAX_QUERIES) {
+        throw new AwsError(
+          'InvalidParameterValue',
+          `MetricDataQueries must have between 1 and ${MAX_QUERIES} entries`,
+        );
+      }
+      const startMs = toMs(input.StartTime, 'StartTime');
+      const endMs = toMs(input.EndTime, 'EndTime');
+      if (endMs <= startMs)
+        throw new AwsError(
+          'InvalidParameterValue',
+          'The parameter StartTime must be less than the parameter EndTime.',
+        );
+      const ids = new Set<string>();
+      for (const query of queries) {
+        const id = String(query.Id ?? '');
+        if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
+          throw new AwsError(
+            'InvalidParameterValue',
+            `The value ${id} for parameter MetricDataQueries.member.Id is not valid: it must start with a lower-case letter`,
+          );
+        if (ids.has(id)) throw new AwsError('InvalidParameterValue', `Duplicate Id ${id}`);
+        ids.add(id);
+        if (Boolean(query.MetricStat) === Boolean(query.Expression)) {
+          throw new AwsError(
+            'InvalidParameterCombination',
+            `Query ${id} must have exactly one of MetricStat and Expression`,
+          );
+        }
+      }
+      const series = new Map<string, Series>();
+      for (const query of queries.filter((candidate) => candidate.MetricStat)) {
+        const stat = query.MetricStat as Json;
+        const metric = (stat.Metric ?? {}) as Json;
+        const period = Number(stat.Period);
+        if (
+          !Number.isInteger(period) ||
+          period < 1 ||
+          (period >= 60 ? period % 60 !== 0 : ![1, 5, 10, 30].includes(period))
+        ) {
+          throw new AwsError(
+            'InvalidParameterValue',
+            `The parameter MetricStat.Period must be 1, 5, 10, 30 or a multiple of 60; got ${String(stat.Period)}`,
+          );
+        }
+        if (!isSupportedStatistic(String(stat.Stat)))
+          throw new AwsError('InvalidParameterValue', `The statistic ${String(stat.Stat)} is not supported`);
+        series.set(
+          String(query.Id),
+          this.metrics.query(
+            {
+              namespace: String(metric.Namespace ?? ''),
+              metricName: String(metric.MetricName ?? ''),
+              dimensions: (metric.Dimensions as Dimension[] | undefined) ?? [],
+              periodSeconds: period,
+              stat: String(stat.Stat),
+            },
+            startMs,
+            endMs,
+          ),
+        );
+      }
+      const allTimestamps = [...new Set([...series.values()].flatMap((entry) => entry.timestamps))].sort(
+        (a, b) => a - b,
+      );
+      for (const query of queries.filter((candidate) => candidate.Expression)) {
+        series.set(
+          String(query.Id),
+          evaluateExpression(parseExpression(String(query.Expression)), series, allTimestamps),
+        );
+      }
+      const ascending = input.ScanBy === 'TimestampAscending';
+      const results = queries
+        .filter((query) => query.ReturnData !== false)
+        .map((query) => {
+          const found = series.get(String(query.Id))!;
+          const order = found.timestamps.map((_, index) => index);
+          if (!ascending) order.reverse();
+          return {
+            Id: query.Id,
+            Label:
+              query.Label ??
+              (query.MetricStat ? ((query.MetricStat as Json).Metric as Json).MetricName : query.Id),
+            Timestamps: order.map((index) => new Date(found.timestamps[index]! * 1000)),
+            Values: order.map((index) => found.values[index]!),
+            StatusCode: 'Complete',
+          };
+        });
+      return { MetricDataResults: results, Messages: [] };
+    },
+    PutMetricData: (input) => {
+      const namespace = String(input.Namespace ?? '');
+      if (!namespace || namespace.startsWith('AWS/'))
+        throw new AwsError(
+          'InvalidParameterValue',
+          `The value ${namespace} for parameter Namespace is invalid.`,
+        );
+      for (const datum of (input.MetricData as Json[] | undefined) ?? []) {
+        const at = datum.Timestamp === undefined ? this.now() : toMs(datum.Timestamp, 'Timestamp');
+        const dimensions = (datum.Dimensions as Dimension[] | undefined) ?? [];
+        const name = String(datum.MetricName ?? '');
+        if (datum.StatisticValues) {
+          const stats = datum.StatisticValues as Json;
+          this.metrics.putStatistics(
+            namespace,
+            name,
+            dimensions,
+            {
+              sum: Number(stats.Sum),
+              count: Number(stats.SampleCount),
+              min: Number(stats.Minimum),
+              max: Number(stats.Maximum),
+            },
+            at,
+          );
+        } else if (datum.Values) {
+          const values = datum.Values as number[];
+          const counts = (datum.Counts as number[] | undefined) ?? values.map(() => 1);
+          values.forEach((value, index) => {
+            for (let repeat = 0; repeat < (counts[index] ?? 1); repeat++)
+              this.metrics.put(namespace, name, dimensions, value, at);
+          });
+        } else {
+          this.metrics.put(namespace, name, dimensions, Number(datum.Value), at);
+        }
+      }
+      return {};
+    },
+    PutMetricAlarm: (input) => {
+      const name = String(input.AlarmName ?? '');
+      if (!name) throw new AwsError('MissingParameter', 'AlarmName is required');
+      const comparison = String(input.ComparisonOperator ?? '');
+      if (!COMPARATORS[comparison])
+        throw new AwsError('InvalidParameterValue', `ComparisonOperator ${comparison} is not supported`);
+      const stat = String(input.Statistic ?? input.ExtendedStatistic ?? '');
+      if (!isSupportedStatistic(stat))
+        throw new AwsError('InvalidParameterValue', `Statistic ${stat} is not supported`);
+      const evaluationPeriods = Number(input.EvaluationPeriods ?? 1);
+      this.alarms.set(name, {
+        name,
+        arn: arn(this.account, 'cloudwatch', `alarm:${name}`),
+        namespace: String(input.Namespace ?? ''),
+        metricName: String(input.MetricName ?? ''),
+        dimensions: (input.Dimensions as Dimension[] | undefined) ?? [],
+        stat,
+        periodSeconds: Number(input.Period ?? 60),
+        evaluationPeriods,
+        datapointsToAlarm: Number(input.DatapointsToAlarm ?? evaluationPeriods),
+        threshold: Number(input.Threshold ?? 0),
+        comparison,
+        treatMissingData: String(input.TreatMissingData ?? 'missing'),
+        state: 'INSUFFICIENT_DATA',
+        reason: 'Unchecked: Initial alarm creation',
+        updatedAt: new Date(this.now()),
+        forcedUntil: 0,
+      });
+      return {};
+    },
+    DescribeAlarms: (input) => {
+      const names = (input.AlarmNames as string[] | undefined) ?? [];
+      const prefix = input.AlarmNamePrefix ? String(input.AlarmNamePrefix) : undefined;
+      const state = input.StateValue ? String(input.StateValue) : undefined;
+      const alarms = [...this.alarms.values()].filter(
+        (alarm) =>
+          (names.length === 0 || names.includes(alarm.name)) && (!prefix || alarm.name.startsWith(prefix)),
+      );
+      for (const alarm of alarms) this.evaluate(alarm);
+      return {
+        MetricAlarms: alarms
+          .filter((alarm) => !state || alarm.state === state)
+          .map((alarm) => ({
+            AlarmName: alarm.name,
+            AlarmArn: alarm.arn,
+            StateValue: alarm.state,
+            StateReason: alarm.reason,
+            StateUpdatedTimestamp: alarm.updatedAt,
+            MetricName: alarm.metricName,
+            Namespace: alarm.namespace,
+            Dimensions: alarm.dimensions,
+            Period: alarm.periodSeconds,
+            EvaluationPeriods: alarm.evaluationPeriods,
+            DatapointsToAlarm: alarm.datapointsToAlarm,
+            Threshold: alarm.threshold,
+            ComparisonOperator: alarm.comparison,
+            TreatMissingData: alarm.treatMissingData,
+            ...(alarm.stat.startsWith('p') ? { ExtendedStatistic: alarm.stat } : { Statistic: alarm.stat }),
+          })),
+        CompositeAlarms: [],
+      };
+    },
+    SetAlarmState: (input) => {
+      const alarm = this.alarms.get(String(input.AlarmName ?? ''));
+      if (!alarm) throw new AwsError('ResourceNotFound', `Alarm ${String(input.AlarmName)} not found`, 404);
+      const state = String(input.StateValue);
+      if (!['OK', 'ALARM', 'INSUFFICIENT_DATA'].includes(state))
+        throw new AwsError('InvalidParameterValue', `StateValue ${state} is invalid`);
+      this.setState(alarm, state as Alarm['state'], String(input.StateReason ?? 'Set by SetAlarmState'));
+      const periodMs = alarm.periodSeconds * 1000;
+      alarm.forcedUntil = (Math.floor(this.now() / periodMs) + 1) * periodMs;
+      return {};
+    },
+  };
+
+  /** Evaluates an alarm against the twin's metrics, as CloudWatch does on its schedule. */
+  private evaluate(alarm: Alarm): void {
+    if (this.now() < alarm.forcedUntil) return;
+    const periodMs = alarm.periodSeconds * 1000;
+    const end = Math.floor(this.now() / periodMs) * periodMs + periodMs;
+    const start = end - periodMs * alarm.evaluationPeriods;
+    const series = this.metrics.query(
+      {
+        namespace: alarm.namespace,
+        metricName: alarm.metricName,
+        dimensions: alarm.dimensions,
+        periodSeconds: alarm.periodSeconds,
+        stat: alarm.stat,
+      },
+      start,
+      end,
+    );
+    const missing = alarm.evaluationPeriods - series.values.length;
+    const breaching =
+      series.values.filter((value) => COMPARATORS[alarm.comparison]!(value, alarm.threshold)).length +
+      (alarm.treatMissingData === 'breaching' ? missing : 0);
+    let next: Alarm['state'];
+    if (breaching >= alarm.datapointsToAlarm) next = 'ALARM';
+    else if (series.values.length === 0 && alarm.treatMissingData === 'missing') next = 'INSUFFICIENT_DATA';
+    else next = 'OK';
+    if (next !== alarm.state) {
+      const reason = `Threshold Crossed: ${breaching} out of the last ${alarm.evaluationPeriods} datapoints were ${alarm.comparison
+        .replace(/([A-Z])/g, ' $1')
+        .trim()
+        .toLowerCase()} (${alarm.threshold}).`;
+      this.setState(alarm, next, reason);
+    }
+  }
+
+  private setState(alarm: Alarm, state: Alarm['state'], reason: string): void {
+    alarm.state = state;
+    alarm.reason = reason;
+    alarm.updatedAt = new Date(this.now());
+  }
+}
+
+function toMs(value: unknown, field: string): number {
+  if (typeof value === 'number') return value * 1000;
+  if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
+  throw new AwsError('InvalidParameterValue', `The parameter ${field} is required and must be a timestamp`);
+}

@@ -1,0 +1,81 @@
+/** STS (awsQuery): GetCallerIdentity and AssumeRoleWithWebIdentity with scenario-set expiry. */
+import { randomBytes } from 'node:crypto';
+import { AwsError } from '../errors.js';
+import { hexId, type Account } from '../ids.js';
+import { queryNumber, type WireValue } from '../protocols.js';
+
+export class StsService {
+  /** Access key id → expiry (ms) of every credential set issued. */
+  readonly issued = new Map<string, { expiresAt: number; roleArn: string }>();
+
+  constructor(
+    private readonly account: Account,
+    private readonly now: () => number,
+    /** Overrides the requested session length, so a test can make credentials expire fast. */
+    private readonly sessionDurationMs: () => number | undefined,
+  ) {}
+
+  readonly handlers: Record<string, (input: Record<string, unknown>, accessKeyId?: string) => WireValue> = {
+    GetCallerIdentity: (_input, accessKeyId) => {
+      const role = accessKeyId ? this.issued.get(accessKeyId)?.roleArn : undefined;
+      const arn = role
+        ? role.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + '/session'
+        : `arn:aws:iam::${this.account.accountId}:user/twin`;
+      return { UserId: 'AIDATWIN', Account: this.account.accountId, Arn: arn };
+    },
+    AssumeRoleWithWebIdentity: (input) => {
+      const roleArn = String(input.RoleArn ?? '');
+      if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(roleArn)) {
+        throw new AwsError(
+          'ValidationError',
+          `1 validation error detected: Value '${roleArn}' at 'roleArn' failed to satisfy constraint`,
+        );
+      }
+      const token = String(input.WebIdentityToken ?? '');
+      if (token.length < 4)
+        throw new AwsError(
+          'InvalidIdentityToken',
+          "Couldn't retrieve verification key from your identity provider",
+        );
+      const sessionName = String(input.RoleSessionName ?? '');
+      if (!/^[\w+=,.@-]{2,64}$/.test(sessionName))
+        throw new AwsError(
+          'ValidationError',
+          `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`,
+        );
+      const requested = queryNumber(input.DurationSeconds) ?? 3600;
+      if (requested < 900 || requested > 43200)
+        throw new AwsError('ValidationError', 'DurationSeconds must be between 900 and 43200');
+      const accessKeyId = `ASIA${hexId(16).toUpperCase()}`;
+      const expiresAt = this.now() + (this.sessionDurationMs() ?? requested * 1000);
+      this.issued.set(accessKeyId, { expiresAt, roleArn });
+      return {
+        Credentials: {
+          AccessKeyId: accessKeyId,
+          SecretAccessKey: randomBytes(30).toString('base64'),
+          SessionToken: randomBytes(60).toString('base64'),
+          Expiration: new Date(expiresAt),
+        },
+        AssumedRoleUser: {
+          AssumedRoleId: `AROATWIN:${sessionName}`,
+          Arn: roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + `/${sessionName}`,
+        },
+        SubjectFromWebIdentityToken: 'repo:mpac/service:ref:refs/heads/main',
+        Audience: 'sts.amazonaws.com',
+        Provider:
+          'arn:aws:iam::' + this.account.accountId + ':oidc-provider/token.actions.githubusercontent.com',
+      };
+    },
+  };
+
+  /** Whether a request signed with this key must be refused as expired. */
+  isExpired(accessKeyId: string | undefined): boolean {
+    if (!accessKeyId) return false;
+    const issued = this.issued.get(accessKeyId);
+    return issued !== undefined && issued.expiresAt <= this.now();
+  }
+
+  expireAll(): void {
+    for (const credentials of this.issued.values()) credentials.expiresAt = this.now();
+  }
+}

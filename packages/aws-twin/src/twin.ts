@@ -1,0 +1,449 @@
+/** startTwin: the control plane, the data plane and the scheduler, from one scenario. */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallLog } from './calls.js';
+import { startListenerServer, type ListenerServer } from './dataplane/listener-server.js';
+import { HealthChecker } from './dataplane/health-checker.js';
+import { startTaskServer, type TaskServer } from './dataplane/task-server.js';
+import { Faults } from './faults.js';
+import type { Account } from './ids.js';
+import { ImageCatalog, type ImageBehaviour } from './images.js';
+import { MetricStore } from './metrics.js';
+import { seededRandom } from './random.js';
+import type { BlueGreenResources, BlueGreenSpec, Scenario } from './scenario.js';
+import { createControlPlane } from './server.js';
+import { CloudWatchService } from './services/cloudwatch.js';
+import { EcrService } from './services/ecr.js';
+import { EcsService, type Task, type TaskRuntime } from './services/ecs.js';
+import { ElbService } from './services/elbv2.js';
+import { StsService } from './services/sts.js';
+import {
+  sendRequests,
+  startTraffic,
+  type TrafficOptions,
+  type TrafficRun,
+  type TrafficTally,
+} from './traffic.js';
+
+export interface Twin {
+  /** `http://127.0.0.1:<port>`: give it to the SDK as AWS_ENDPOINT_URL. */
+  endpoint: string;
+  /** Environment for a process that should talk to the twin (endpoint, region, fake credentials). */
+  env: Record<string, string>;
+  account: Account;
+  /** Resources of each blue/green service in the scenario, by its base name. */
+  resources: Record<string, BlueGreenResources>;
+  calls: CallLog;
+  faults: Faults & {
+    /** Every credential issued so far is expired from now on. */
+    expireCredentials(): void;
+    /** From `afterMs` on, an image (and its running tasks) behaves with `change` merged in. */
+    changeImage(image: string, change: ImageBehaviour, afterMs?: number): void;
+  };
+  traffic: {
+    start(options: Omit<TrafficOptions, 'url'> & { url?: string; listenerArn?: string }): TrafficRun;
+    send(url: string, count: number, concurrency?: number): Promise<TrafficTally>;
+  };
+  /** The real URL of a listener's data-plane port. */
+  listenerUrl(listenerArn: string): string;
+  services: {
+    ecs: EcsService;
+    elbv2: ElbService;
+    ecr: EcrService;
+    cloudwatch: CloudWatchService;
+    sts: StsService;
+  };
+  metrics: MetricStore;
+  /** Polls `condition` until it holds, or fails after `timeoutMs`. */
+  waitFor(condition: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTwin(scenario: Scenario = {}): Promise<Twin> {
+  const account: Account = {
+    accountId: scenario.accountId ?? '123456789012',
+    region: scenario.region ?? 'eu-west-1',
+  };
+  const random = scenario.seed === undefined ? Math.random : seededRandom(scenario.seed);
+  const timing = {
+    healthCheckIntervalMs: 100,
+    healthyThreshold: 2,
+    unhealthyThreshold: 2,
+    taskStartDelayMs: 50,
+    deregistrationDelayMs: 200,
+    reconcileIntervalMs: 25,
+    ...scenario.timing,
+  };
+  const now = () => Date.now();
+  const calls = new CallLog();
+  const faults = new Faults(random);
+  const metrics = new MetricStore(now, scenario.metricsPublicationDelayMs ?? 0);
+  const listenerServers = new Map<string, ListenerServer>();
+  const taskServers = new Map<string, { server?: TaskServer; timers: NodeJS.Timeout[] }>();
+
+  const ecr = new EcrService(account, now, scenario.ecr);
+  const images = new ImageCatalog(scenario.images ?? {}, now, (image) => ecr.tagsOfDigest(image));
+  const elbv2 = new ElbService(
+    account,
+    {
+      listenerCreated: async (listener) => {
+        listenerServers.set(listener.arn, await startListenerServer(listener.arn, elbv2, metrics, random));
+      },
+      targetDeregistered: () => undefined,
+    },
+    now,
+    () => timing.deregistrationDelayMs,
+  );
+
+  const runtime: TaskRuntime = {
+    behaviourOf: (image) => images.behaviourOf(image),
+    async start(task: Task, onExit) {
+      const behaviour = images.behaviourOf(task.image);
+      if (behaviour.failToStart) {
+        return {
+          error:
+            typeof behaviour.failToStart === 'string'
+              ? behaviour.failToStart
+              : `CannotPullContainerError: pull image manifest has been retried 1 time(s): ${task.image}: not found`,
+        };
+      }
+      const entry: { server?: TaskServer; timers: NodeJS.Timeout[] } = { timers: [] };
+      taskServers.set(task.arn, entry);
+      if (!task.serviceName) {
+        // A one-off task (RunTask): runs its command, then exits with the image's exit code.
+        entry.timers.push(
+          setTimeout(
+            () =>
+              onExit(
+                behaviour.exitCode ?? 0,
+                behaviour.exitCode ? 'Essential container in task exited' : 'Task finished',
+              ),
+            behaviour.runMs ?? 50,
+          ),
+        );
+        return { port: 0 };
+      }
+      entry.server = await startTaskServer(task.id, () => images.behaviourOf(task.image), random);
+      if (behaviour.crashAfterMs !== undefined) {
+        entry.timers.push(
+          setTimeout(() => {
+            entry.server?.kill();
+            onExit(137, 'Essential container in task exited');
+          }, behaviour.crashAfterMs),
+        );
+      }
+      return { port: entry.server.port };
+    },
+    async stop(task: Task) {
+      const entry = taskServers.get(task.arn);
+      if (!entry) return;
+      taskServers.delete(task.arn);
+      for (const timer of entry.timers) clearTimeout(timer);
+      await entry.server?.stop();
+    },
+  };
+
+  const ecs = new EcsService(account, elbv2, runtime, now, () => timing.taskStartDelayMs);
+  const cloudwatch = new CloudWatchService(account, metrics, now);
+  const sts = new StsService(account, now, () => scenario.credentialLifetimeMs);
+  const healthChecker = new HealthChecker(elbv2, metrics, () => timing.healthCheckIntervalMs);
+
+  const server: Server = createControlPlane({
+    services: {
+      ecs: ecs.handlers,
+      ecr: ecr.handlers,
+      cloudwatch: cloudwatch.handlers,
+      elbv2: elbv2.handlers,
+      sts: sts.handlers,
+    },
+    calls,
+    faults,
+    isExpired: (key) => sts.isExpired(key),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(scenario.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const scheduler = setInterval(() => {
+    healthChecker.tick();
+    void ecs.tick();
+  }, timing.reconcileIntervalMs);
+
+  const waitFor = async (condition: () => boolean, timeoutMs = 10_000, what = 'condition') => {
+    const deadline = Date.now() + timeoutMs;
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`twin: timed out after ${timeoutMs} ms waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  };
+
+  const listenerUrl = (listenerArn: string) => {
+    const found = listenerServers.get(listenerArn);
+    if (!found) throw new Error(`twin: no listener ${listenerArn}`);
+    return found.url;
+  };
+
+  let closed = false;
+  const twin: Twin = {
+    endpoint,
+    env: {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: account.region,
+      AWS_DEFAULT_REGION: account.region,
+      AWS_ACCESS_KEY_ID: 'AKIDTWINEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'twin-secret-access-key',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
+    account,
+    resources: {},
+    calls,
+    faults: Object.assign(faults, {
+      expireCredentials: () => sts.expireAll(),
+      changeImage: (image: string, change: ImageBehaviour, afterMs = 0) =>
+        images.changeAt(image, change, afterMs),
+    }),
+    traffic: {
+      start: ({ url, listenerArn, ...options }) => {
+        const target = url ?? (listenerArn ? listenerUrl(listenerArn) : undefined);
+        if (!target) throw new Error('twin: traffic needs a url or a listenerArn');
+        return startTraffic({ ...options, url: target });
+      },
+      send: (url, count, concurrency) => sendRequests(url, count, concurrency),
+    },
+    listenerUrl,
+    services: { ecs, elbv2, ecr, cloudwatch, sts },
+    metrics,
+    waitFor,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(scheduler);
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await Promise.all([...listenerServers.values()].map((listener) => listener.close()));
+      await Promise.all([...taskServers.keys()].map((taskArn) => runtime.stop({ arn: taskArn } as Task)));
+    },
+  };
+
+  try {
+    for (const repository of scenario.ecr?.repositories ?? []) {
+      ecr.handlers.CreateRepository!({
+        repositoryName: repository.name,
+        imageScanningConfiguration: { scanOnPush: repository.scanOnPush ?? true },
+        imageTagMutability: repository.immutable === false ? 'MUTABLE' : 'IMMUTABLE',
+      });
+    }
+    for (const spec of scenario.blueGreen ?? [])
+      twin.resources[spec.name] = await createBlueGreen(twin, spec, timing);
+    for (const alarm of scenario.alarms ?? []) {
+      cloudwatch.handlers.PutMetricAlarm!({
+        AlarmName: alarm.name,
+        MetricName: alarm.metricName,
+        Namespace: alarm.namespace ?? 'AWS/ApplicationELB',
+        Dimensions: alarm.dimensions ?? [],
+        Statistic: alarm.statistic?.startsWith('p') ? undefined : (alarm.statistic ?? 'Sum'),
+        ExtendedStatistic: alarm.statistic?.startsWith('p') ? alarm.statistic : undefined,
+        Period: alarm.periodSeconds ?? 60,
+        EvaluationPeriods: alarm.evaluationPeriods ?? 1,
+        Threshold: alarm.threshold,
+        ComparisonOperator: alarm.comparison ?? 'GreaterThanThreshold',
+      });
+    }
+    const liveServices = Object.values(twin.resources).flatMap((resources) => [
+      resources.blueService,
+      resources.greenService,
+    ]);
+    await waitFor(
+      () =>
+        liveServices.every((name) => {
+          const service = [...ecs.services.values()].find((candidate) => candidate.name === name);
+          return service?.deployments[0]?.rolloutState === 'COMPLETED';
+        }),
+      15_000,
+      'the scenario services to reach a steady state',
+    );
+  } catch (error) {
+    await twin.close();
+    throw error;
+  }
+  return twin;
+}
+
+/** Creates a blue/green pair behind one ALB, as DESIGN.md describes it, through the twin's own handlers. */
+async function createBlueGreen(
+  twin: Twin,
+  spec: BlueGreenSpec,
+  timing: Required<NonNullable<Scenario['timing']>>,
+): Promise<BlueGreenResources> {
+  const { ecs, elbv2 } = twin.services;
+  const clusterName = spec.cluster ?? 'mpac';
+  const live = spec.live ?? 'blue';
+  const containerName = spec.containerName ?? 'app';
+  const containerPort = spec.containerPort ?? 8080;
+  const cluster = (ecs.handlers.CreateCluster!({ clusterName }) as { cluster: { clusterArn: string } })
+    .cluster;
+  const definition = (
+    ecs.handlers.RegisterTaskDefinition!({
+      family: spec.name,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [
+        {
+          name: containerName,
+          image: spec.image,
+          essential: true,
+          portMappings: [{ containerPort, protocol: 'tcp' }],
+        },
+      ],
+    }) as { taskDefinition: { taskDefinitionArn: string } }
+  ).taskDefinition;
+  const lb = (
+    elbv2.handlers.CreateLoadBalancer!({ Name: `${spec.name}-alb`.slice(0, 32) }) as {
+      LoadBalancers: { LoadBalancerArn: string }[];
+    }
+  ).LoadBalancers[0]!;
+  const group = (color: string) =>
+    (
+      elbv2.handlers.CreateTargetGroup!({
+        Name: `${spec.name}-${color}`.slice(0, 32),
+        Protocol: 'HTTP',
+        Port: containerPort,
+        TargetType: 'ip',
+        HealthCheckPath: spec.healthCheckPath ?? '/health',
+        HealthCheckIntervalSeconds: 5,
+        HealthyThresholdCount: timing.healthyThreshold,
+        UnhealthyThresholdCount: timing.unhealthyThreshold,
+      }) as { TargetGroups: { TargetGroupArn: string }[] }
+    ).TargetGroups[0]!.TargetGroupArn;
+  const blueTargetGroupArn = group('blue');
+  const greenTargetGroupArn = group('green');
+  const idleGroup = live === 'blue' ? greenTargetGroupArn : blueTargetGroupArn;
+  const notFound = [
+    {
+      Type: 'fixed-response',
+      FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'no rule matched' },
+    },
+  ];
+
+  const production = (
+    (await elbv2.handlers.CreateListener!({
+      LoadBalancerArn: lb.LoadBalancerArn,
+      Port: 80,
+      Protocol: 'HTTP',
+      DefaultActions: notFound,
+    })) as {
+      Listeners: { ListenerArn: string }[];
+    }
+  ).Listeners[0]!.ListenerArn;
+  const productionRule = (
+    elbv2.handlers.CreateRule!({
+      ListenerArn: production,
+      Priority: 10,
+      Conditions: [{ Field: 'path-pattern', Values: ['/*'] }],
+      Actions: [
+        {
+          Type: 'forward',
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: blueTargetGroupArn, Weight: live === 'blue' ? 100 : 0 },
+              { TargetGroupArn: greenTargetGroupArn, Weight: live === 'green' ? 100 : 0 },
+            ],
+            TargetGroupStickinessConfig: spec.stickinessSeconds
+              ? { Enabled: true, DurationSeconds: spec.stickinessSeconds }
+              : { Enabled: false },
+          },
+        },
+      ],
+    }) as { Rules: { RuleArn: string }[] }
+  ).Rules[0]!.RuleArn;
+
+  let test: { listenerArn: string; ruleArn: string } | undefined;
+  if (spec.testListener !== false) {
+    const listenerArn = (
+      (await elbv2.handlers.CreateListener!({
+        LoadBalancerArn: lb.LoadBalancerArn,
+        Port: 8080,
+        Protocol: 'HTTP',
+        DefaultActions: notFound,
+      })) as {
+        Listeners: { ListenerArn: string }[];
+      }
+    ).Listeners[0]!.ListenerArn;
+    const ruleArn = (
+      elbv2.handlers.CreateRule!({
+        ListenerArn: listenerArn,
+        Priority: 10,
+        Conditions: [{ Field: 'path-pattern', Values: ['/*'] }],
+        Actions: [
+          { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: idleGroup, Weight: 1 }] } },
+        ],
+      }) as { Rules: { RuleArn: string }[] }
+    ).Rules[0]!.RuleArn;
+    test = { listenerArn, ruleArn };
+  }
+
+  const desiredCount = spec.desiredCount ?? 2;
+  for (const color of ['blue', 'green'] as const) {
+    const isLive = color === live;
+    let taskDefinition = definition.taskDefinitionArn;
+    if (!isLive && spec.idleImage) {
+      taskDefinition = (
+        ecs.handlers.RegisterTaskDefinition!({
+          family: spec.name,
+          networkMode: 'awsvpc',
+          requiresCompatibilities: ['FARGATE'],
+          cpu: '256',
+          memory: '512',
+          containerDefinitions: [
+            {
+              name: containerName,
+              image: spec.idleImage,
+              essential: true,
+              portMappings: [{ containerPort, protocol: 'tcp' }],
+            },
+          ],
+        }) as { taskDefinition: { taskDefinitionArn: string } }
+      ).taskDefinition.taskDefinitionArn;
+    }
+    ecs.handlers.CreateService!({
+      cluster: clusterName,
+      serviceName: `${spec.name}-${color}`,
+      taskDefinition,
+      desiredCount: isLive || spec.idleImage ? desiredCount : 0,
+      launchType: 'FARGATE',
+      loadBalancers: [
+        {
+          targetGroupArn: color === 'blue' ? blueTargetGroupArn : greenTargetGroupArn,
+          containerName,
+          containerPort,
+        },
+      ],
+      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+    });
+  }
+
+  return {
+    cluster: clusterName,
+    clusterArn: cluster.clusterArn,
+    blueService: `${spec.name}-blue`,
+    greenService: `${spec.name}-green`,
+    family: spec.name,
+    taskDefinitionArn: definition.taskDefinitionArn,
+    containerName,
+    loadBalancerArn: lb.LoadBalancerArn,
+    productionListenerArn: production,
+    productionRuleArn: productionRule,
+    productionUrl: twin.listenerUrl(production),
+    testListenerArn: test?.listenerArn,
+    testRuleArn: test?.ruleArn,
+    testUrl: test ? twin.listenerUrl(test.listenerArn) : undefined,
+    blueTargetGroupArn,
+    greenTargetGroupArn,
+  };
+}
