@@ -10,16 +10,23 @@ const build = spawnSync(process.execPath, [path.join(root, 'scripts/bundle.mjs')
 });
 if (build.status !== 0) process.exit(build.status ?? 1);
 
-const changed = execFileSync('git', ['status', '--porcelain', '--', 'actions/*/dist'], {
-  cwd: root,
-  encoding: 'utf8',
-}).trim();
+const changed = execFileSync(
+  'git',
+  ['status', '--porcelain', '--', 'actions/*/dist', 'packages/aws-twin/dist'],
+  {
+    cwd: root,
+    encoding: 'utf8',
+  },
+).trim();
 if (changed) {
   console.error('Committed dist/ differs from a fresh build (run `npm run bundle` and commit dist/):');
   console.error(changed);
   console.error(
-    execFileSync('git', ['diff', '--stat', '--', 'actions/*/dist'], { cwd: root, encoding: 'utf8' }),
+    execFileSync('git', ['diff', '--stat', '--', 'actions/*/dist', 'packages/aws-twin/dist'], {
+      cwd: root,
+      encoding: 'utf8',
+    }),
   );
   process.exit(1);
 }
-console.log('dist/ matches its source for every action.');
+console.log('dist/ matches its source for every action and the twin.');

@@ -25,6 +25,10 @@ const result = spawnSync(
     'actions/__tests__/bundled.e2e.test.ts',
     '--verbose',
   ],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1' } },
+  {
+    cwd: root,
+    stdio: 'inherit',
+    env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+  },
 );
 process.exit(result.status ?? 1);

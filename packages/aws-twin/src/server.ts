@@ -144,20 +144,20 @@ async function dispatch(
       at: Date.now(),
       ...(accessKeyId ? { accessKeyId } : {}),
     });
-  const handler = options.services[service][operation];
-  if (!handler) {
-    const error = new AwsError(
-      service === 'elbv2' || service === 'sts' ? 'InvalidAction' : 'UnknownOperationException',
-      `The twin does not implement ${service}:${operation}`,
-    );
-    record(error.code);
-    return { error };
-  }
   if (!UNSIGNED.has(operation) && options.isExpired(accessKeyId)) {
     const error = new AwsError(
       service === 'elbv2' ? 'ExpiredToken' : 'ExpiredTokenException',
       'The security token included in the request is expired',
       400,
+    );
+    record(error.code);
+    return { error };
+  }
+  const handler = options.services[service][operation];
+  if (!handler) {
+    const error = new AwsError(
+      service === 'elbv2' || service === 'sts' ? 'InvalidAction' : 'UnknownOperationException',
+      `The twin does not implement ${service}:${operation}`,
     );
     record(error.code);
     return { error };
