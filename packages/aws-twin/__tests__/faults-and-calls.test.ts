@@ -76,6 +76,15 @@ describe('faults and the call record', () => {
     twin.faults.clear();
   });
 
+  it('answers a chosen share of calls with a 500 internal error', async () => {
+    const portal = twin.resources['svc-portal']!;
+    twin.faults.add({ service: 'ecs', operation: 'DescribeServices', errorRate: 1 });
+    const error = await clientsFor(twin)
+      .ecs.send(new DescribeServicesCommand({ cluster: portal.cluster, services: [portal.blueService] }))
+      .catch((caught: { name: string; $metadata: { httpStatusCode?: number } }) => caught);
+    expect(error).toMatchObject({ name: 'ServerException', $metadata: { httpStatusCode: 500 } });
+  });
+
   it('adds latency to matching calls', async () => {
     const portal = twin.resources['svc-portal']!;
     twin.faults.add({ service: 'elbv2', operation: 'DescribeRules', latencyMs: 150 });
