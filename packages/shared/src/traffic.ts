@@ -1,6 +1,32 @@
-import { InputError } from './errors.js';
+import {
+  DescribeListenersCommand,
+  DescribeRulesCommand,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+  type Action,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { ActionError, InputError } from './errors.js';
 
 export type Color = 'blue' | 'green';
+
+/** Where production traffic is split: a listener rule, or a listener's default action. */
+export type ProductionTarget = { kind: 'rule'; arn: string } | { kind: 'listener'; arn: string };
+
+export interface ColorGroups {
+  blue: string;
+  green: string;
+}
+
+export interface TrafficState {
+  /** The forward action and any other actions, as read. */
+  actions: Action[];
+  weights: Record<Color, number>;
+  /** The colour with the larger weight (blue on a tie). */
+  live: Color;
+  idle: Color;
+  stickinessSeconds?: number;
+}
 
 /**
  * Parses traffic steps (percent of traffic on the new colour): whole numbers 1–100, strictly
@@ -28,4 +54,135 @@ export function parseTrafficSteps(input: string, text: string): number[] {
 
 export function otherColor(color: Color): Color {
   return color === 'blue' ? 'green' : 'blue';
+}
+
+/**
+ * Reads the production split and checks it is a shape the suite can move safely: one forward
+ * action over exactly the two colour groups, nothing else mixed in, stickiness no longer than the bake.
+ */
+export function analyseTraffic(
+  actions: Action[],
+  groups: ColorGroups,
+  maxStickinessSeconds?: number,
+): TrafficState {
+  const others = actions.filter((action) => action.Type !== 'forward');
+  if (others.length > 0) {
+    throw new ActionError(
+      `The production rule mixes ${others.map((action) => action.Type).join(', ')} with its forward action; the suite only shifts weights on a rule whose actions are one forward. Move the other actions to their own rule.`,
+    );
+  }
+  const forward = actions[0];
+  if (actions.length !== 1 || !forward)
+    throw new ActionError(
+      `The production rule has ${actions.length} actions; expected exactly one forward action`,
+    );
+  const entries = forward.ForwardConfig?.TargetGroups?.length
+    ? forward.ForwardConfig.TargetGroups.map((group) => ({
+        arn: group.TargetGroupArn!,
+        weight: group.Weight ?? 1,
+      }))
+    : [{ arn: forward.TargetGroupArn!, weight: 1 }];
+  if (entries.length > 2) {
+    throw new ActionError(
+      `The production rule forwards to ${entries.length} target groups; blue/green needs exactly the two colour groups (${groups.blue}, ${groups.green})`,
+    );
+  }
+  const foreign = entries.filter((entry) => entry.arn !== groups.blue && entry.arn !== groups.green);
+  if (foreign.length > 0) {
+    throw new ActionError(
+      `The production rule forwards to ${foreign.map((entry) => entry.arn).join(', ')}, which is neither the blue group (${groups.blue}) nor the green group (${groups.green}) of the services`,
+    );
+  }
+  const weights: Record<Color, number> = {
+    blue: entries.find((entry) => entry.arn === groups.blue)?.weight ?? 0,
+    green: entries.find((entry) => entry.arn === groups.green)?.weight ?? 0,
+  };
+  if (weights.blue + weights.green === 0)
+    throw new ActionError(
+      'The production rule sends no traffic anywhere (both weights are 0); fix it by hand first',
+    );
+  const stickiness = forward.ForwardConfig?.TargetGroupStickinessConfig;
+  const stickinessSeconds = stickiness?.Enabled ? (stickiness.DurationSeconds ?? 0) : undefined;
+  if (
+    stickinessSeconds !== undefined &&
+    maxStickinessSeconds !== undefined &&
+    stickinessSeconds > maxStickinessSeconds
+  ) {
+    throw new ActionError(
+      `Target-group stickiness on the production rule lasts ${stickinessSeconds}s, longer than the step bake (${maxStickinessSeconds}s): clients would stay on their colour and the gates would not see the new one. Shorten the stickiness or lengthen step-bake.`,
+    );
+  }
+  const live: Color = weights.green > weights.blue ? 'green' : 'blue';
+  return { actions, weights, live, idle: otherColor(live), stickinessSeconds };
+}
+
+/** Percent of traffic on each colour, from raw weights (which may sum to anything up to 1998). */
+export function percentages(weights: Record<Color, number>): Record<Color, number> {
+  const total = weights.blue + weights.green;
+  const blue = total === 0 ? 0 : Math.round((100 * weights.blue) / total);
+  return { blue, green: total === 0 ? 0 : 100 - blue };
+}
+
+/** The forward action with `percentOnColor` on `color` and the rest on the other colour. */
+export function forwardWithWeights(
+  state: TrafficState,
+  groups: ColorGroups,
+  color: Color,
+  percentOnColor: number,
+): Action[] {
+  const weights: Record<Color, number> = { blue: 0, green: 0 };
+  weights[color] = percentOnColor;
+  weights[otherColor(color)] = 100 - percentOnColor;
+  const forward = state.actions[0]!;
+  return [
+    {
+      Type: 'forward',
+      ...(forward.Order !== undefined ? { Order: forward.Order } : {}),
+      ForwardConfig: {
+        TargetGroups: [
+          { TargetGroupArn: groups.blue, Weight: weights.blue },
+          { TargetGroupArn: groups.green, Weight: weights.green },
+        ],
+        ...(forward.ForwardConfig?.TargetGroupStickinessConfig
+          ? { TargetGroupStickinessConfig: forward.ForwardConfig.TargetGroupStickinessConfig }
+          : {}),
+      },
+    },
+  ];
+}
+
+/** Reads the production actions as AWS has them now. */
+export async function readProductionActions(
+  elbv2: ElasticLoadBalancingV2Client,
+  target: ProductionTarget,
+): Promise<Action[]> {
+  if (target.kind === 'rule') {
+    const rule = (await elbv2.send(new DescribeRulesCommand({ RuleArns: [target.arn] }))).Rules?.[0];
+    if (!rule) throw new ActionError(`Listener rule ${target.arn} was not found`);
+    return rule.Actions ?? [];
+  }
+  const listener = (await elbv2.send(new DescribeListenersCommand({ ListenerArns: [target.arn] })))
+    .Listeners?.[0];
+  if (!listener) throw new ActionError(`Listener ${target.arn} was not found`);
+  return listener.DefaultActions ?? [];
+}
+
+/** Writes the actions (ModifyRule / ModifyListener replace the whole list) and reads them back. */
+export async function writeProductionActions(
+  elbv2: ElasticLoadBalancingV2Client,
+  target: ProductionTarget,
+  actions: Action[],
+  groups: ColorGroups,
+): Promise<TrafficState> {
+  if (target.kind === 'rule')
+    await elbv2.send(new ModifyRuleCommand({ RuleArn: target.arn, Actions: actions }));
+  else await elbv2.send(new ModifyListenerCommand({ ListenerArn: target.arn, DefaultActions: actions }));
+  const readBack = analyseTraffic(await readProductionActions(elbv2, target), groups);
+  const wanted = analyseTraffic(actions, groups);
+  if (readBack.weights.blue !== wanted.weights.blue || readBack.weights.green !== wanted.weights.green) {
+    throw new ActionError(
+      `Weights did not take: asked for blue ${wanted.weights.blue} / green ${wanted.weights.green}, read back blue ${readBack.weights.blue} / green ${readBack.weights.green}`,
+    );
+  }
+  return readBack;
 }

@@ -11,6 +11,8 @@ export interface RunBundledActionOptions {
   env?: Record<string, string | undefined>;
   /** Kill a step that runs longer than this (default 60 s). */
   timeoutMs?: number;
+  /** Kill the main step (SIGKILL, as a cancelled job's runner does in the end) once its output matches. */
+  killMainWhen?: RegExp;
   /** Run the post step when action.yml has one (default true). */
   runPost?: boolean;
   cwd?: string;
@@ -20,6 +22,8 @@ export interface StepResult {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   timedOut: boolean;
+  /** Killed on purpose through `killMainWhen`. */
+  killed: boolean;
   stdout: string;
   stderr: string;
 }
@@ -95,7 +99,13 @@ export async function runBundledAction(
     const entry = path.join(actionDir, metadata.runs.main);
     const timeoutMs = options.timeoutMs ?? 60_000;
 
-    const main = await runStep(entry, { ...baseEnv, ...extraEnv, ...inputEnv }, options.cwd, timeoutMs);
+    const main = await runStep(
+      entry,
+      { ...baseEnv, ...extraEnv, ...inputEnv },
+      options.cwd,
+      timeoutMs,
+      options.killMainWhen,
+    );
     const state = parseFileCommands(readFileSync(files.state, 'utf8'));
     const exportedEnv = parseFileCommands(readFileSync(files.env, 'utf8'));
 
@@ -218,6 +228,7 @@ function runStep(
   env: Record<string, string>,
   cwd: string | undefined,
   timeoutMs: number,
+  killWhen?: RegExp,
 ): Promise<StepResult> {
   if (!existsSync(entry)) throw new Error(`No bundle at ${entry}; run npm run bundle`);
   return new Promise((resolve, reject) => {
@@ -225,7 +236,14 @@ function runStep(
     let stdout = '';
     let stderr = '';
     let timedOut = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    let killed = false;
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk;
+      if (killWhen && !killed && killWhen.test(stdout)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => {
       timedOut = true;
@@ -237,7 +255,7 @@ function runStep(
     });
     child.on('close', (exitCode, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode, signal, timedOut, stdout, stderr });
+      resolve({ exitCode, signal, timedOut, killed, stdout, stderr });
     });
   });
 }

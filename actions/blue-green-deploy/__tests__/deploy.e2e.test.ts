@@ -1,0 +1,281 @@
+import { afterEach, describe, expect, it } from '@jest/globals';
+import {
+  AddTagsCommand,
+  DescribeRulesCommand,
+  DescribeTagsCommand,
+  ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startTwin, type Twin } from '../../../packages/aws-twin/src/index.js';
+import { runBundledAction } from '../../../packages/shared/testing/run-bundled-action.js';
+
+const actionDir = path.join(import.meta.dirname, '..');
+const images = {
+  'svc-portal:v1': { version: 'v1' },
+  'svc-portal:v2': { version: 'v2' },
+  'svc-portal:bad': { version: 'bad', errorRate: 1 },
+  'svc-portal:broken': {
+    failToStart:
+      'CannotPullContainerError: pull image manifest has been retried 1 time(s): svc-portal:broken not found',
+  },
+};
+
+let twin: Twin | undefined;
+afterEach(async () => {
+  await twin?.close();
+  twin = undefined;
+});
+
+async function setUp() {
+  twin = await startTwin({
+    images,
+    blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 2 }],
+  });
+  const portal = twin.resources['svc-portal']!;
+  const dir = mkdtempSync(path.join(tmpdir(), 'bg-e2e-'));
+  const taskDefinitionPath = path.join(dir, 'task-definition.json');
+  writeFileSync(
+    taskDefinitionPath,
+    JSON.stringify({
+      family: 'svc-portal',
+      taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/svc-portal:1',
+      revision: 1,
+      status: 'ACTIVE',
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [
+        { name: 'app', image: 'placeholder', essential: true, portMappings: [{ containerPort: 8080 }] },
+      ],
+    }),
+  );
+  const elbv2 = new ElasticLoadBalancingV2Client({
+    region: 'eu-west-1',
+    endpoint: twin.endpoint,
+    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
+  });
+  const weights = async () => {
+    const rule = (await elbv2.send(new DescribeRulesCommand({ RuleArns: [portal.productionRuleArn] })))
+      .Rules![0]!;
+    return rule.Actions![0]!.ForwardConfig!.TargetGroups!.map((group) => group.Weight);
+  };
+  const run = (inputs: Record<string, string>, extra: { killMainWhen?: RegExp } = {}) =>
+    runBundledAction(actionDir, {
+      inputs: {
+        cluster: portal.cluster,
+        service: 'svc-portal',
+        'listener-rule-arn': portal.productionRuleArn,
+        'task-definition': taskDefinitionPath,
+        'container-name': 'app',
+        'step-bake': '1s',
+        'wait-timeout': '20s',
+        ...inputs,
+      },
+      env: {
+        ...twin!.env,
+        GITHUB_RUN_ID: '1001',
+        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_REPOSITORY: 'mpac/svc-portal',
+      },
+      timeoutMs: 60_000,
+      ...extra,
+    });
+  return { twin, portal, elbv2, weights, run, taskDefinitionPath };
+}
+
+describe('blue-green-deploy, bundled, on the twin', () => {
+  it('promotes a good release through 5/50/100 with no failed customer request', async () => {
+    const { twin, portal, weights, run } = await setUp();
+    const traffic = twin.traffic.start({
+      url: `${portal.productionUrl}/orders`,
+      requestsPerSecond: 100,
+      maxDurationMs: 40_000,
+    });
+    const result = await run({ image: 'svc-portal:v2' });
+    const tally = await traffic.stop();
+    expect(result.main.exitCode).toBe(0);
+    expect(result.outputs).toMatchObject({
+      outcome: 'promoted',
+      'live-color': 'green',
+      'previous-color': 'blue',
+      'task-definition-arn': 'arn:aws:ecs:eu-west-1:123456789012:task-definition/svc-portal:2',
+    });
+    expect(result.outputs['previous-task-definition-arn']).toBe(
+      'arn:aws:ecs:eu-west-1:123456789012:task-definition/svc-portal:1',
+    );
+    expect(await weights()).toEqual([0, 100]);
+    expect(tally.failed).toBe(0);
+    expect(tally.byStatus).toEqual({ '200': tally.sent });
+    expect(tally.byVersion.v2).toBeGreaterThan(0);
+    expect(result.summary).toContain('Blue/green deploy of svc-portal: promoted');
+    expect(result.summary).toContain('xychart-beta');
+    expect(result.summary).toMatch(/<td>5 %<\/td>.*✅ passed/);
+    expect(result.annotations.map((annotation) => annotation.message)).toContain(
+      'Dropped describe-only fields the ECS API refuses: taskDefinitionArn, revision, status',
+    );
+    // the lock was released, the outcome recorded
+    const tags = (
+      await new ElasticLoadBalancingV2Client({
+        region: 'eu-west-1',
+        endpoint: twin.endpoint,
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      }).send(new DescribeTagsCommand({ ResourceArns: [portal.productionRuleArn] }))
+    ).TagDescriptions![0]!.Tags!;
+    expect(Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value]))).toMatchObject({
+      'mpac:live-color': 'green',
+      'mpac:outcome': 'promoted',
+    });
+    expect(tags.some((tag) => tag.Key === 'mpac:deploy-lock')).toBe(false);
+    // the old colour keeps running for a fast rollback
+    const blue = [...twin.services.ecs.services.values()].find(
+      (service) => service.name === 'svc-portal-blue',
+    )!;
+    expect(blue.desiredCount).toBe(2);
+  });
+
+  it('catches a 5xx release at 5 %, restores 100 % to blue and fails the step', async () => {
+    const { twin, portal, weights, run } = await setUp();
+    const traffic = twin.traffic.start({
+      url: `${portal.productionUrl}/orders`,
+      requestsPerSecond: 100,
+      maxDurationMs: 40_000,
+    });
+    const result = await run({ image: 'svc-portal:bad' });
+    const tally = await traffic.stop();
+    expect(result.main.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ outcome: 'rolled-back', 'live-color': 'blue' });
+    expect(await weights()).toEqual([100, 0]);
+    expect(result.annotations[0]?.message).toMatch(
+      /^Gate failed at 5 %: error rate 100\.00 % > 5 %.*all traffic is back on blue/,
+    );
+    expect(result.summary).toContain('Why it failed');
+    expect(result.summary).not.toMatch(/<td>50 %<\/td>/);
+    // customers saw only the 5 % share of one bake
+    expect((tally.byStatus['500'] ?? 0) / tally.sent).toBeLessThan(0.1);
+  });
+
+  it('never touches live traffic when the new colour never gets healthy, and says why', async () => {
+    const { twin, weights, run } = await setUp();
+    twin.calls.clear();
+    const result = await run({ image: 'svc-portal:broken' });
+    expect(result.main.exitCode).toBe(1);
+    expect(await weights()).toEqual([100, 0]);
+    expect(twin.calls.of('elbv2', 'ModifyRule')).toEqual([]);
+    expect(result.annotations[0]?.message).toMatch(
+      /svc-portal-green was not deployed: its deployment failed.*customer traffic was not touched/,
+    );
+    expect(result.summary).toContain(
+      'CannotPullContainerError: pull image manifest has been retried 1 time(s): svc-portal:broken not found',
+    );
+    expect(result.summary).toContain('Newest service events');
+    expect(result.outputs.outcome).toBe('failed');
+  });
+
+  it('restores the original weights in the post step when the job is killed mid-cutover', async () => {
+    const { weights, run } = await setUp();
+    const result = await run(
+      { image: 'svc-portal:v2', 'step-bake': '3s' },
+      { killMainWhen: /Traffic: 50 % on green/ },
+    );
+    expect(result.main.killed).toBe(true);
+    expect(result.post?.exitCode).toBe(0);
+    expect(result.log).toContain('restoring the original weights');
+    expect(await weights()).toEqual([100, 0]);
+  });
+
+  it('refuses a second deploy while another run holds the lock, naming the holder, changing nothing', async () => {
+    const { twin, portal, elbv2, run } = await setUp();
+    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    await elbv2.send(
+      new AddTagsCommand({
+        ResourceArns: [portal.productionRuleArn],
+        Tags: [{ Key: 'mpac:deploy-lock', Value: `run-999-1@mpac/svc-portal ${expires}` }],
+      }),
+    );
+    twin.calls.clear();
+    const result = await run({ image: 'svc-portal:v2' });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toContain(
+      `Another deploy holds the lock on ${portal.productionRuleArn}: run-999-1@mpac/svc-portal, until ${expires}`,
+    );
+    expect(twin.calls.mutating()).toEqual([]);
+  });
+
+  it('rolls back in seconds with the rollback phase after a promote', async () => {
+    const { weights, run } = await setUp();
+    expect((await run({ image: 'svc-portal:v2' })).main.exitCode).toBe(0);
+    const started = Date.now();
+    const result = await run({ phase: 'rollback', 'task-definition': '' });
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(result.main.exitCode).toBe(0);
+    expect(result.outputs).toMatchObject({
+      outcome: 'rolled-back',
+      'live-color': 'blue',
+      'previous-color': 'green',
+    });
+    expect(await weights()).toEqual([100, 0]);
+  });
+
+  it('deploys an existing task definition ARN as is, registering nothing', async () => {
+    const { twin, run } = await setUp();
+    const { ECSClient, RegisterTaskDefinitionCommand } = await import('@aws-sdk/client-ecs');
+    const ecs = new ECSClient({
+      region: 'eu-west-1',
+      endpoint: twin.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const registered = await ecs.send(
+      new RegisterTaskDefinitionCommand({
+        family: 'svc-portal',
+        networkMode: 'awsvpc',
+        containerDefinitions: [{ name: 'app', image: 'svc-portal:v2', essential: true }],
+      }),
+    );
+    const arn = registered.taskDefinition!.taskDefinitionArn!;
+    twin.calls.clear();
+    const result = await run({ 'task-definition': '', 'container-name': '', 'task-definition-arn': arn });
+    expect(result.main.exitCode).toBe(0);
+    expect(result.outputs).toMatchObject({ outcome: 'promoted', 'task-definition-arn': arn });
+    expect(twin.calls.of('ecs', 'RegisterTaskDefinition')).toEqual([]);
+  });
+
+  it('reports unchanged when the live colour already runs the requested revision', async () => {
+    const { twin, portal, run } = await setUp();
+    twin.calls.clear();
+    const result = await run({
+      'task-definition': '',
+      'container-name': '',
+      'task-definition-arn': portal.taskDefinitionArn,
+    });
+    expect(result.main.exitCode).toBe(0);
+    expect(result.outputs.outcome).toBe('unchanged');
+    expect(twin.calls.mutating()).toEqual([]);
+  });
+
+  it.each([
+    [
+      { 'container-name': 'web', image: 'svc-portal:v2' },
+      /'container-name' names 'web', but the task definition has no such container \(it has app\)/,
+    ],
+    [{ 'traffic-steps': '50,5,100' }, /'traffic-steps' must increase step by step and end at 100/],
+    [{ 'step-bake': '-5s' }, /'step-bake' is negative/],
+    [
+      { 'listener-arn': 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/x/1/2' },
+      /both given; give exactly one/,
+    ],
+    [
+      { 'task-definition-arn': 'arn:aws:iam::123456789012:role/x', 'task-definition': '' },
+      /'task-definition-arn' must be an ARN of the ecs service/,
+    ],
+  ])('fails on bad input %j before any change in AWS', async (inputs, message) => {
+    const { twin, run } = await setUp();
+    twin.calls.clear();
+    const result = await run(inputs as Record<string, string>);
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toMatch(message);
+    expect(twin.calls.mutating()).toEqual([]);
+  });
+});
