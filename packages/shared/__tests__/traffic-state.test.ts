@@ -1,0 +1,109 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  DescribeRulesCommand,
+  ElasticLoadBalancingV2Client,
+  ModifyRuleCommand,
+  type Action,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { mockClient } from 'aws-sdk-client-mock';
+import { analyseTraffic, forwardWithWeights, percentages, writeProductionActions } from '../src/traffic.js';
+
+const groups = {
+  blue: 'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/blue/1',
+  green: 'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/green/2',
+};
+const forward = (blue: number, green: number, stickiness?: number): Action[] => [
+  {
+    Type: 'forward',
+    ForwardConfig: {
+      TargetGroups: [
+        { TargetGroupArn: groups.blue, Weight: blue },
+        { TargetGroupArn: groups.green, Weight: green },
+      ],
+      TargetGroupStickinessConfig: stickiness
+        ? { Enabled: true, DurationSeconds: stickiness }
+        : { Enabled: false },
+    },
+  },
+];
+
+describe('analyseTraffic', () => {
+  it('finds the live colour by the larger weight', () => {
+    expect(analyseTraffic(forward(100, 0), groups)).toMatchObject({
+      live: 'blue',
+      idle: 'green',
+      weights: { blue: 100, green: 0 },
+    });
+    expect(analyseTraffic(forward(5, 95), groups)).toMatchObject({ live: 'green', idle: 'blue' });
+  });
+  it('accepts a plain single-group forward as 100 % on that colour', () => {
+    expect(analyseTraffic([{ Type: 'forward', TargetGroupArn: groups.green }], groups)).toMatchObject({
+      live: 'green',
+      weights: { blue: 0, green: 1 },
+    });
+  });
+  it('refuses non-forward actions mixed in, naming them', () => {
+    expect(() =>
+      analyseTraffic([{ Type: 'authenticate-oidc', Order: 1 }, ...forward(100, 0)], groups),
+    ).toThrow(/mixes authenticate-oidc with its forward action/);
+  });
+  it('refuses more than two groups, and groups that belong to neither colour', () => {
+    const three: Action[] = [
+      {
+        Type: 'forward',
+        ForwardConfig: {
+          TargetGroups: [
+            { TargetGroupArn: groups.blue, Weight: 1 },
+            { TargetGroupArn: groups.green, Weight: 1 },
+            { TargetGroupArn: 'x', Weight: 1 },
+          ],
+        },
+      },
+    ];
+    expect(() => analyseTraffic(three, groups)).toThrow(/forwards to 3 target groups/);
+    expect(() => analyseTraffic([{ Type: 'forward', TargetGroupArn: 'arn:other' }], groups)).toThrow(
+      /arn:other, which is neither the blue group/,
+    );
+  });
+  it('refuses stickiness that outlasts the bake', () => {
+    expect(() => analyseTraffic(forward(100, 0, 3600), groups, 300)).toThrow(
+      /stickiness on the production rule lasts 3600s, longer than the step bake \(300s\)/,
+    );
+    expect(analyseTraffic(forward(100, 0, 60), groups, 300).stickinessSeconds).toBe(60);
+  });
+  it('refuses a rule that sends traffic nowhere', () => {
+    expect(() => analyseTraffic(forward(0, 0), groups)).toThrow(/both weights are 0/);
+  });
+});
+
+describe('weights', () => {
+  it('puts the step on the new colour and the rest on the other, keeping stickiness', () => {
+    const state = analyseTraffic(forward(100, 0, 60), groups);
+    const actions = forwardWithWeights(state, groups, 'green', 5);
+    expect(actions[0]!.ForwardConfig!.TargetGroups).toEqual([
+      { TargetGroupArn: groups.blue, Weight: 95 },
+      { TargetGroupArn: groups.green, Weight: 5 },
+    ]);
+    expect(actions[0]!.ForwardConfig!.TargetGroupStickinessConfig).toEqual({
+      Enabled: true,
+      DurationSeconds: 60,
+    });
+  });
+  it('turns raw weights into percentages', () => {
+    expect(percentages({ blue: 999, green: 333 })).toEqual({ blue: 75, green: 25 });
+  });
+});
+
+describe('writeProductionActions', () => {
+  it('modifies the rule and fails when the read-back differs', async () => {
+    const elbv2 = mockClient(ElasticLoadBalancingV2Client);
+    elbv2.on(ModifyRuleCommand).resolves({});
+    elbv2.on(DescribeRulesCommand).resolves({ Rules: [{ Actions: forward(100, 0) }] });
+    const client = new ElasticLoadBalancingV2Client({ region: 'eu-west-1' });
+    await expect(
+      writeProductionActions(client, { kind: 'rule', arn: 'rule' }, forward(95, 5), groups),
+    ).rejects.toThrow('Weights did not take: asked for blue 95 / green 5, read back blue 100 / green 0');
+    expect(elbv2.commandCalls(ModifyRuleCommand)[0]!.args[0].input.RuleArn).toBe('rule');
+    elbv2.restore();
+  });
+});
