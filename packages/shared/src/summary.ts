@@ -61,7 +61,9 @@ export function mermaidLineChart(chart: LineChart): string {
   const all = chart.series.flatMap((series) => series.values).concat(chart.threshold ?? []);
   const finite = all.filter((value) => Number.isFinite(value));
   const top = finite.length === 0 ? 1 : Math.max(...finite) * 1.1 || 1;
+  // A blank line first: a fence right after an HTML block would be swallowed by it.
   const lines = [
+    '',
     '```mermaid',
     'xychart-beta',
     `  title "${clean(chart.title)}"`,
