@@ -15,11 +15,9 @@ const RULE = 'arn:aws:elasticloadbalancing:eu-west-1:1:listener-rule/app/web/1/2
 function taggedElb(initial?: string) {
   const tags = new Map<string, string>(initial ? [[LOCK_TAG, initial]] : []);
   const mock = mockClient(ElasticLoadBalancingV2Client);
-  mock
-    .on(DescribeTagsCommand)
-    .callsFake(() => ({
-      TagDescriptions: [{ ResourceArn: RULE, Tags: [...tags].map(([Key, Value]) => ({ Key, Value })) }],
-    }));
+  mock.on(DescribeTagsCommand).callsFake(() => ({
+    TagDescriptions: [{ ResourceArn: RULE, Tags: [...tags].map(([Key, Value]) => ({ Key, Value })) }],
+  }));
   mock.on(AddTagsCommand).callsFake((input: { Tags: { Key: string; Value: string }[] }) => {
     for (const tag of input.Tags) tags.set(tag.Key, tag.Value);
     return {};
