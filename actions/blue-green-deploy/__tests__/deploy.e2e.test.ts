@@ -6,6 +6,8 @@ import {
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTwin, type Twin } from '../../../packages/aws-twin/src/index.js';
@@ -62,7 +64,10 @@ async function setUp() {
       .Rules![0]!;
     return rule.Actions![0]!.ForwardConfig!.TargetGroups!.map((group) => group.Weight);
   };
-  const run = (inputs: Record<string, string>, extra: { killMainWhen?: RegExp } = {}) =>
+  const run = (
+    inputs: Record<string, string>,
+    extra: { killMainWhen?: RegExp; env?: Record<string, string> } = {},
+  ) =>
     runBundledAction(actionDir, {
       inputs: {
         cluster: portal.cluster,
@@ -79,9 +84,10 @@ async function setUp() {
         GITHUB_RUN_ID: '1001',
         GITHUB_RUN_ATTEMPT: '1',
         GITHUB_REPOSITORY: 'mpac/svc-portal',
+        ...extra.env,
       },
       timeoutMs: 60_000,
-      ...extra,
+      killMainWhen: extra.killMainWhen,
     });
   return { twin, portal, elbv2, weights, run, taskDefinitionPath };
 }
@@ -134,6 +140,65 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       (service) => service.name === 'svc-portal-blue',
     )!;
     expect(blue.desiredCount).toBe(2);
+  });
+
+  it('keeps a GitHub deployment true: in progress, then success, without printing the token', async () => {
+    const { run } = await setUp();
+    const requests: { method: string; url: string; body: Record<string, unknown>; authorization?: string }[] =
+      [];
+    const api = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        requests.push({
+          method: request.method!,
+          url: request.url!,
+          body: JSON.parse(body || '{}') as Record<string, unknown>,
+          authorization: request.headers.authorization,
+        });
+        const isStatus = request.url!.endsWith('/statuses');
+        response
+          .writeHead(201, { 'content-type': 'application/json' })
+          .end(JSON.stringify(isStatus ? { id: requests.length } : { id: 4242 }));
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    try {
+      const token = 'ghs_fakeTokenThatMustNeverBePrinted123';
+      const result = await run(
+        {
+          image: 'svc-portal:v2',
+          'github-token': token,
+          environment: 'production',
+          'environment-url': 'https://portal.example.com',
+        },
+        {
+          env: {
+            GITHUB_API_URL: `http://127.0.0.1:${(api.address() as AddressInfo).port}`,
+            GITHUB_SHA: 'abc123',
+          },
+        },
+      );
+      expect(result.main.exitCode).toBe(0);
+      expect(result.outputs['deployment-id']).toBe('4242');
+      expect(
+        requests.map(
+          (request) =>
+            `${request.method} ${request.url} ${String(request.body.state ?? request.body.environment)}`,
+        ),
+      ).toEqual([
+        'POST /repos/mpac/svc-portal/deployments production',
+        'POST /repos/mpac/svc-portal/deployments/4242/statuses in_progress',
+        'POST /repos/mpac/svc-portal/deployments/4242/statuses success',
+      ]);
+      expect(requests[0]!.body.ref).toBe('abc123');
+      expect(requests[2]!.body.environment_url).toBe('https://portal.example.com');
+      expect(requests[0]!.authorization).toBe(`token ${token}`);
+      expect(result.masks).toContain(token);
+      expect(result.unmaskedLog).not.toContain(token);
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
   });
 
   it('catches a 5xx release at 5 %, restores 100 % to blue and fails the step', async () => {

@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
+import { startDeployment, type DeploymentTracker } from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { writeProductionActions } from '../../../packages/shared/src/traffic.js';
 import { deploy, DeployFailure, type DeployResult } from './deploy.js';
@@ -17,6 +18,7 @@ export async function run(): Promise<void> {
   const thresholds = { maxErrorRatePercent: inputs['max-error-rate'], maxP95Ms: inputs['max-p95-latency'] };
   const title = (outcome: string) =>
     `Blue/green ${inputs.phase === 'all' ? 'deploy' : inputs.phase} of ${inputs.service}: ${outcome}`;
+  const tracker = await trackDeployment(inputs);
   let result: DeployResult;
   try {
     result = await deploy({
@@ -29,9 +31,10 @@ export async function run(): Promise<void> {
       save: saveDeployState,
     });
   } catch (error) {
+    await tracker?.setStatus('failure', (error as Error).message);
     if (error instanceof DeployFailure) {
       const partial = error.partial;
-      setOutputs({ outcome: partial.outcome ?? 'failed', ...partial });
+      setOutputs({ outcome: partial.outcome ?? 'failed', ...partial }, tracker);
       await writeSummary(
         renderReport({
           title: title(partial.outcome ?? 'failed'),
@@ -51,7 +54,11 @@ export async function run(): Promise<void> {
     }
     throw error;
   }
-  setOutputs(result);
+  await tracker?.setStatus(
+    'success',
+    `${result.outcome}: ${result.liveColor} runs ${result.taskDefinitionArn ?? 'the service'}`,
+  );
+  setOutputs(result, tracker);
   for (const notice of result.notices) core.notice(notice);
   await writeSummary(
     renderReport({
@@ -69,13 +76,34 @@ export async function run(): Promise<void> {
   );
 }
 
-function setOutputs(result: Omit<Partial<DeployResult>, 'outcome'> & { outcome: string }): void {
+/** A GitHub deployment for the run, when a token and an environment are given (never for cleanup). */
+async function trackDeployment(inputs: ReturnType<typeof getInputs>): Promise<DeploymentTracker | undefined> {
+  if (
+    !inputs['github-token'] ||
+    !inputs.environment ||
+    inputs.phase === 'cleanup' ||
+    inputs.phase === 'prepare'
+  )
+    return undefined;
+  return startDeployment({
+    token: inputs['github-token'],
+    environment: inputs.environment,
+    environmentUrl: inputs['environment-url'],
+    description: `${inputs.phase === 'rollback' ? 'Rollback' : 'Blue/green deploy'} of ${inputs.service}`,
+    warn: (message) => core.warning(message),
+  });
+}
+
+function setOutputs(
+  result: Omit<Partial<DeployResult>, 'outcome'> & { outcome: string },
+  tracker?: DeploymentTracker,
+): void {
   core.setOutput('outcome', result.outcome);
   core.setOutput('task-definition-arn', result.taskDefinitionArn ?? '');
   core.setOutput('previous-task-definition-arn', result.previousTaskDefinitionArn ?? '');
   core.setOutput('live-color', result.liveColor ?? '');
   core.setOutput('previous-color', result.previousColor ?? '');
-  core.setOutput('deployment-id', '');
+  core.setOutput('deployment-id', tracker ? String(tracker.id) : '');
 }
 
 /**
