@@ -17,6 +17,7 @@ const actionDir = path.join(import.meta.dirname, '..');
 const images = {
   'svc-portal:v1': { version: 'v1' },
   'svc-portal:v2': { version: 'v2' },
+  'svc-portal:migration-fails': { version: 'v2', exitCode: 3 },
   'svc-portal:bad': { version: 'bad', errorRate: 1 },
   'svc-portal:broken': {
     failToStart:
@@ -66,7 +67,7 @@ async function setUp() {
   };
   const run = (
     inputs: Record<string, string>,
-    extra: { killMainWhen?: RegExp; env?: Record<string, string> } = {},
+    extra: { killMainWhen?: RegExp; env?: Record<string, string>; runPost?: boolean } = {},
   ) =>
     runBundledAction(actionDir, {
       inputs: {
@@ -88,6 +89,7 @@ async function setUp() {
       },
       timeoutMs: 60_000,
       killMainWhen: extra.killMainWhen,
+      runPost: extra.runPost,
     });
   return { twin, portal, elbv2, weights, run, taskDefinitionPath };
 }
@@ -248,6 +250,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     expect(result.main.killed).toBe(true);
     expect(result.post?.exitCode).toBe(0);
     expect(result.log).toContain('restoring the original weights');
+    expect(result.log).toContain('Released the deploy lock');
     expect(await weights()).toEqual([100, 0]);
   });
 
@@ -281,6 +284,64 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       'live-color': 'blue',
       'previous-color': 'green',
     });
+    expect(await weights()).toEqual([100, 0]);
+  });
+
+  it('prepares the idle colour without touching traffic, then shifts it in a second step', async () => {
+    const { twin, elbv2, portal, weights, run } = await setUp();
+    // The job goes on to the shift step: post steps run only at the end of the job.
+    const prepared = await run({ image: 'svc-portal:v2', phase: 'prepare' }, { runPost: false });
+    expect(prepared.main.exitCode).toBe(0);
+    expect(prepared.outputs.outcome).toBe('prepared');
+    expect(await weights()).toEqual([100, 0]);
+    expect((await twin.traffic.send(`${portal.testUrl}/`, 10)).byVersion).toEqual({ v2: 10 });
+    const lockAfterPrepare = (
+      await elbv2.send(new DescribeTagsCommand({ ResourceArns: [portal.productionRuleArn] }))
+    ).TagDescriptions![0]!.Tags!;
+    expect(lockAfterPrepare.find((tag) => tag.Key === 'mpac:deploy-lock')?.Value).toMatch(
+      /^run-1001-1@mpac\/svc-portal /,
+    );
+
+    const shifted = await run({ phase: 'shift', 'task-definition': '' });
+    expect(shifted.main.exitCode).toBe(0);
+    expect(shifted.outputs).toMatchObject({ outcome: 'promoted', 'live-color': 'green' });
+    expect(await weights()).toEqual([0, 100]);
+    const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: [portal.productionRuleArn] })))
+      .TagDescriptions![0]!.Tags!;
+    expect(tags.some((tag) => tag.Key === 'mpac:deploy-lock')).toBe(false);
+  });
+
+  it('stops before any traffic moves when the migration task exits non-zero', async () => {
+    const { twin, weights, run } = await setUp();
+    twin.calls.clear();
+    const result = await run({
+      image: 'svc-portal:migration-fails',
+      'migration-command': 'alembic upgrade head',
+    });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toMatch(
+      /^The migration task exited with code 3 .*no traffic was moved/,
+    );
+    expect(twin.calls.of('ecs', 'RunTask')[0]?.params).toMatchObject({
+      overrides: { containerOverrides: [{ name: 'app', command: ['alembic', 'upgrade', 'head'] }] },
+    });
+    expect(twin.calls.of('ecs', 'UpdateService')).toEqual([]);
+    expect(twin.calls.of('elbv2', 'ModifyRule')).toEqual([]);
+    expect(await weights()).toEqual([100, 0]);
+  });
+
+  it('cleans up the previous colour, and a later rollback brings it back up before moving traffic', async () => {
+    const { twin, weights, run } = await setUp();
+    expect((await run({ image: 'svc-portal:v2' })).outputs.outcome).toBe('promoted');
+    const cleaned = await run({ phase: 'cleanup', 'task-definition': '' });
+    expect(cleaned.outputs).toMatchObject({ outcome: 'cleaned-up', 'live-color': 'green' });
+    const blue = () =>
+      [...twin.services.ecs.services.values()].find((service) => service.name === 'svc-portal-blue')!;
+    expect(blue().desiredCount).toBe(0);
+    const rolledBack = await run({ phase: 'rollback', 'task-definition': '' });
+    expect(rolledBack.main.exitCode).toBe(0);
+    expect(rolledBack.log).toMatch(/svc-portal-blue \(blue\) was scaled down; bringing 2 tasks back first/);
+    expect(blue().desiredCount).toBe(2);
     expect(await weights()).toEqual([100, 0]);
   });
 
@@ -327,6 +388,10 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     ],
     [{ 'traffic-steps': '50,5,100' }, /'traffic-steps' must increase step by step and end at 100/],
     [{ 'step-bake': '-5s' }, /'step-bake' is negative/],
+    [
+      { 'task-definition': '/nonexistent/td.json' },
+      /'task-definition' points to \/nonexistent\/td.json, which cannot be read/,
+    ],
     [
       { 'listener-arn': 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/x/1/2' },
       /both given; give exactly one/,
