@@ -1,12 +1,100 @@
 import * as core from '@actions/core';
-import { ActionError } from '../../../packages/shared/src/errors.js';
-import { getInputs } from './inputs.js';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { systemClock } from '../../../packages/shared/src/clock.js';
+import { ActionError, InputError } from '../../../packages/shared/src/errors.js';
+import { registerSecret } from '../../../packages/shared/src/secrets.js';
+import { writeSummary } from '../../../packages/shared/src/summary.js';
+import { parseChecks, type Check, type CheckDefaults } from './checks.js';
+import { sendRequest } from './http.js';
+import { getInputs, type Inputs } from './inputs.js';
+import { jsonReport, junitXml, summaryParts } from './report.js';
+import { runCheck, runChecks, type RunOptions } from './runner.js';
 
-/** Reads and validates every input; running checks arrives with issue #6. */
 export async function run(): Promise<void> {
   const inputs = getInputs();
-  core.info(`Inputs are valid (${Object.keys(inputs).length} read).`);
-  throw new ActionError(
-    'smoke-test: running checks is not in this release yet (issue #6). The inputs are valid; nothing was called or changed.',
-  );
+  const defaults: CheckDefaults = {
+    baseUrl: inputs['base-url'],
+    hostHeader: inputs['host-header'],
+    vars: inputs.vars,
+  };
+  const checks = loadChecks(inputs, defaults);
+  const waitFor = inputs['wait-for'] ? parseChecks(inputs['wait-for'], 'wait-for', defaults)[0] : undefined;
+  for (const check of [...checks, ...(waitFor ? [waitFor] : [])]) {
+    for (const name of check.secretHeaders) registerSecret(check.headers[name]);
+  }
+
+  const options: RunOptions = {
+    requestTimeoutMs: inputs['request-timeout'],
+    retries: inputs.retries,
+    retryOnStatus: inputs['retry-on-status'],
+    retryOnAssertion: inputs['retry-on-assertion'],
+    failFast: inputs['fail-fast'],
+    concurrency: inputs.concurrency,
+    clock: systemClock,
+    random: Math.random,
+    send: (request, timeoutMs) => sendRequest(request, timeoutMs),
+    log: (line) => core.info(line),
+  };
+  const deadline = systemClock.now() + inputs.timeout;
+
+  if (waitFor) {
+    core.info(`Waiting for ${waitFor.name} (${waitFor.url}) to pass`);
+    const ready = await runCheck(waitFor, options, deadline, true);
+    if (!ready.passed) {
+      await writeSummary(summaryParts([ready], inputs['show-body'], 'Smoke tests: never ready'));
+      const first = ready.failures[0];
+      throw new ActionError(
+        `wait-for check '${waitFor.name}' never passed within the timeout (${ready.attempts} attempts; last: ${first ? `${first.assertion} expected ${first.expected}, got ${first.actual}` : 'no answer'})`,
+      );
+    }
+    core.info(`${waitFor.name} passed after ${ready.attempts} attempts`);
+  }
+
+  const results = await runChecks(checks, options, deadline);
+  for (const result of results) {
+    core.info(
+      `${result.passed ? 'PASS' : result.skipped ? 'SKIP' : 'FAIL'} ${result.check.name} (${result.attempts} attempts)`,
+    );
+  }
+  const report = jsonReport(results);
+  const reportPath = path.join(process.env.RUNNER_TEMP ?? process.cwd(), 'smoke-test-report.json');
+  writeFileSync(reportPath, JSON.stringify(report, null, 2));
+  if (inputs.junit) writeFileSync(inputs.junit, junitXml(results, 'smoke-test'));
+  core.setOutput('passed', String(report.passed));
+  core.setOutput('failed', String(report.failed));
+  core.setOutput('total', String(report.total));
+  core.setOutput('report', reportPath);
+  await writeSummary(summaryParts(results, inputs['show-body'], 'Smoke tests'));
+  if (report.failed > 0) {
+    const names = results.filter((result) => !result.passed).map((result) => result.check.name);
+    throw new ActionError(`${report.failed} of ${report.total} smoke checks failed: ${names.join(', ')}`);
+  }
+}
+
+function loadChecks(inputs: Inputs, defaults: CheckDefaults): Check[] {
+  const checks: Check[] = [];
+  if (inputs.url)
+    checks.push(
+      ...parseChecks(
+        JSON.stringify([{ name: inputs.url, url: inputs.url, expect: { status: 200 } }]),
+        'url',
+        defaults,
+      ),
+    );
+  if (inputs.checks) checks.push(...parseChecks(inputs.checks, 'checks', defaults));
+  if (inputs['checks-file']) {
+    let text: string;
+    try {
+      text = readFileSync(inputs['checks-file'], 'utf8');
+    } catch {
+      throw new InputError(
+        'checks-file',
+        `points to ${inputs['checks-file']}, which cannot be read`,
+        '.github/smoke/checks.yml',
+      );
+    }
+    checks.push(...parseChecks(text, 'checks-file', defaults));
+  }
+  return checks;
 }
