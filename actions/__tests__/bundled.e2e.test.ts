@@ -49,14 +49,13 @@ describe('bundled actions run as a runner runs them', () => {
     expect(result.post?.exitCode).toBe(0);
   });
 
-  it('ecr-push with valid inputs says clearly what this release does not do yet', async () => {
+  it('ecr-push says clearly when the runner has no docker, before calling AWS', async () => {
     const result = await runBundledAction(actionDir('ecr-push'), {
       inputs: { repository: 'svc-portal' },
-      env: AWS_ENV,
+      env: { ...AWS_ENV, PATH: '/nonexistent' },
     });
     expect(result.main.exitCode).toBe(1);
-    expect(result.log).toContain('Inputs are valid');
-    expect(result.annotations[0]?.message).toMatch(/^ecr-push: .* is not in this release yet \(issue #7\)/);
+    expect(result.annotations[0]?.message).toMatch(/^No docker on this runner/);
     expect(result.outputs).toEqual({});
   });
 

@@ -1,4 +1,4 @@
 import { runAction } from '../../../packages/shared/src/run.js';
-import { run } from './main.js';
+import { post, run } from './main.js';
 
-void runAction({ main: run });
+void runAction({ main: run, post });

@@ -1,12 +1,200 @@
 import * as core from '@actions/core';
+import { getExecOutput } from '@actions/exec';
+import { which } from '@actions/io';
+import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
+import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
+import { registerSecret } from '../../../packages/shared/src/secrets.js';
+import { escapeHtml, htmlTable, keyValueList, writeSummary } from '../../../packages/shared/src/summary.js';
+import { Docker, type Exec } from './docker.js';
+import {
+  atOrAbove,
+  confirmImage,
+  conflictingTags,
+  ensureRepository,
+  registryLogin,
+  waitForScanFindings,
+  type Finding,
+} from './ecr.js';
 import { getInputs } from './inputs.js';
+import { defaultTags } from './tags.js';
 
-/** Reads and validates every input; building, pushing and the scan gate arrives with issue #7. */
+const exec: Exec = async (command, args, options) => {
+  const result = await getExecOutput(command, args, {
+    ...options,
+    ignoreReturnCode: options?.ignoreReturnCode ?? false,
+  });
+  return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+};
+
 export async function run(): Promise<void> {
   const inputs = getInputs();
-  core.info(`Inputs are valid (${Object.keys(inputs).length} read).`);
-  throw new ActionError(
-    'ecr-push: building, pushing and the scan gate is not in this release yet (issue #7). The inputs are valid; nothing was called or changed.',
+  if (!(await which('docker', false)))
+    throw new ActionError(
+      'No docker on this runner: ecr-push needs the docker CLI with buildx (ubuntu-latest has both)',
+    );
+  const { ecr } = awsClientsFor(inputs);
+  const docker = new Docker(exec);
+
+  const repository = await ensureRepository(
+    ecr,
+    inputs.repository,
+    {
+      create: inputs['create-repository'],
+      update: inputs['update-repository'],
+      registryId: inputs['registry-id'],
+    },
+    (text) => core.notice(text),
   );
+  const mutable = repository.imageTagMutability !== 'IMMUTABLE';
+  const computed = inputs.tags.length > 0 ? { tags: inputs.tags } : defaultTags(process.env, mutable);
+  if ('notice' in computed && computed.notice) core.notice(computed.notice);
+  const tags = computed.tags;
+  if (tags.length === 0)
+    throw new ActionError(
+      'No tags: set the tags input (GITHUB_SHA is not set, so the default commit tag is unknown)',
+    );
+
+  const login = await registryLogin(ecr, inputs['registry-id']);
+  registerSecret(login.password);
+  await docker.login(login.registry, login.username, login.password);
+  core.saveState('registry', login.registry);
+  core.saveState('logout', String(!inputs['skip-logout']));
+
+  const refs = tags.map((tag) => `${login.registry}/${inputs.repository}:${tag}`);
+  const labels = new Map([
+    [
+      'org.opencontainers.image.source',
+      `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? 'unknown'}`,
+    ],
+    ['org.opencontainers.image.revision', process.env.GITHUB_SHA ?? 'unknown'],
+    ['org.opencontainers.image.created', new Date().toISOString()],
+    ...inputs.labels,
+  ]);
+  const pushed = inputs.image
+    ? await docker.tagAndPush(inputs.image, refs)
+    : await docker.build({
+        context: inputs.context,
+        dockerfile: inputs.dockerfile,
+        target: inputs.target,
+        buildArgs: inputs['build-args'],
+        platforms: inputs.platforms,
+        labels,
+        refs,
+        push: inputs.push,
+      });
+  if (!pushed.digest) {
+    const conflicts = !mutable ? await conflictingTags(ecr, inputs.repository, tags) : [];
+    if (conflicts.length > 0) {
+      throw new ActionError(
+        `The repository has immutable tags and ${conflicts.map((conflict) => `'${conflict.tag}' already points at ${conflict.digest}`).join(', ')}; push under a new tag (the commit SHA) instead of moving it`,
+      );
+    }
+    throw new ActionError(
+      `docker ${inputs.image ? 'push' : 'buildx build'} failed: ${pushed.output.trim().split('\n').slice(-3).join(' | ')}`,
+    );
+  }
+  const digest = pushed.digest;
+  core.setOutput('registry', login.registry);
+  core.setOutput('image', refs[0]);
+  core.setOutput('image-uri', `${login.registry}/${inputs.repository}@${digest}`);
+  core.setOutput('digest', digest);
+  core.setOutput('tags', tags.join(','));
+  if (!inputs.push) {
+    await writeSummary([
+      `<h2>Image built (not pushed)</h2>\n`,
+      keyValueList([
+        ['digest', digest],
+        ['tags', tags.join(', ')],
+      ]),
+    ]);
+    return;
+  }
+  const confirmedTags = await confirmImage(ecr, inputs.repository, digest);
+  core.info(`Pushed ${login.registry}/${inputs.repository}@${digest} (${confirmedTags.join(', ')})`);
+
+  let blocking: Finding[] = [];
+  let findings: Finding[] = [];
+  if (inputs['scan-severity-threshold'] !== 'none') {
+    if (!repository.imageScanningConfiguration?.scanOnPush) {
+      throw new ActionError(
+        `ECR repository ${inputs.repository} does not scan on push, so the scan gate cannot run; set update-repository: true, or scan-severity-threshold: none`,
+      );
+    }
+    findings = await waitForScanFindings(
+      ecr,
+      inputs.repository,
+      digest,
+      inputs['scan-timeout'],
+      systemClock,
+      (line) => core.info(line),
+    );
+    blocking = atOrAbove(findings, inputs['scan-severity-threshold']);
+  }
+  await writeSummary(
+    summary(
+      `${login.registry}/${inputs.repository}@${digest}`,
+      tags,
+      findings,
+      blocking,
+      inputs['scan-severity-threshold'],
+    ),
+  );
+  if (blocking.length > 0) {
+    throw new ActionError(
+      `The scan found ${blocking.length} finding(s) at or above ${inputs['scan-severity-threshold']}: ${blocking
+        .slice(0, 5)
+        .map(
+          (finding) => `${finding.id} (${finding.severity}${finding.package ? `, ${finding.package}` : ''})`,
+        )
+        .join(', ')}${blocking.length > 5 ? ', …' : ''}`,
+    );
+  }
+}
+
+function summary(
+  imageUri: string,
+  tags: string[],
+  findings: Finding[],
+  blocking: Finding[],
+  threshold: string,
+): string[] {
+  const parts = [
+    `<h2>${blocking.length > 0 ? '❌ Image blocked by the scan' : '✅ Image pushed'}</h2>\n`,
+    keyValueList([
+      ['image', imageUri],
+      ['tags', tags.join(', ')],
+      ['scan threshold', threshold],
+      ['findings', findings.length],
+    ]),
+  ];
+  const shown = blocking.length > 0 ? blocking : findings;
+  if (shown.length > 0) {
+    parts.push(
+      `<h3>${blocking.length > 0 ? `Findings at or above ${escapeHtml(threshold)}` : 'Findings below the threshold'}</h3>\n`,
+    );
+    parts.push(
+      htmlTable(
+        ['CVE', 'severity', 'package', 'version', 'fixed in'],
+        shown
+          .slice(0, 200)
+          .map((finding) => [
+            finding.id,
+            finding.severity,
+            finding.package,
+            finding.version,
+            finding.fixedVersion ?? 'no fix yet',
+          ]),
+      ),
+    );
+  }
+  return parts;
+}
+
+/** The post step: log out of the registry unless skip-logout. */
+export async function post(): Promise<void> {
+  const registry = core.getState('registry');
+  if (!registry || core.getState('logout') !== 'true') return;
+  await new Docker(exec).logout(registry);
+  core.info(`Logged out of ${registry}`);
 }
