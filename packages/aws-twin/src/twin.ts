@@ -284,31 +284,28 @@ async function createBlueGreen(
   const live = spec.live ?? 'blue';
   const containerName = spec.containerName ?? 'app';
   const containerPort = spec.containerPort ?? 8080;
+
   const cluster = (ecs.handlers.CreateCluster!({ clusterName }) as { cluster: { clusterArn: string } })
     .cluster;
-  const definition = (
-    ecs.handlers.RegisterTaskDefinition!({
-      family: spec.name,
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: containerName,
-          image: spec.image,
-          essential: true,
-          portMappings: [{ containerPort, protocol: 'tcp' }],
-        },
-      ],
-    }) as { taskDefinition: { taskDefinitionArn: string } }
-  ).taskDefinition;
+  const registerDefinition = (image: string) =>
+    (
+      ecs.handlers.RegisterTaskDefinition!({
+        family: spec.name,
+        networkMode: 'awsvpc',
+        requiresCompatibilities: ['FARGATE'],
+        cpu: '256',
+        memory: '512',
+        containerDefinitions: [
+          { name: containerName, image, essential: true, portMappings: [{ containerPort, protocol: 'tcp' }] },
+        ],
+      }) as { taskDefinition: { taskDefinitionArn: string } }
+    ).taskDefinition.taskDefinitionArn;
   const lb = (
     elbv2.handlers.CreateLoadBalancer!({ Name: `${spec.name}-alb`.slice(0, 32) }) as {
       LoadBalancers: { LoadBalancerArn: string }[];
     }
   ).LoadBalancers[0]!;
-  const group = (color: string) =>
+  const createGroup = (color: string) =>
     (
       elbv2.handlers.CreateTargetGroup!({
         Name: `${spec.name}-${color}`.slice(0, 32),
@@ -321,109 +318,59 @@ async function createBlueGreen(
         UnhealthyThresholdCount: timing.unhealthyThreshold,
       }) as { TargetGroups: { TargetGroupArn: string }[] }
     ).TargetGroups[0]!.TargetGroupArn;
-  const blueTargetGroupArn = group('blue');
-  const greenTargetGroupArn = group('green');
-  const idleGroup = live === 'blue' ? greenTargetGroupArn : blueTargetGroupArn;
-  const notFound = [
-    {
-      Type: 'fixed-response',
-      FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'no rule matched' },
-    },
-  ];
-
-  const production = (
-    (await elbv2.handlers.CreateListener!({
+  /** A listener whose default answers 404, with one catch-all rule forwarding to `targetGroups`. */
+  const createListenerWithRule = async (port: number, forwardConfig: Record<string, unknown>) => {
+    const notFound = [
+      {
+        Type: 'fixed-response',
+        FixedResponseConfig: { StatusCode: '404', ContentType: 'text/plain', MessageBody: 'no rule matched' },
+      },
+    ];
+    const created = (await elbv2.handlers.CreateListener!({
       LoadBalancerArn: lb.LoadBalancerArn,
-      Port: 80,
+      Port: port,
       Protocol: 'HTTP',
       DefaultActions: notFound,
     })) as {
       Listeners: { ListenerArn: string }[];
-    }
-  ).Listeners[0]!.ListenerArn;
-  const productionRule = (
-    elbv2.handlers.CreateRule!({
-      ListenerArn: production,
+    };
+    const listenerArn = created.Listeners[0]!.ListenerArn;
+    const rule = elbv2.handlers.CreateRule!({
+      ListenerArn: listenerArn,
       Priority: 10,
       Conditions: [{ Field: 'path-pattern', Values: ['/*'] }],
-      Actions: [
-        {
-          Type: 'forward',
-          ForwardConfig: {
-            TargetGroups: [
-              { TargetGroupArn: blueTargetGroupArn, Weight: live === 'blue' ? 100 : 0 },
-              { TargetGroupArn: greenTargetGroupArn, Weight: live === 'green' ? 100 : 0 },
-            ],
-            TargetGroupStickinessConfig: spec.stickinessSeconds
-              ? { Enabled: true, DurationSeconds: spec.stickinessSeconds }
-              : { Enabled: false },
-          },
-        },
-      ],
-    }) as { Rules: { RuleArn: string }[] }
-  ).Rules[0]!.RuleArn;
+      Actions: [{ Type: 'forward', ForwardConfig: forwardConfig }],
+    }) as { Rules: { RuleArn: string }[] };
+    return { listenerArn, ruleArn: rule.Rules[0]!.RuleArn };
+  };
 
-  let test: { listenerArn: string; ruleArn: string } | undefined;
-  if (spec.testListener !== false) {
-    const listenerArn = (
-      (await elbv2.handlers.CreateListener!({
-        LoadBalancerArn: lb.LoadBalancerArn,
-        Port: 8080,
-        Protocol: 'HTTP',
-        DefaultActions: notFound,
-      })) as {
-        Listeners: { ListenerArn: string }[];
-      }
-    ).Listeners[0]!.ListenerArn;
-    const ruleArn = (
-      elbv2.handlers.CreateRule!({
-        ListenerArn: listenerArn,
-        Priority: 10,
-        Conditions: [{ Field: 'path-pattern', Values: ['/*'] }],
-        Actions: [
-          { Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: idleGroup, Weight: 1 }] } },
-        ],
-      }) as { Rules: { RuleArn: string }[] }
-    ).Rules[0]!.RuleArn;
-    test = { listenerArn, ruleArn };
-  }
+  const taskDefinitionArn = registerDefinition(spec.image);
+  const groups = { blue: createGroup('blue'), green: createGroup('green') };
+  const idle = live === 'blue' ? 'green' : 'blue';
+  const production = await createListenerWithRule(80, {
+    TargetGroups: [
+      { TargetGroupArn: groups.blue, Weight: live === 'blue' ? 100 : 0 },
+      { TargetGroupArn: groups.green, Weight: live === 'green' ? 100 : 0 },
+    ],
+    TargetGroupStickinessConfig: spec.stickinessSeconds
+      ? { Enabled: true, DurationSeconds: spec.stickinessSeconds }
+      : { Enabled: false },
+  });
+  const test =
+    spec.testListener === false
+      ? undefined
+      : await createListenerWithRule(8080, { TargetGroups: [{ TargetGroupArn: groups[idle], Weight: 1 }] });
 
   const desiredCount = spec.desiredCount ?? 2;
   for (const color of ['blue', 'green'] as const) {
     const isLive = color === live;
-    let taskDefinition = definition.taskDefinitionArn;
-    if (!isLive && spec.idleImage) {
-      taskDefinition = (
-        ecs.handlers.RegisterTaskDefinition!({
-          family: spec.name,
-          networkMode: 'awsvpc',
-          requiresCompatibilities: ['FARGATE'],
-          cpu: '256',
-          memory: '512',
-          containerDefinitions: [
-            {
-              name: containerName,
-              image: spec.idleImage,
-              essential: true,
-              portMappings: [{ containerPort, protocol: 'tcp' }],
-            },
-          ],
-        }) as { taskDefinition: { taskDefinitionArn: string } }
-      ).taskDefinition.taskDefinitionArn;
-    }
     ecs.handlers.CreateService!({
       cluster: clusterName,
       serviceName: `${spec.name}-${color}`,
-      taskDefinition,
+      taskDefinition: !isLive && spec.idleImage ? registerDefinition(spec.idleImage) : taskDefinitionArn,
       desiredCount: isLive || spec.idleImage ? desiredCount : 0,
       launchType: 'FARGATE',
-      loadBalancers: [
-        {
-          targetGroupArn: color === 'blue' ? blueTargetGroupArn : greenTargetGroupArn,
-          containerName,
-          containerPort,
-        },
-      ],
+      loadBalancers: [{ targetGroupArn: groups[color], containerName, containerPort }],
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
     });
   }
@@ -434,16 +381,16 @@ async function createBlueGreen(
     blueService: `${spec.name}-blue`,
     greenService: `${spec.name}-green`,
     family: spec.name,
-    taskDefinitionArn: definition.taskDefinitionArn,
+    taskDefinitionArn,
     containerName,
     loadBalancerArn: lb.LoadBalancerArn,
-    productionListenerArn: production,
-    productionRuleArn: productionRule,
-    productionUrl: twin.listenerUrl(production),
+    productionListenerArn: production.listenerArn,
+    productionRuleArn: production.ruleArn,
+    productionUrl: twin.listenerUrl(production.listenerArn),
     testListenerArn: test?.listenerArn,
     testRuleArn: test?.ruleArn,
     testUrl: test ? twin.listenerUrl(test.listenerArn) : undefined,
-    blueTargetGroupArn,
-    greenTargetGroupArn,
+    blueTargetGroupArn: groups.blue,
+    greenTargetGroupArn: groups.green,
   };
 }

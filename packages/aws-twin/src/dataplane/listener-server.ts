@@ -10,8 +10,8 @@ import {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import type { MetricStore } from '../metrics.js';
+import { listenOnLoopback } from './loopback.js';
 import {
   forwardTargets,
   type Action,
@@ -37,7 +37,6 @@ export async function startListenerServer(
 ): Promise<ListenerServer> {
   const agent = new Agent({ keepAlive: true, maxSockets: 256 });
   const roundRobin = new Map<string, number>();
-  const sockets = new Set<Socket>();
 
   const lbDimension = () => {
     const listener = elb.listeners.get(listenerArn);
@@ -177,15 +176,7 @@ export async function startListenerServer(
     request.pipe(upstream);
   };
 
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, sockets } = await listenOnLoopback(server);
   return {
     port,
     url: `http://127.0.0.1:${port}`,

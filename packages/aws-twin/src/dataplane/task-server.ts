@@ -1,6 +1,6 @@
 /** A task's container as a real HTTP server on 127.0.0.1, behaving as its image says. */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from './loopback.js';
 import type { ImageBehaviour } from '../images.js';
 
 export interface TaskServer {
@@ -17,7 +17,6 @@ export async function startTaskServer(
   random: () => number = Math.random,
 ): Promise<TaskServer> {
   let inFlight = 0;
-  const sockets = new Set<Socket>();
   let idle: (() => void) | undefined;
 
   const answer = (request: IncomingMessage, response: ServerResponse): void => {
@@ -61,15 +60,7 @@ export async function startTaskServer(
     else answer(request, response);
   });
   server.keepAliveTimeout = 5000;
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const { port, sockets } = await listenOnLoopback(server);
 
   const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
   return {
