@@ -1,0 +1,165 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { meetsThreshold, percentFloor } from '../src/model.js';
+import { readReports } from '../src/read.js';
+import { evaluate } from '../src/gate.js';
+
+/** A throw-away repository with the given files (source files and reports). */
+function repo(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'cov-'));
+  for (const [file, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), content);
+  }
+  return root;
+}
+
+describe('exact arithmetic', () => {
+  it('rounds down and never up: 79.996 % shows as 79.99 and fails 80', () => {
+    expect(percentFloor(79_996, 100_000)).toBe('79.99');
+    expect(meetsThreshold(79_996, 100_000, 80)).toBe(false);
+    expect(percentFloor(8, 10)).toBe('80.00');
+    expect(meetsThreshold(8, 10, 80)).toBe(true);
+    expect(percentFloor(2, 3)).toBe('66.66');
+    expect(meetsThreshold(7999, 10_000, 79.99)).toBe(true);
+    expect(meetsThreshold(7998, 10_000, 79.99)).toBe(false);
+  });
+  it('reports nothing to cover as no percentage, never 100 %', () => {
+    expect(percentFloor(0, 0)).toBeUndefined();
+  });
+});
+
+describe('LCOV', () => {
+  it('merges repeated SF sections per line, ignores LF/LH, counts branches and functions', async () => {
+    const root = repo({
+      'src/a.ts': '',
+      'lcov.info':
+        'TN:\nSF:src/a.ts\nFN:1,f\nFNDA:0,f\nDA:1,0\nDA:2,3\nBRDA:2,0,0,1\nBRDA:2,0,1,-\nLF:99\nLH:99\nend_of_record\nSF:src/a.ts\nFNDA:2,f\nDA:1,1\nDA:3,0\nend_of_record\n',
+    });
+    const { map } = await readReports(['lcov.info'], root, []);
+    const result = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 50);
+    expect(result.totals.lines).toEqual({ covered: 2, total: 3 });
+    expect(result.totals.branches).toEqual({ covered: 1, total: 2 });
+    expect(result.totals.functions).toEqual({ covered: 1, total: 1 });
+  });
+
+  it.each([
+    ['SF:src/a.ts\nDA:1\nend_of_record\n', /lcov.info:2: DA needs line,hits; got '1'/],
+    ['SF:src/a.ts\nDA:1,-3\nend_of_record\n', /lcov.info:2: DA hits -3 is negative/],
+    ['SF:src/a.ts\nDA:1,1\n', /lcov.info:2: the file ends inside an SF record/],
+    ['DA:1,1\n', /lcov.info:1: DA outside an SF record/],
+  ])('fails on malformed input %j with the file, line and problem', async (content, message) => {
+    const root = repo({ 'src/a.ts': '', 'lcov.info': content });
+    await expect(readReports(['lcov.info'], root, [])).rejects.toThrow(message);
+  });
+});
+
+describe('Go coverprofiles', () => {
+  const goRepo = (profile: string) =>
+    repo({
+      'svc/go.mod': 'module github.com/mpac/svc-smarttab\n\ngo 1.23\n',
+      'svc/handler/h.go': 'package handler\n',
+      'cover.out': profile,
+    });
+
+  it('maps import paths through go.mod and merges blocks with the same span, statement-weighted', async () => {
+    const root = goRepo(
+      'mode: set\ngithub.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 2 0\ngithub.com/mpac/svc-smarttab/handler/h.go:7.20,9.2 3 1\n' +
+        'mode: set\ngithub.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 2 1\n',
+    );
+    const { map } = await readReports(['cover.out'], root, []);
+    expect([...map.keys()]).toEqual(['svc/handler/h.go']);
+    expect(evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 80).totals.lines).toEqual({
+      covered: 5,
+      total: 5,
+    });
+  });
+
+  it('refuses blocks whose statement counts disagree', async () => {
+    const root = goRepo(
+      'mode: count\ngithub.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 2 0\ngithub.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 4 1\n',
+    );
+    await expect(readReports(['cover.out'], root, [])).rejects.toThrow(
+      /block 3.20-5.2 has 4 statements here and 2 elsewhere/,
+    );
+  });
+});
+
+describe('Cobertura and JSON reports', () => {
+  it('counts <line> hits, never the rate attributes, and resolves filenames against <source>', async () => {
+    const root = repo({ 'services/portal/app/main.py': '' });
+    writeFileSync(
+      path.join(root, 'coverage.xml'),
+      `<?xml version="1.0" ?><coverage line-rate="1.0" branch-rate="1.0"><sources><source>${root}/services/portal</source></sources><packages><package><classes>` +
+        `<class name="main.py" filename="app/main.py" line-rate="1"><methods/><lines><line number="1" hits="1"/><line number="2" hits="0" branch="true" condition-coverage="50% (1/2)"/></lines></class>` +
+        `</classes></package></packages></coverage>`,
+    );
+    const { map } = await readReports(['coverage.xml'], root, []);
+    const result = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 80);
+    expect([...map.keys()]).toEqual(['services/portal/app/main.py']);
+    expect(result.totals.lines).toEqual({ covered: 1, total: 2 });
+    expect(result.totals.branches).toEqual({ covered: 1, total: 2 });
+  });
+
+  it('fails on truncated XML with the line', async () => {
+    const root = repo({ 'coverage.xml': '<?xml version="1.0" ?>\n<coverage>\n<packages><package>' });
+    await expect(readReports(['coverage.xml'], root, [])).rejects.toThrow(
+      /coverage.xml:3: .*truncated|coverage.xml:\d+: .*unclosed/i,
+    );
+  });
+
+  it('reads coverage.py JSON and Istanbul coverage-final.json', async () => {
+    const root = repo({
+      'a.py': '',
+      'web/b.ts': '',
+      'coverage.json': JSON.stringify({
+        meta: { version: '7.6.1' },
+        files: { 'a.py': { executed_lines: [1, 2, 3], missing_lines: [4] } },
+      }),
+      'coverage-final.json': JSON.stringify({
+        'web/b.ts': {
+          path: 'web/b.ts',
+          statementMap: { 0: { start: { line: 1 } }, 1: { start: { line: 1 } }, 2: { start: { line: 2 } } },
+          s: { 0: 0, 1: 4, 2: 0 },
+          fnMap: {},
+          f: {},
+          b: {},
+        },
+      }),
+    });
+    const { map } = await readReports(['coverage.json', 'coverage-final.json'], root, []);
+    expect(evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 80).totals.lines).toEqual({
+      covered: 4,
+      total: 6,
+    });
+  });
+});
+
+describe('paths', () => {
+  it('lists paths that match nothing and suggests the path-map that fixes them', async () => {
+    const root = repo({
+      'services/portal/app.py': '',
+      'lcov.info': 'SF:build/ci/services/portal/app.py\nDA:1,1\nend_of_record\n',
+    });
+    await expect(readReports(['lcov.info'], root, [])).rejects.toThrow(
+      /1 file\(s\) in the reports match nothing in the repository: build\/ci\/services\/portal\/app.py\. A path-map entry .* 'build\/ci\/': ''/,
+    );
+    const { map } = await readReports(['lcov.info'], root, [['build/ci/', '']]);
+    expect([...map.keys()]).toEqual(['services/portal/app.py']);
+  });
+
+  it('refuses an absolute path outside the workspace', async () => {
+    const root = repo({ 'lcov.info': 'SF:/etc/passwd\nDA:1,1\nend_of_record\n' });
+    await expect(readReports(['lcov.info'], root, [])).rejects.toThrow(
+      /'\/etc\/passwd' is an absolute path outside the workspace/,
+    );
+  });
+
+  it('says when no report matches the globs', async () => {
+    await expect(readReports(['nothing/*.info'], repo({}), [])).rejects.toThrow(
+      /Input 'files' matched no report/,
+    );
+  });
+});

@@ -1,0 +1,37 @@
+/** Which format a report is, from its first bytes. */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { CoverageError } from './model.js';
+
+export type Format = 'lcov' | 'cobertura' | 'go' | 'json';
+
+export function detectFormat(filePath: string): Format {
+  const buffer = Buffer.alloc(4096);
+  const fd = openSync(filePath, 'r');
+  let length: number;
+  try {
+    length = readSync(fd, buffer, 0, buffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (length === 0) throw new CoverageError(`${filePath}: the file is empty`);
+  const head = buffer.subarray(0, length);
+  if (head.includes(0)) throw new CoverageError(`${filePath}: binary content, not a coverage report`);
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
+  if (text.startsWith('mode:')) return 'go';
+  if (text.startsWith('{')) return 'json';
+  if (text.startsWith('<')) {
+    if (/<report[\s>]/.test(text) || /jacoco/i.test(text))
+      throw new CoverageError(`${filePath}: JaCoCo XML is not supported yet`);
+    if (/clover=/.test(text) || /<project[\s>]/.test(text))
+      throw new CoverageError(`${filePath}: Clover XML is not supported yet`);
+    if (/<coverage[\s>]/.test(text)) return 'cobertura';
+    throw new CoverageError(`${filePath}: XML, but not a Cobertura <coverage> report`);
+  }
+  if (/^(TN|SF|VER|DA|FN|FNDA|BRDA|LF|LH):/m.test(text)) return 'lcov';
+  throw new CoverageError(
+    `${filePath}: not a coverage report this action reads (LCOV, Cobertura XML, coverage.py JSON, Go coverprofile, Istanbul JSON)`,
+  );
+}

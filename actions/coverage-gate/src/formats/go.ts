@@ -1,0 +1,47 @@
+/**
+ * Go coverprofiles (`mode: set|count|atomic`): statement-weighted blocks. Blocks with the same file
+ * and span (from -coverpkg=./... or concatenated profiles) merge as `go tool cover` merges them.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+
+const BLOCK = /^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$/;
+
+export async function parseGoProfile(
+  filePath: string,
+  map: CoverageMap,
+  resolvePath: (importPath: string) => string,
+): Promise<void> {
+  const lines = createInterface({
+    input: createReadStream(filePath, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  });
+  let lineNumber = 0;
+  for await (const raw of lines) {
+    lineNumber++;
+    const line = raw.trim();
+    if (line === '') continue;
+    if (line.startsWith('mode:')) {
+      if (!/^mode: (set|count|atomic)$/.test(line))
+        throw new CoverageError(
+          `${filePath}:${lineNumber}: unknown coverprofile mode '${line.slice(5).trim()}'`,
+        );
+      continue;
+    }
+    const match = BLOCK.exec(line);
+    if (!match)
+      throw new CoverageError(
+        `${filePath}:${lineNumber}: '${line.slice(0, 60)}' is not a coverprofile block (file.go:l.c,l.c statements count)`,
+      );
+    const [, importPath, startLine, startColumn, endLine, endColumn, statements, count] = match;
+    const file = fileCoverage(map, resolvePath(importPath!));
+    addUnit(
+      file,
+      `B${startLine}.${startColumn}-${endLine}.${endColumn}`,
+      Number(statements),
+      Number(count),
+      `${filePath}:${lineNumber}`,
+    );
+  }
+}

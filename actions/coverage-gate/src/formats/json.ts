@@ -1,0 +1,102 @@
+/** coverage.py JSON and Istanbul coverage-final.json / coverage-summary.json. */
+import { readFileSync } from 'node:fs';
+import { addCount, addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+
+type Json = Record<string, unknown>;
+
+export function readJson(filePath: string): Json {
+  try {
+    return JSON.parse(readFileSync(filePath, 'utf8')) as Json;
+  } catch (error) {
+    throw new CoverageError(`${filePath}: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+export function parseCoveragePyJson(
+  filePath: string,
+  document: Json,
+  map: CoverageMap,
+  resolvePath: (reported: string) => string,
+): void {
+  for (const [reported, raw] of Object.entries(document.files as Record<string, Json>)) {
+    const file = fileCoverage(map, resolvePath(reported));
+    const lines = (key: string) => {
+      const value = raw[key] ?? [];
+      if (!Array.isArray(value) || value.some((line) => !Number.isInteger(line) || line < 0)) {
+        throw new CoverageError(`${filePath}: files['${reported}'].${key} must be a list of line numbers`);
+      }
+      return value as number[];
+    };
+    for (const line of lines('executed_lines')) addUnit(file, `L${line}`, 1, 1, filePath);
+    for (const line of lines('missing_lines')) addUnit(file, `L${line}`, 1, 0, filePath);
+    for (const [from, to] of (raw.executed_branches as [number, number][] | undefined) ?? [])
+      addCount(file.branches, `${from}:${to}`, 1);
+    for (const [from, to] of (raw.missing_branches as [number, number][] | undefined) ?? [])
+      addCount(file.branches, `${from}:${to}`, 0);
+    for (const [name, fn] of Object.entries((raw.functions as Record<string, Json> | undefined) ?? {})) {
+      if (name === '') continue;
+      addCount(file.functions, name, ((fn.executed_lines as number[] | undefined) ?? []).length > 0 ? 1 : 0);
+    }
+  }
+}
+
+/** Istanbul coverage-final.json: a line is covered when a statement starting on it ran. */
+export function parseIstanbulFinal(
+  filePath: string,
+  document: Json,
+  map: CoverageMap,
+  resolvePath: (reported: string) => string,
+): void {
+  for (const [reported, raw] of Object.entries(document as Record<string, Json>)) {
+    const file = fileCoverage(map, resolvePath(String(raw.path ?? reported)));
+    const statementMap = (raw.statementMap ?? {}) as Record<string, { start: { line: number } }>;
+    const statements = (raw.s ?? {}) as Record<string, number>;
+    const lineHits = new Map<number, number>();
+    for (const [id, location] of Object.entries(statementMap)) {
+      const hits = statements[id];
+      if (typeof hits !== 'number' || hits < 0)
+        throw new CoverageError(`${filePath}: ${reported} statement ${id} has no valid count`);
+      lineHits.set(location.start.line, Math.max(lineHits.get(location.start.line) ?? 0, hits));
+    }
+    for (const [line, hits] of lineHits) addUnit(file, `L${line}`, 1, hits, filePath);
+    const functionMap = (raw.fnMap ?? {}) as Record<
+      string,
+      { name: string; line?: number; decl?: { start: { line: number } } }
+    >;
+    const functionHits = (raw.f ?? {}) as Record<string, number>;
+    for (const [id, fn] of Object.entries(functionMap))
+      addCount(file.functions, `${fn.decl?.start.line ?? fn.line ?? id}:${fn.name}`, functionHits[id] ?? 0);
+    const branchHits = (raw.b ?? {}) as Record<string, number[]>;
+    for (const [id, counts] of Object.entries(branchHits))
+      counts.forEach((hits, index) => addCount(file.branches, `${id}:${index}`, hits));
+  }
+}
+
+/**
+ * Istanbul coverage-summary.json has counts, not lines: each file becomes one covered and one
+ * uncovered unit of the right weights, so totals stay exact (it cannot merge line by line).
+ */
+export function parseIstanbulSummary(
+  filePath: string,
+  document: Json,
+  map: CoverageMap,
+  resolvePath: (reported: string) => string,
+): void {
+  for (const [reported, raw] of Object.entries(document as Record<string, Json>)) {
+    if (reported === 'total') continue;
+    const lines = raw.lines as { total: number; covered: number } | undefined;
+    if (
+      !lines ||
+      !Number.isInteger(lines.total) ||
+      !Number.isInteger(lines.covered) ||
+      lines.covered > lines.total ||
+      lines.covered < 0
+    ) {
+      throw new CoverageError(`${filePath}: ${reported}.lines needs whole total and covered counts`);
+    }
+    const file = fileCoverage(map, resolvePath(reported));
+    if (lines.covered > 0) addUnit(file, 'Scovered', lines.covered, 1, filePath);
+    if (lines.total - lines.covered > 0)
+      addUnit(file, 'Suncovered', lines.total - lines.covered, 0, filePath);
+  }
+}

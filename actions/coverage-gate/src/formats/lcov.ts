@@ -1,0 +1,98 @@
+/** LCOV, streamed line by line: DA, FN/FNDA (and lcov 2.2 FNL/FNA), BRDA, repeated SF sections merged. */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { addCount, addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+
+export async function parseLcov(
+  filePath: string,
+  map: CoverageMap,
+  resolvePath: (reported: string) => string,
+): Promise<void> {
+  const lines = createInterface({
+    input: createReadStream(filePath, { encoding: 'utf8' }),
+    crlfDelay: Infinity,
+  });
+  let current: ReturnType<typeof fileCoverage> | undefined;
+  let lineNumber = 0;
+  const functionLines = new Map<string, string>(); // FNL index → name key (lcov 2.2)
+  const fail = (problem: string): never => {
+    throw new CoverageError(`${filePath}:${lineNumber}: ${problem}`);
+  };
+  const integer = (text: string | undefined, what: string): number => {
+    if (text === undefined || !/^-?\d+$/.test(text)) fail(`${what} '${text ?? ''}' is not a whole number`);
+    const value = Number(text);
+    if (value < 0) fail(`${what} ${value} is negative`);
+    return value;
+  };
+  for await (const raw of lines) {
+    lineNumber++;
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const colon = line.indexOf(':');
+    const tag = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? '' : line.slice(colon + 1);
+    if (tag === 'SF') {
+      if (!value) fail('SF without a path');
+      current = fileCoverage(map, resolvePath(value));
+      functionLines.clear();
+      continue;
+    }
+    if (tag === 'end_of_record') {
+      current = undefined;
+      continue;
+    }
+    if (tag === 'TN' || tag === 'VER') continue;
+    if (!current) {
+      if (/^(DA|FN|FNDA|FNL|FNA|BRDA|LF|LH|BRF|BRH|FNF|FNH)$/.test(tag)) fail(`${tag} outside an SF record`);
+      fail(`'${line.slice(0, 40)}' is not LCOV`);
+    }
+    const file = current!;
+    const parts = value.split(',');
+    switch (tag) {
+      case 'DA': {
+        if (parts.length < 2) fail(`DA needs line,hits; got '${value}'`);
+        addUnit(file, `L${integer(parts[0], 'DA line')}`, 1, integer(parts[1], 'DA hits'), filePath);
+        break;
+      }
+      case 'FN': {
+        // FN:<line>,<name> (or lcov 2.2 FN:<line>,<end line>,<name>)
+        if (parts.length < 2) fail(`FN needs line,name; got '${value}'`);
+        addCount(file.functions, parts[parts.length - 1]!, 0);
+        break;
+      }
+      case 'FNDA': {
+        if (parts.length < 2) fail(`FNDA needs hits,name; got '${value}'`);
+        addCount(file.functions, parts.slice(1).join(','), integer(parts[0], 'FNDA hits'));
+        break;
+      }
+      case 'FNL': {
+        // FNL:<index>,<line>[,<end>] declares a function; FNA:<index>,<hits>,<name> counts it.
+        functionLines.set(parts[0]!, parts[0]!);
+        break;
+      }
+      case 'FNA': {
+        if (parts.length < 3) fail(`FNA needs index,hits,name; got '${value}'`);
+        addCount(file.functions, parts.slice(2).join(','), integer(parts[1], 'FNA hits'));
+        break;
+      }
+      case 'BRDA': {
+        if (parts.length < 4) fail(`BRDA needs line,block,branch,taken; got '${value}'`);
+        const taken = parts[3] === '-' ? 0 : integer(parts[3], 'BRDA taken');
+        addCount(file.branches, `${parts[0]}:${parts[1]}:${parts[2]}`, taken);
+        break;
+      }
+      case 'LF':
+      case 'LH':
+      case 'BRF':
+      case 'BRH':
+      case 'FNF':
+      case 'FNH':
+        // Summary counts: the DA/BRDA/FN records are the truth.
+        integer(value, tag);
+        break;
+      default:
+        fail(`unknown LCOV record '${tag}'`);
+    }
+  }
+  if (current) fail('the file ends inside an SF record (no end_of_record): truncated?');
+}

@@ -1,0 +1,107 @@
+/**
+ * Coverage of any language as counted units: a line (LCOV, Cobertura, coverage.py, Istanbul) is a
+ * unit of weight 1; a Go block is a unit weighted by its statement count. Branches and functions
+ * are counted alongside. Merging adds hits per unit; all arithmetic is on integers.
+ */
+export interface Unit {
+  weight: number;
+  hits: number;
+}
+
+export interface FileCoverage {
+  path: string;
+  /** `L<line>` for lines, `B<start>-<end>` for Go blocks. */
+  units: Map<string, Unit>;
+  /** Branch key → hits (`<line>:<block>:<branch>`). */
+  branches: Map<string, number>;
+  /** Function name (or `<line>:<name>`) → hits. */
+  functions: Map<string, number>;
+}
+
+export class CoverageError extends Error {}
+
+export type CoverageMap = Map<string, FileCoverage>;
+
+export function fileCoverage(map: CoverageMap, path: string): FileCoverage {
+  let file = map.get(path);
+  if (!file) map.set(path, (file = { path, units: new Map(), branches: new Map(), functions: new Map() }));
+  return file;
+}
+
+export function addUnit(file: FileCoverage, key: string, weight: number, hits: number, where: string): void {
+  const existing = file.units.get(key);
+  if (!existing) {
+    file.units.set(key, { weight, hits });
+    return;
+  }
+  if (existing.weight !== weight) {
+    throw new CoverageError(
+      `${where}: ${file.path} block ${key.slice(1)} has ${weight} statements here and ${existing.weight} elsewhere; the profiles disagree`,
+    );
+  }
+  existing.hits += hits;
+}
+
+export function addCount(counts: Map<string, number>, key: string, hits: number): void {
+  counts.set(key, (counts.get(key) ?? 0) + hits);
+}
+
+/** Merges `from` into `into` (same path): hits add up, unit weights must agree. */
+export function mergeFile(into: FileCoverage, from: FileCoverage, where: string): void {
+  for (const [key, unit] of from.units) addUnit(into, key, unit.weight, unit.hits, where);
+  for (const [key, hits] of from.branches) addCount(into.branches, key, hits);
+  for (const [key, hits] of from.functions) addCount(into.functions, key, hits);
+}
+
+export interface Totals {
+  lines: { covered: number; total: number };
+  branches: { covered: number; total: number };
+  functions: { covered: number; total: number };
+}
+
+export function totalsOf(files: Iterable<FileCoverage>): Totals {
+  const totals: Totals = {
+    lines: { covered: 0, total: 0 },
+    branches: { covered: 0, total: 0 },
+    functions: { covered: 0, total: 0 },
+  };
+  for (const file of files) {
+    for (const unit of file.units.values()) {
+      totals.lines.total += unit.weight;
+      if (unit.hits > 0) totals.lines.covered += unit.weight;
+    }
+    for (const hits of file.branches.values()) {
+      totals.branches.total++;
+      if (hits > 0) totals.branches.covered++;
+    }
+    for (const hits of file.functions.values()) {
+      totals.functions.total++;
+      if (hits > 0) totals.functions.covered++;
+    }
+  }
+  return totals;
+}
+
+/**
+ * `covered / total` as a percentage rounded DOWN to 2 decimals, as text ("79.99"); undefined when
+ * there is nothing to cover (never shown as 100 %).
+ */
+export function percentFloor(covered: number, total: number): string | undefined {
+  if (total === 0) return undefined;
+  const hundredths = (BigInt(covered) * 10000n) / BigInt(total);
+  const whole = hundredths / 100n;
+  const fraction = hundredths % 100n;
+  return `${whole}.${fraction.toString().padStart(2, '0')}`;
+}
+
+/** Threshold text ("80", "79.5", "79.99") as hundredths of a percent, exactly. */
+export function thresholdHundredths(threshold: number): bigint {
+  const [whole, fraction = ''] = String(threshold).split('.');
+  if (fraction.length > 2) throw new CoverageError(`threshold ${threshold} has more than 2 decimals`);
+  return BigInt(whole!) * 100n + BigInt(fraction.padEnd(2, '0'));
+}
+
+/** Pass means covered·100 ≥ threshold·total, in exact integer arithmetic. */
+export function meetsThreshold(covered: number, total: number, threshold: number): boolean {
+  return BigInt(covered) * 10000n >= thresholdHundredths(threshold) * BigInt(total);
+}

@@ -1,0 +1,87 @@
+/** Finds the reports, detects each format and merges them into one coverage map. */
+import path from 'node:path';
+import fg from 'fast-glob';
+import { InputError } from '../../../packages/shared/src/errors.js';
+import { detectFormat } from './detect.js';
+import { parseCobertura } from './formats/cobertura.js';
+import { parseGoProfile } from './formats/go.js';
+import { parseCoveragePyJson, parseIstanbulFinal, parseIstanbulSummary, readJson } from './formats/json.js';
+import { parseLcov } from './formats/lcov.js';
+import { CoverageError, type CoverageMap } from './model.js';
+import { findGoModules, PathResolver } from './paths.js';
+
+export interface ReadResult {
+  map: CoverageMap;
+  reports: { file: string; format: string }[];
+}
+
+export async function readReports(
+  patterns: string[],
+  root: string,
+  pathMap: [string, string][],
+): Promise<ReadResult> {
+  const files = await fg(patterns, {
+    cwd: root,
+    absolute: true,
+    dot: true,
+    onlyFiles: true,
+    ignore: ['**/node_modules/**'],
+  });
+  if (files.length === 0) {
+    throw new InputError(
+      'files',
+      `matched no report under ${root} (patterns: ${patterns.join(', ')})`,
+      'coverage/lcov.info',
+    );
+  }
+  const resolver = new PathResolver(root, pathMap, findGoModules(root));
+  const map: CoverageMap = new Map();
+  const reports: ReadResult['reports'] = [];
+  for (const file of files.sort()) {
+    const format = detectFormat(file);
+    const shown = path.relative(root, file);
+    if (format === 'lcov') await parseLcov(file, map, (reported) => resolver.resolve(reported));
+    else if (format === 'go') await parseGoProfile(file, map, (reported) => resolver.resolve(reported));
+    else if (format === 'cobertura')
+      await parseCobertura(file, map, (reported, sources) => resolver.resolve(reported, sources));
+    else {
+      const document = readJson(file);
+      if (document.files && typeof document.files === 'object' && document.meta)
+        parseCoveragePyJson(file, document, map, (reported) => resolver.resolve(reported));
+      else if ('total' in document)
+        parseIstanbulSummary(file, document, map, (reported) => resolver.resolve(reported));
+      else if (
+        Object.values(document).every(
+          (entry) => entry && typeof entry === 'object' && 'statementMap' in (entry as object),
+        )
+      )
+        parseIstanbulFinal(file, document, map, (reported) => resolver.resolve(reported));
+      else
+        throw new CoverageError(
+          `${shown}: JSON, but neither coverage.py JSON nor Istanbul coverage-final/summary`,
+        );
+      reports.push({
+        file: shown,
+        format:
+          'files' in document
+            ? 'coverage.py json'
+            : 'total' in document
+              ? 'istanbul summary'
+              : 'istanbul json',
+      });
+      continue;
+    }
+    reports.push({ file: shown, format });
+  }
+  if (resolver.unmatched.size > 0) {
+    const listed = [...resolver.unmatched].slice(0, 10).join(', ');
+    const suggestion = resolver.suggestPathMap();
+    throw new CoverageError(
+      `${resolver.unmatched.size} file(s) in the reports match nothing in the repository: ${listed}${resolver.unmatched.size > 10 ? ', …' : ''}. ` +
+        (suggestion
+          ? `A path-map entry in the config file would fix them: path-map: { ${suggestion} }`
+          : 'Add a path-map entry in the config file that rewrites their prefix to a repository path.'),
+    );
+  }
+  return { map, reports };
+}
