@@ -5,18 +5,12 @@ import { escapeHtml, htmlTable, writeSummary } from '../../../packages/shared/sr
 import { loadConfig } from './config.js';
 import { evaluate, type GateResult } from './gate.js';
 import { getInputs } from './inputs.js';
-import { CoverageError, percentFloor } from './model.js';
+import { CoverageError, meetsThreshold, percentFloor } from './model.js';
+import { changedLines, mergeBase, patchCoverage, type PatchResult } from './patch.js';
 import { readReports } from './read.js';
 
 export async function run(): Promise<void> {
   const inputs = getInputs();
-  if (inputs['patch-threshold'] !== undefined) {
-    throw new InputError(
-      'patch-threshold',
-      'is not available in this release yet (patch coverage arrives with issue #5); remove it',
-      '',
-    );
-  }
   if (inputs['merged-output'].length > 0) {
     throw new InputError(
       'merged-output',
@@ -29,13 +23,39 @@ export async function run(): Promise<void> {
 
   let result: GateResult;
   let reports: { file: string; format: string }[];
+  let patch: PatchResult | undefined;
   try {
     const read = await readReports(inputs.files, root, config.pathMap);
     reports = read.reports;
     result = evaluate(read.map, config, inputs.metric, inputs.threshold);
+    const wantsPatch =
+      inputs['patch-threshold'] !== undefined || (inputs.annotations && Boolean(process.env.GITHUB_BASE_REF));
+    if (wantsPatch)
+      patch = patchCoverage(read.map, changedLines(root, mergeBase(root, process.env)), (file) =>
+        CODE_FILE.test(file),
+      );
   } catch (error) {
     if (error instanceof CoverageError) throw new ActionError(error.message);
     throw error;
+  }
+  const patchPercent = patch ? percentFloor(patch.covered, patch.total) : undefined;
+  const patchPassed =
+    !patch ||
+    inputs['patch-threshold'] === undefined ||
+    patch.total === 0 ||
+    meetsThreshold(patch.covered, patch.total, inputs['patch-threshold']);
+  if (patch && inputs.annotations) {
+    for (const range of patch.uncovered.slice(0, MAX_ANNOTATIONS)) {
+      core.warning(
+        `Line${range.end > range.start ? `s ${range.start}–${range.end} are` : ` ${range.start} is`} not covered by tests`,
+        {
+          file: path.relative(process.env.GITHUB_WORKSPACE ?? root, path.join(root, range.path)),
+          startLine: range.start,
+          endLine: range.end,
+          title: 'Uncovered change',
+        },
+      );
+    }
   }
 
   const overall = result.overall;
@@ -44,8 +64,8 @@ export async function run(): Promise<void> {
   core.setOutput('covered', String(overall.covered));
   core.setOutput('total', String(overall.total));
   core.setOutput('branch-coverage', percentFloor(branches.covered, branches.total) ?? '');
-  core.setOutput('patch-coverage', '');
-  core.setOutput('passed', String(result.passed));
+  core.setOutput('patch-coverage', patchPercent ?? '');
+  core.setOutput('passed', String(result.passed && patchPassed));
   core.setOutput(
     'components',
     JSON.stringify(
@@ -62,14 +82,21 @@ export async function run(): Promise<void> {
   );
   if (inputs['github-token'] && inputs.comment)
     core.notice('Pull-request comments are not in this release; the job summary has the full report');
-  await writeSummary(summary(result, reports));
+  await writeSummary([
+    ...summary(result, reports),
+    ...(patch ? patchSummary(patch, inputs['patch-threshold']) : []),
+  ]);
 
   if (overall.total === 0)
     throw new ActionError(
       `The reports have no coverable ${inputs.metric === 'line' ? 'lines' : `${inputs.metric}es`} (0 of 0): an empty report is not 100 %`,
     );
-  if (!result.passed) {
+  if (!result.passed || !patchPassed) {
     const reasons: string[] = [];
+    if (!patchPassed)
+      reasons.push(
+        `patch coverage ${patchPercent} % (${patch!.covered}/${patch!.total} changed lines) is below ${inputs['patch-threshold']} %`,
+      );
     if (!overall.passed)
       reasons.push(
         `${inputs.metric} coverage ${overall.percent} % (${overall.covered}/${overall.total}) is below ${inputs.threshold} %`,
@@ -86,6 +113,41 @@ export async function run(): Promise<void> {
   core.info(
     `Coverage ${overall.percent} % (${overall.covered}/${overall.total}) meets ${inputs.threshold} %`,
   );
+}
+
+const CODE_FILE = /\.(py|go|ts|tsx|js|jsx|mjs|cjs|java|kt|rb|rs|cs|php|scala|swift)$/;
+/** GitHub shows at most 10 warning annotations per step; the rest are in the summary. */
+const MAX_ANNOTATIONS = 10;
+
+function patchSummary(patch: PatchResult, threshold: number | undefined): string[] {
+  const percent = percentFloor(patch.covered, patch.total);
+  const parts = [
+    `<h3>Patch coverage: ${escapeHtml(percent ?? 'no executable changed lines')}${percent ? ' %' : ''}${threshold !== undefined ? ` against ${threshold} %` : ''}</h3>\n`,
+    `<p>${patch.covered} of ${patch.total} changed executable lines covered.</p>\n`,
+  ];
+  if (patch.uncovered.length > 0) {
+    parts.push(
+      htmlTable(
+        ['file', 'uncovered changed lines'],
+        patch.uncovered
+          .slice(0, 200)
+          .map((range) => [
+            range.path,
+            range.start === range.end ? String(range.start) : `${range.start}–${range.end}`,
+          ]),
+      ),
+    );
+    if (patch.uncovered.length > MAX_ANNOTATIONS)
+      parts.push(
+        `<p>${MAX_ANNOTATIONS} of ${patch.uncovered.length} ranges are annotated; all are listed above.</p>\n`,
+      );
+  }
+  if (patch.unknownFiles.length > 0) {
+    parts.push(
+      `<p>Changed code that no report knows about (not counted, not guessed): ${patch.unknownFiles.map(escapeHtml).join(', ')}</p>\n`,
+    );
+  }
+  return parts;
 }
 
 function summary(result: GateResult, reports: { file: string; format: string }[]): string[] {
