@@ -1,7 +1,6 @@
 import { InputError } from '../../../packages/shared/src/errors.js';
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
-import { registerSecret } from '../../../packages/shared/src/secrets.js';
 import { parseTrafficSteps } from '../../../packages/shared/src/traffic.js';
 
 export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
@@ -133,7 +132,7 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     'migration-command': reader.string('migration-command', { example: 'alembic upgrade head' }),
     'lock-ttl': reader.duration('lock-ttl', { default: 7_200_000, min: 60_000 }),
     'lock-wait': reader.duration('lock-wait', { default: 0 }),
-    'github-token': registered(reader.string('github-token')),
+    'github-token': reader.secret('github-token'),
     environment: reader.string('environment', { example: 'production' }),
     'environment-url': reader.string('environment-url', {
       pattern: /^https?:\/\/\S+$/,
@@ -142,12 +141,6 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     }),
     ...readAwsInputs(reader, env),
   };
-}
-
-/** Masks a secret input the moment it is read. */
-function registered(secret: string | undefined): string | undefined {
-  registerSecret(secret);
-  return secret;
 }
 
 function readTaskDefinitionSource(reader: InputReader, phase: Phase): TaskDefinitionSource | undefined {

@@ -163,3 +163,25 @@ describe('paths', () => {
     );
   });
 });
+
+describe('merged output', () => {
+  it('writes LCOV and Cobertura that read back to the same totals', async () => {
+    const { toCobertura, toLcov } = await import('../src/merged.js');
+    const root = repo({
+      'svc/go.mod': 'module example.com/svc\n',
+      'svc/h.go': '',
+      'web/a.ts': '',
+      'cover.out': 'mode: set\nexample.com/svc/h.go:3.1,4.2 2 1\nexample.com/svc/h.go:6.1,6.9 1 0\n',
+      'lcov.info': 'SF:web/a.ts\nDA:1,1\nDA:2,0\nend_of_record\n',
+    });
+    const { map } = await readReports(['cover.out', 'lcov.info'], root, []);
+    writeFileSync(path.join(root, 'merged.info'), toLcov(map));
+    writeFileSync(path.join(root, 'merged.xml'), toCobertura(map));
+    for (const merged of ['merged.info', 'merged.xml']) {
+      const again = await readReports([merged], root, []);
+      expect(
+        evaluate(again.map, { components: [], exclude: [], pathMap: [] }, 'line', 0).totals.lines,
+      ).toEqual({ covered: 3, total: 5 });
+    }
+  });
+});

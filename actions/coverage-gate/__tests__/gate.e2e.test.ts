@@ -100,3 +100,83 @@ describe('coverage-gate, bundled, on a mixed Python + Go + TypeScript repository
     expect(bad.annotations[0]?.message).toMatch(/^Input 'config' .*unknown key 'componets'/);
   });
 });
+
+describe('the sticky pull-request comment', () => {
+  it('is created once and then updated in place; a refusing token only warns', async () => {
+    const { createServer } = await import('node:http');
+    const comments: { id: number; body: string }[] = [];
+    const requests: string[] = [];
+    let refuse = false;
+    const api = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        requests.push(`${request.method} ${request.url!.split('?')[0]}`);
+        if (refuse)
+          return void response
+            .writeHead(403, { 'content-type': 'application/json' })
+            .end('{"message":"Resource not accessible by integration"}');
+        const json = (status: number, payload: unknown) =>
+          response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+        if (request.method === 'GET') return json(200, comments);
+        const text = (JSON.parse(body) as { body: string }).body;
+        if (request.method === 'POST') {
+          comments.push({ id: comments.length + 1, body: text });
+          return json(201, comments.at(-1));
+        }
+        const id = Number(request.url!.split('/').pop());
+        comments.find((comment) => comment.id === id)!.body = text;
+        return json(
+          200,
+          comments.find((comment) => comment.id === id),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    const root = monorepo();
+    writeFileSync(path.join(root, 'event.json'), JSON.stringify({ pull_request: { number: 42 } }));
+    const run = () =>
+      runBundledAction(actionDir, {
+        inputs: {
+          files: 'frontend/coverage/lcov.info',
+          config: 'coverage.yml',
+          threshold: '50',
+          'github-token': 'ghs_secret_token_value',
+        },
+        env: {
+          GITHUB_WORKSPACE: root,
+          GITHUB_REPOSITORY: 'mpac/platform',
+          GITHUB_EVENT_PATH: path.join(root, 'event.json'),
+          GITHUB_API_URL: `http://127.0.0.1:${(api.address() as { port: number }).port}`,
+        },
+        cwd: root,
+      });
+    try {
+      const first = await run();
+      const second = await run();
+      expect(requests.filter((entry) => !entry.startsWith('GET'))).toEqual([
+        'POST /repos/mpac/platform/issues/42/comments',
+        'PATCH /repos/mpac/platform/issues/comments/1',
+      ]);
+      expect(comments).toHaveLength(1);
+      expect(comments[0]!.body.startsWith('<!-- mpac-coverage-gate -->')).toBe(true);
+      expect(comments[0]!.body).toContain('Coverage 75.00 %');
+      expect(first.log).toContain('Pull-request comment: created');
+      expect(second.log).toContain('Pull-request comment: updated');
+      expect(second.unmaskedLog).not.toContain('ghs_secret_token_value');
+
+      refuse = true;
+      const fork = await run();
+      expect(fork.outputs.passed).toBe('false'); // the frontend component is the only one with data; others have none
+      expect(
+        fork.annotations.some(
+          (annotation) =>
+            annotation.level === 'warning' &&
+            /tokens of forked pull requests cannot comment/.test(annotation.message),
+        ),
+      ).toBe(true);
+    } finally {
+      await new Promise((resolve) => api.close(resolve));
+    }
+  });
+});

@@ -23,7 +23,7 @@ export function getInputs(reader = new InputReader()): Inputs {
     'working-directory': reader.string('working-directory', { default: '.' }),
     config: reader.string('config', { example: '.github/coverage.yml' }),
     'patch-threshold': reader.number('patch-threshold', { min: 0, max: 100, example: '90' }),
-    'github-token': reader.string('github-token'),
+    'github-token': reader.secret('github-token'),
     comment: reader.boolean('comment', { default: true }),
     annotations: reader.boolean('annotations', { default: true }),
     'merged-output': reader.list('merged-output', { separators: 'newline', example: 'coverage/merged.xml' }),

@@ -1,22 +1,25 @@
 import * as core from '@actions/core';
 import path from 'node:path';
 import { ActionError, InputError } from '../../../packages/shared/src/errors.js';
+import { upsertStickyComment } from '../../../packages/shared/src/github.js';
 import { escapeHtml, htmlTable, writeSummary } from '../../../packages/shared/src/summary.js';
 import { loadConfig } from './config.js';
 import { evaluate, type GateResult } from './gate.js';
 import { getInputs } from './inputs.js';
 import { CoverageError, meetsThreshold, percentFloor } from './model.js';
+import { writeMerged } from './merged.js';
 import { changedLines, mergeBase, patchCoverage, type PatchResult } from './patch.js';
 import { readReports } from './read.js';
 
 export async function run(): Promise<void> {
   const inputs = getInputs();
-  if (inputs['merged-output'].length > 0) {
-    throw new InputError(
-      'merged-output',
-      'is not available in this release yet (merged reports arrive with issue #5); remove it',
-      '',
-    );
+  for (const target of inputs['merged-output']) {
+    if (!/\.(info|xml)$/.test(target))
+      throw new InputError(
+        'merged-output',
+        `cannot tell the format of '${target}': end it in .info (LCOV) or .xml (Cobertura)`,
+        'coverage/merged.xml',
+      );
   }
   const root = path.resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), inputs['working-directory']);
   const config = loadConfig(inputs.config ? path.resolve(root, inputs.config) : undefined);
@@ -28,6 +31,10 @@ export async function run(): Promise<void> {
     const read = await readReports(inputs.files, root, config.pathMap);
     reports = read.reports;
     result = evaluate(read.map, config, inputs.metric, inputs.threshold);
+    writeMerged(
+      read.map,
+      inputs['merged-output'].map((target) => path.resolve(root, target)),
+    );
     const wantsPatch =
       inputs['patch-threshold'] !== undefined || (inputs.annotations && Boolean(process.env.GITHUB_BASE_REF));
     if (wantsPatch)
@@ -80,12 +87,20 @@ export async function run(): Promise<void> {
       })),
     ),
   );
-  if (inputs['github-token'] && inputs.comment)
-    core.notice('Pull-request comments are not in this release; the job summary has the full report');
-  await writeSummary([
+  const summaryParts = [
     ...summary(result, reports),
     ...(patch ? patchSummary(patch, inputs['patch-threshold']) : []),
-  ]);
+  ];
+  if (inputs['github-token'] && inputs.comment) {
+    const outcome = await upsertStickyComment({
+      token: inputs['github-token'],
+      marker: '<!-- mpac-coverage-gate -->',
+      body: summaryParts.join(''),
+      warn: (message) => core.warning(message),
+    });
+    core.info(`Pull-request comment: ${outcome}`);
+  }
+  await writeSummary(summaryParts);
 
   if (overall.total === 0)
     throw new ActionError(

@@ -1,5 +1,6 @@
 /** GitHub deployments: one per run, its status kept true from start to outcome. */
 import * as github from '@actions/github';
+import { readFileSync } from 'node:fs';
 import { errorMessage } from './errors.js';
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive' | 'error';
@@ -73,4 +74,66 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   };
   await tracker.setStatus('in_progress', options.description);
   return tracker;
+}
+
+/** GitHub refuses comment bodies over 65,536 characters. */
+export const COMMENT_LIMIT = 65_000;
+
+export interface StickyCommentOptions {
+  token: string;
+  /** An HTML comment that marks this action's comment, so it is updated in place. */
+  marker: string;
+  body: string;
+  warn: (message: string) => void;
+  env?: NodeJS.ProcessEnv;
+  readEvent?: (path: string) => string;
+}
+
+/**
+ * Creates or updates one comment on the pull request this run is for. Returns what happened; a
+ * token that may not comment (forks) is a warning, never a failure.
+ */
+export async function upsertStickyComment(
+  options: StickyCommentOptions,
+): Promise<'created' | 'updated' | 'not a pull request' | 'refused'> {
+  const env = options.env ?? process.env;
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  let number: number | undefined;
+  try {
+    const event = JSON.parse(
+      (options.readEvent ?? ((file) => readFileSync(file, 'utf8')))(env.GITHUB_EVENT_PATH ?? ''),
+    ) as { pull_request?: { number?: number } };
+    number = event.pull_request?.number;
+  } catch {
+    number = undefined;
+  }
+  if (!owner || !repo || !number) return 'not a pull request';
+  const body = `${options.marker}\n${options.body.length > COMMENT_LIMIT ? `${options.body.slice(0, COMMENT_LIMIT)}\n\n_Cut to fit GitHub's comment limit; the job summary has everything._` : options.body}`;
+  const octokit = github.getOctokit(options.token, {
+    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+  });
+  try {
+    for (let page = 1; page <= 10; page++) {
+      const comments = await octokit.rest.issues.listComments({
+        owner,
+        repo,
+        issue_number: number,
+        per_page: 100,
+        page,
+      });
+      const mine = comments.data.find((comment) => comment.body?.includes(options.marker));
+      if (mine) {
+        await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
+        return 'updated';
+      }
+      if (comments.data.length < 100) break;
+    }
+    await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
+    return 'created';
+  } catch (error) {
+    options.warn(
+      `Could not comment on pull request #${number} (${errorMessage(error)}); tokens of forked pull requests cannot comment. The job summary has the full report.`,
+    );
+    return 'refused';
+  }
 }

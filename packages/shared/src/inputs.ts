@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { parse as parseYaml } from 'yaml';
 import { DurationSyntaxError, parseDuration } from './duration.js';
 import { InputError } from './errors.js';
+import { registerSecret } from './secrets.js';
 
 /** Where raw input text comes from: `core.getInput` on a runner, a plain map in tests. */
 export type InputSource = (name: string) => string;
@@ -52,6 +53,14 @@ export class InputReader {
         example,
       );
     }
+    return text;
+  }
+
+  /** A secret (a token): masked in the log the moment it is read. */
+  secret(name: string): string | undefined {
+    const text = this.raw(name);
+    if (text === '') return undefined;
+    registerSecret(text);
     return text;
   }
 
