@@ -185,3 +185,40 @@ describe('merged output', () => {
     }
   });
 });
+
+describe('JaCoCo and Clover XML', () => {
+  it('reads JaCoCo sourcefile lines and branches, with its DOCTYPE never loaded, under src/main/java', async () => {
+    const root = repo({
+      'svc/src/main/java/com/mpac/Pay.java': '',
+      'jacoco.xml':
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd">' +
+        '<report name="svc"><package name="com/mpac"><class name="com/mpac/Pay" sourcefilename="Pay.java"><method name="pay" desc="()V" line="3"><counter type="METHOD" missed="0" covered="1"/></method></class>' +
+        '<sourcefile name="Pay.java"><line nr="3" mi="0" ci="4" mb="1" cb="1"/><line nr="4" mi="2" ci="0" mb="0" cb="0"/><line nr="5" mi="0" ci="1" mb="0" cb="0"/></sourcefile></package></report>',
+    });
+    const { map } = await readReports(['jacoco.xml'], root, []);
+    expect([...map.keys()]).toEqual(['svc/src/main/java/com/mpac/Pay.java']);
+    const totals = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 0).totals;
+    expect(totals).toEqual({
+      lines: { covered: 2, total: 3 },
+      branches: { covered: 1, total: 2 },
+      functions: { covered: 1, total: 1 },
+    });
+  });
+
+  it('reads Clover statements, conditionals and methods', async () => {
+    const root = repo({ 'src/Cart.php': '' });
+    writeFileSync(
+      path.join(root, 'clover.xml'),
+      `<?xml version="1.0"?><coverage generated="1" clover="4.5"><project timestamp="1"><file name="Cart.php" path="${root}/src/Cart.php">` +
+        '<line num="2" type="method" name="add" count="3"/><line num="3" type="stmt" count="3"/><line num="4" type="cond" truecount="2" falsecount="0"/><line num="5" type="stmt" count="0"/>' +
+        '</file></project></coverage>',
+    );
+    const { map } = await readReports(['clover.xml'], root, []);
+    const totals = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 0).totals;
+    expect(totals).toEqual({
+      lines: { covered: 3, total: 4 },
+      branches: { covered: 1, total: 2 },
+      functions: { covered: 1, total: 1 },
+    });
+  });
+});

@@ -2,7 +2,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CoverageError } from './model.js';
 
-export type Format = 'lcov' | 'cobertura' | 'go' | 'json';
+export type Format = 'lcov' | 'cobertura' | 'jacoco' | 'clover' | 'go' | 'json';
 
 export function detectFormat(filePath: string): Format {
   const buffer = Buffer.alloc(4096);
@@ -23,15 +23,13 @@ export function detectFormat(filePath: string): Format {
   if (text.startsWith('mode:')) return 'go';
   if (text.startsWith('{')) return 'json';
   if (text.startsWith('<')) {
-    if (/<report[\s>]/.test(text) || /jacoco/i.test(text))
-      throw new CoverageError(`${filePath}: JaCoCo XML is not supported yet`);
-    if (/clover=/.test(text) || /<project[\s>]/.test(text))
-      throw new CoverageError(`${filePath}: Clover XML is not supported yet`);
+    if (/<report[\s>]/.test(text) || /JACOCO/.test(text)) return 'jacoco';
+    if (/<coverage[^>]*\sclover=/.test(text) || /<project[\s>]/.test(text)) return 'clover';
     if (/<coverage[\s>]/.test(text)) return 'cobertura';
-    throw new CoverageError(`${filePath}: XML, but not a Cobertura <coverage> report`);
+    throw new CoverageError(`${filePath}: XML, but not a Cobertura, JaCoCo or Clover report`);
   }
   if (/^(TN|SF|VER|DA|FN|FNDA|BRDA|LF|LH):/m.test(text)) return 'lcov';
   throw new CoverageError(
-    `${filePath}: not a coverage report this action reads (LCOV, Cobertura XML, coverage.py JSON, Go coverprofile, Istanbul JSON)`,
+    `${filePath}: not a coverage report this action reads (LCOV, Cobertura, JaCoCo or Clover XML, coverage.py JSON, Go coverprofile, Istanbul JSON)`,
   );
 }

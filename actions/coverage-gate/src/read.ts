@@ -3,7 +3,9 @@ import path from 'node:path';
 import fg from 'fast-glob';
 import { InputError } from '../../../packages/shared/src/errors.js';
 import { detectFormat } from './detect.js';
+import { parseClover } from './formats/clover.js';
 import { parseCobertura } from './formats/cobertura.js';
+import { parseJacoco } from './formats/jacoco.js';
 import { parseGoProfile } from './formats/go.js';
 import { parseCoveragePyJson, parseIstanbulFinal, parseIstanbulSummary, readJson } from './formats/json.js';
 import { parseLcov } from './formats/lcov.js';
@@ -36,6 +38,12 @@ export async function readReports(
   }
   const resolver = new PathResolver(root, pathMap, findGoModules(root));
   const map: CoverageMap = new Map();
+  // JaCoCo names files by package path: look for them under the usual JVM source roots too.
+  const sourceRoots = fg.sync('**/src/{main,test}/{java,kotlin}', {
+    cwd: root,
+    onlyDirectories: true,
+    ignore: ['**/node_modules/**'],
+  });
   const reports: ReadResult['reports'] = [];
   for (const file of files.sort()) {
     const format = detectFormat(file);
@@ -44,6 +52,9 @@ export async function readReports(
     else if (format === 'go') await parseGoProfile(file, map, (reported) => resolver.resolve(reported));
     else if (format === 'cobertura')
       await parseCobertura(file, map, (reported, sources) => resolver.resolve(reported, sources));
+    else if (format === 'jacoco')
+      await parseJacoco(file, map, (reported) => resolver.resolve(reported, sourceRoots));
+    else if (format === 'clover') await parseClover(file, map, (reported) => resolver.resolve(reported));
     else {
       const document = readJson(file);
       if (document.files && typeof document.files === 'object' && document.meta)
