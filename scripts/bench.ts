@@ -41,7 +41,7 @@ function* goLines(): Generator<string> {
 
 async function measure(kind: string, file: string): Promise<void> {
   const started = performance.now();
-  let units = 0;
+  let units: number;
   if (kind === 'lcov-parse') {
     const lcovParse = createRequire(import.meta.url)('lcov-parse') as (
       file: string,
