@@ -1,0 +1,3 @@
+module example.com/mpac/tabs
+
+go 1.19
