@@ -10,6 +10,7 @@ const expected = JSON.parse(readFileSync(path.join(tools, 'expected.json'), 'utf
   python: { covered: number; total: number };
   go: { percent: number };
   goCoverpkg: { percent: number };
+  c8: { covered: number; total: number };
 };
 const none = { components: [], exclude: [], pathMap: [] };
 
@@ -31,6 +32,11 @@ describe('parity with the tools’ own totals', () => {
     const { covered, total } = evaluate(map, none, 'line', 0).totals.lines;
     expect(Math.round((1000 * covered) / total) / 10).toBe(expected[key].percent);
     expect([...map.keys()].every((file) => file.startsWith('calc/') || file.startsWith('cmd/'))).toBe(true);
+  });
+
+  it.each(['lcov.info', 'coverage-final.json', 'coverage-summary.json'])('c8 %s gives the line totals c8 prints', async (report) => {
+    const { map } = await readReports([report], path.join(tools, 'js'), []);
+    expect(evaluate(map, none, 'line', 0).totals.lines).toEqual({ covered: expected.c8.covered, total: expected.c8.total });
   });
 
   it('merges the plain and -coverpkg profiles of the same run without double counting', async () => {

@@ -19,6 +19,12 @@ cd "$(dirname "$0")"
   go tool cover -func=cover.out > func.txt
   go tool cover -func=coverpkg.out > funcpkg.txt )
 
+( cd js
+  # c8 (V8 coverage through istanbul reporters), as the TypeScript frontend's jest/c8 runs write it
+  npx --yes c8@10 --reporter=lcovonly --reporter=json --reporter=json-summary --include=src --report-dir=. --temp-directory="${TMPDIR:-/tmp}/mpac-c8" node run.mjs
+  # c8 writes absolute paths; keep the fixtures relative to this folder
+  sed -i "s#$PWD/##g" lcov.info coverage-final.json coverage-summary.json )
+
 # The tools' own totals, for the parity tests.
 python3 - <<'PY'
 import json, re
@@ -32,6 +38,7 @@ json.dump({
     'python': {'covered': statements - missed, 'total': statements},
     'go': {'percent': go_total('go/func.txt')},
     'goCoverpkg': {'percent': go_total('go/funcpkg.txt')},
+    'c8': json.load(open('js/coverage-summary.json'))['total']['lines'],
 }, open('expected.json', 'w'), indent=2)
 PY
 rm -f python/report.txt go/func.txt go/funcpkg.txt
