@@ -2,7 +2,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', 'node_modules/**', 'coverage/**', 'build/**', 'demo-output/**', '**/__fixtures__/**'] },
+  {
+    ignores: [
+      '**/dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'build/**',
+      'demo-output/**',
+      '**/__fixtures__/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -34,10 +34,16 @@ describe('parity with the tools’ own totals', () => {
     expect([...map.keys()].every((file) => file.startsWith('calc/') || file.startsWith('cmd/'))).toBe(true);
   });
 
-  it.each(['lcov.info', 'coverage-final.json', 'coverage-summary.json'])('c8 %s gives the line totals c8 prints', async (report) => {
-    const { map } = await readReports([report], path.join(tools, 'js'), []);
-    expect(evaluate(map, none, 'line', 0).totals.lines).toEqual({ covered: expected.c8.covered, total: expected.c8.total });
-  });
+  it.each(['lcov.info', 'coverage-final.json', 'coverage-summary.json'])(
+    'c8 %s gives the line totals c8 prints',
+    async (report) => {
+      const { map } = await readReports([report], path.join(tools, 'js'), []);
+      expect(evaluate(map, none, 'line', 0).totals.lines).toEqual({
+        covered: expected.c8.covered,
+        total: expected.c8.total,
+      });
+    },
+  );
 
   it('merges the plain and -coverpkg profiles of the same run without double counting', async () => {
     const { map } = await readReports(['cover.out', 'coverpkg.out'], path.join(tools, 'go'), []);
