@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { meetsThreshold, percentFloor } from '../src/model.js';
 import { readReports } from '../src/read.js';
+import { NO_CONFIG } from '../src/config.js';
 import { evaluate } from '../src/gate.js';
 
 /** A throw-away repository with the given files (source files and reports). */
@@ -39,7 +40,7 @@ describe('LCOV', () => {
         'TN:\nSF:src/a.ts\nFN:1,f\nFNDA:0,f\nDA:1,0\nDA:2,3\nBRDA:2,0,0,1\nBRDA:2,0,1,-\nLF:99\nLH:99\nend_of_record\nSF:src/a.ts\nFNDA:2,f\nDA:1,1\nDA:3,0\nend_of_record\n',
     });
     const { map } = await readReports(['lcov.info'], root, []);
-    const result = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 50);
+    const result = evaluate(map, NO_CONFIG, 'line', 50);
     expect(result.totals.lines).toEqual({ covered: 2, total: 3 });
     expect(result.totals.branches).toEqual({ covered: 1, total: 2 });
     expect(result.totals.functions).toEqual({ covered: 1, total: 1 });
@@ -71,7 +72,7 @@ describe('Go coverprofiles', () => {
     );
     const { map } = await readReports(['cover.out'], root, []);
     expect([...map.keys()]).toEqual(['svc/handler/h.go']);
-    expect(evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 80).totals.lines).toEqual({
+    expect(evaluate(map, NO_CONFIG, 'line', 80).totals.lines).toEqual({
       covered: 5,
       total: 5,
     });
@@ -97,7 +98,7 @@ describe('Cobertura and JSON reports', () => {
         `</classes></package></packages></coverage>`,
     );
     const { map } = await readReports(['coverage.xml'], root, []);
-    const result = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 80);
+    const result = evaluate(map, NO_CONFIG, 'line', 80);
     expect([...map.keys()]).toEqual(['services/portal/app/main.py']);
     expect(result.totals.lines).toEqual({ covered: 1, total: 2 });
     expect(result.totals.branches).toEqual({ covered: 1, total: 2 });
@@ -130,7 +131,7 @@ describe('Cobertura and JSON reports', () => {
       }),
     });
     const { map } = await readReports(['coverage.json', 'coverage-final.json'], root, []);
-    expect(evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 80).totals.lines).toEqual({
+    expect(evaluate(map, NO_CONFIG, 'line', 80).totals.lines).toEqual({
       covered: 4,
       total: 6,
     });
@@ -179,9 +180,7 @@ describe('merged output', () => {
     writeFileSync(path.join(root, 'merged.xml'), toCobertura(map));
     for (const merged of ['merged.info', 'merged.xml']) {
       const again = await readReports([merged], root, []);
-      expect(
-        evaluate(again.map, { components: [], exclude: [], pathMap: [] }, 'line', 0).totals.lines,
-      ).toEqual({ covered: 3, total: 5 });
+      expect(evaluate(again.map, NO_CONFIG, 'line', 0).totals.lines).toEqual({ covered: 3, total: 5 });
     }
   });
 });
@@ -197,7 +196,7 @@ describe('JaCoCo and Clover XML', () => {
     });
     const { map } = await readReports(['jacoco.xml'], root, []);
     expect([...map.keys()]).toEqual(['svc/src/main/java/com/mpac/Pay.java']);
-    const totals = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 0).totals;
+    const totals = evaluate(map, NO_CONFIG, 'line', 0).totals;
     expect(totals).toEqual({
       lines: { covered: 2, total: 3 },
       branches: { covered: 1, total: 2 },
@@ -214,11 +213,30 @@ describe('JaCoCo and Clover XML', () => {
         '</file></project></coverage>',
     );
     const { map } = await readReports(['clover.xml'], root, []);
-    const totals = evaluate(map, { components: [], exclude: [], pathMap: [] }, 'line', 0).totals;
+    const totals = evaluate(map, NO_CONFIG, 'line', 0).totals;
     expect(totals).toEqual({
       lines: { covered: 3, total: 4 },
       branches: { covered: 1, total: 2 },
       functions: { covered: 1, total: 1 },
     });
+  });
+});
+
+describe('format detection and overrides', () => {
+  it('refuses binary content and an empty file, naming the file', async () => {
+    const root = repo({ 'cover.bin': '\u0000\u0001\u0002', 'empty.info': '' });
+    await expect(readReports(['cover.bin'], root, [])).rejects.toThrow(
+      /cover.bin: binary content, not a coverage report/,
+    );
+    await expect(readReports(['empty.info'], root, [])).rejects.toThrow(/empty.info: the file is empty/);
+  });
+
+  it('lets the config name the format instead of detecting it', async () => {
+    const root = repo({ 'a.ts': '', 'reports/a.cov': 'SF:a.ts\nDA:1,1\nend_of_record\n' });
+    const { map } = await readReports(['reports/a.cov'], root, []);
+    expect(evaluate(map, NO_CONFIG, 'line', 0).totals.lines).toEqual({ covered: 1, total: 1 });
+    await expect(readReports(['reports/a.cov'], root, [], [['reports/*.cov', 'go']])).rejects.toThrow(
+      /a.cov:1: 'SF:a.ts' is not a coverprofile block/,
+    );
   });
 });

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { InputError } from '../../../packages/shared/src/errors.js';
+import { FORMATS, type Format } from './detect.js';
 import { METRICS } from './inputs.js';
 
 export interface Component {
@@ -16,12 +17,17 @@ export interface GateConfig {
   exclude: string[];
   fileMinimum?: number;
   pathMap: [string, string][];
+  /** Report glob → format, when detection from content should be overridden. */
+  formats: [string, Format][];
 }
+
+/** No config file: one overall gate, nothing excluded or rewritten. */
+export const NO_CONFIG: GateConfig = { components: [], exclude: [], pathMap: [], formats: [] };
 
 const EXAMPLE = 'components:\n  - name: svc-portal\n    paths: ["services/svc-portal/**"]\n    threshold: 85';
 
 export function loadConfig(file: string | undefined): GateConfig {
-  if (!file) return { components: [], exclude: [], pathMap: [] };
+  if (!file) return NO_CONFIG;
   let document: unknown;
   try {
     document = parseYaml(readFileSync(file, 'utf8'));
@@ -39,10 +45,10 @@ export function loadConfig(file: string | undefined): GateConfig {
     return fail('must be a mapping');
   const raw = document as Record<string, unknown>;
   const unknown = Object.keys(raw).filter(
-    (key) => !['components', 'exclude', 'file-minimum', 'path-map'].includes(key),
+    (key) => !['components', 'exclude', 'file-minimum', 'path-map', 'formats'].includes(key),
   );
   if (unknown.length > 0)
-    fail(`unknown key '${unknown[0]}' (known: components, exclude, file-minimum, path-map)`);
+    fail(`unknown key '${unknown[0]}' (known: components, exclude, file-minimum, path-map, formats)`);
   const components = ((raw.components as unknown[] | undefined) ?? []).map((entry, index) => {
     if (entry === null || typeof entry !== 'object') return fail(`components[${index}] must be a mapping`);
     const component = entry as Record<string, unknown>;
@@ -83,5 +89,12 @@ export function loadConfig(file: string | undefined): GateConfig {
       from,
       String(to ?? ''),
     ]),
+    formats: Object.entries((raw.formats as Record<string, unknown> | undefined) ?? {}).map(
+      ([glob, format]) => {
+        if (!FORMATS.includes(String(format) as Format))
+          fail(`formats: '${glob}' names '${String(format)}'; use one of ${FORMATS.join(', ')}`);
+        return [glob, String(format) as Format];
+      },
+    ),
   };
 }

@@ -2,7 +2,8 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { CoverageError } from './model.js';
 
-export type Format = 'lcov' | 'cobertura' | 'jacoco' | 'clover' | 'go' | 'json';
+export const FORMATS = ['lcov', 'cobertura', 'jacoco', 'clover', 'go', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
 
 export function detectFormat(filePath: string): Format {
   const buffer = Buffer.alloc(4096);

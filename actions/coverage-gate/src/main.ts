@@ -28,7 +28,7 @@ export async function run(): Promise<void> {
   let reports: { file: string; format: string }[];
   let patch: PatchResult | undefined;
   try {
-    const read = await readReports(inputs.files, root, config.pathMap);
+    const read = await readReports(inputs.files, root, config.pathMap, config.formats);
     reports = read.reports;
     result = evaluate(read.map, config, inputs.metric, inputs.threshold);
     writeMerged(

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import fg from 'fast-glob';
 import { InputError } from '../../../packages/shared/src/errors.js';
-import { detectFormat } from './detect.js';
+import picomatch from 'picomatch';
+import { detectFormat, type Format } from './detect.js';
 import { parseClover } from './formats/clover.js';
 import { parseCobertura } from './formats/cobertura.js';
 import { parseJacoco } from './formats/jacoco.js';
@@ -21,7 +22,9 @@ export async function readReports(
   patterns: string[],
   root: string,
   pathMap: [string, string][],
+  formats: [string, Format][] = [],
 ): Promise<ReadResult> {
+  const overrides = formats.map(([glob, format]) => [picomatch(glob, { dot: true }), format] as const);
   const files = await fg(patterns, {
     cwd: root,
     absolute: true,
@@ -46,7 +49,8 @@ export async function readReports(
   });
   const reports: ReadResult['reports'] = [];
   for (const file of files.sort()) {
-    const format = detectFormat(file);
+    const relative = path.relative(root, file).split(path.sep).join('/');
+    const format = overrides.find(([matches]) => matches(relative))?.[1] ?? detectFormat(file);
     const shown = path.relative(root, file);
     if (format === 'lcov') await parseLcov(file, map, (reported) => resolver.resolve(reported));
     else if (format === 'go') await parseGoProfile(file, map, (reported) => resolver.resolve(reported));
