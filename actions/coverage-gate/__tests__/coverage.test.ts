@@ -240,3 +240,19 @@ describe('format detection and overrides', () => {
     );
   });
 });
+
+describe('lcov 2.2 function records', () => {
+  it('counts FNA hits and reads CRLF line ends', async () => {
+    const root = repo({
+      'a.c': '',
+      'lcov.info':
+        'SF:a.c\r\nFNL:0,3,9\r\nFNA:0,4,main\r\nFNL:1,12\r\nFNA:1,0,helper\r\nDA:3,4\r\nend_of_record\r\n',
+    });
+    const { map } = await readReports(['lcov.info'], root, []);
+    expect(evaluate(map, NO_CONFIG, 'line', 0).totals).toEqual({
+      lines: { covered: 1, total: 1 },
+      branches: { covered: 0, total: 0 },
+      functions: { covered: 1, total: 2 },
+    });
+  });
+});

@@ -2,9 +2,8 @@
  * Go coverprofiles (`mode: set|count|atomic`): statement-weighted blocks. Blocks with the same file
  * and span (from -coverpkg=./... or concatenated profiles) merge as `go tool cover` merges them.
  */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+import { forEachLine } from './lines.js';
 
 const BLOCK = /^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$/;
 
@@ -13,21 +12,15 @@ export async function parseGoProfile(
   map: CoverageMap,
   resolvePath: (importPath: string) => string,
 ): Promise<void> {
-  const lines = createInterface({
-    input: createReadStream(filePath, { encoding: 'utf8' }),
-    crlfDelay: Infinity,
-  });
-  let lineNumber = 0;
-  for await (const raw of lines) {
-    lineNumber++;
+  await forEachLine(filePath, (raw, lineNumber) => {
     const line = raw.trim();
-    if (line === '') continue;
+    if (line === '') return;
     if (line.startsWith('mode:')) {
       if (!/^mode: (set|count|atomic)$/.test(line))
         throw new CoverageError(
           `${filePath}:${lineNumber}: unknown coverprofile mode '${line.slice(5).trim()}'`,
         );
-      continue;
+      return;
     }
     const match = BLOCK.exec(line);
     if (!match)
@@ -43,5 +36,5 @@ export async function parseGoProfile(
       Number(count),
       `${filePath}:${lineNumber}`,
     );
-  }
+  });
 }

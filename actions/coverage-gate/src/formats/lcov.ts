@@ -1,20 +1,14 @@
 /** LCOV, streamed line by line: DA, FN/FNDA (and lcov 2.2 FNL/FNA), BRDA, repeated SF sections merged. */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { addCount, addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+import { forEachLine } from './lines.js';
 
 export async function parseLcov(
   filePath: string,
   map: CoverageMap,
   resolvePath: (reported: string) => string,
 ): Promise<void> {
-  const lines = createInterface({
-    input: createReadStream(filePath, { encoding: 'utf8' }),
-    crlfDelay: Infinity,
-  });
   let current: ReturnType<typeof fileCoverage> | undefined;
   let lineNumber = 0;
-  const functionLines = new Map<string, string>(); // FNL index → name key (lcov 2.2)
   const fail = (problem: string): never => {
     throw new CoverageError(`${filePath}:${lineNumber}: ${problem}`);
   };
@@ -24,24 +18,23 @@ export async function parseLcov(
     if (value < 0) fail(`${what} ${value} is negative`);
     return value;
   };
-  for await (const raw of lines) {
-    lineNumber++;
+  await forEachLine(filePath, (raw, number) => {
+    lineNumber = number;
     const line = raw.trim();
-    if (line === '' || line.startsWith('#')) continue;
+    if (line === '' || line.startsWith('#')) return;
     const colon = line.indexOf(':');
     const tag = colon === -1 ? line : line.slice(0, colon);
     const value = colon === -1 ? '' : line.slice(colon + 1);
     if (tag === 'SF') {
       if (!value) fail('SF without a path');
       current = fileCoverage(map, resolvePath(value));
-      functionLines.clear();
-      continue;
+      return;
     }
     if (tag === 'end_of_record') {
       current = undefined;
-      continue;
+      return;
     }
-    if (tag === 'TN' || tag === 'VER') continue;
+    if (tag === 'TN' || tag === 'VER') return;
     if (!current) {
       if (/^(DA|FN|FNDA|FNL|FNA|BRDA|LF|LH|BRF|BRH|FNF|FNH)$/.test(tag)) fail(`${tag} outside an SF record`);
       fail(`'${line.slice(0, 40)}' is not LCOV`);
@@ -65,11 +58,9 @@ export async function parseLcov(
         addCount(file.functions, parts.slice(1).join(','), integer(parts[0], 'FNDA hits'));
         break;
       }
-      case 'FNL': {
-        // FNL:<index>,<line>[,<end>] declares a function; FNA:<index>,<hits>,<name> counts it.
-        functionLines.set(parts[0]!, parts[0]!);
+      case 'FNL':
+        // FNL:<index>,<line>[,<end>] only declares a function; FNA:<index>,<hits>,<name> counts it.
         break;
-      }
       case 'FNA': {
         if (parts.length < 3) fail(`FNA needs index,hits,name; got '${value}'`);
         addCount(file.functions, parts.slice(2).join(','), integer(parts[1], 'FNA hits'));
@@ -93,6 +84,6 @@ export async function parseLcov(
       default:
         fail(`unknown LCOV record '${tag}'`);
     }
-  }
+  });
   if (current) fail('the file ends inside an SF record (no end_of_record): truncated?');
 }
