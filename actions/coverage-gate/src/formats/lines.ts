@@ -22,5 +22,5 @@ export async function forEachLine(
     }
     rest = text.slice(start);
   }
-  if (rest !== '') onLine(rest, ++lineNumber);
+  if (rest !== '') onLine(rest, lineNumber + 1);
 }
