@@ -104,6 +104,16 @@ describe('Cobertura and JSON reports', () => {
     expect(result.totals.branches).toEqual({ covered: 1, total: 2 });
   });
 
+  it('reads a DOCTYPE as text and never expands entities it declares', async () => {
+    const root = repo({
+      'coverage.xml':
+        '<?xml version="1.0"?>\n<!DOCTYPE coverage [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<coverage><packages><package><classes><class filename="&xxe;"><lines/></class></classes></package></packages></coverage>',
+    });
+    await expect(readReports(['coverage.xml'], root, [])).rejects.toThrow(
+      /coverage.xml:3: .*undefined entity/,
+    );
+  });
+
   it('fails on truncated XML with the line', async () => {
     const root = repo({ 'coverage.xml': '<?xml version="1.0" ?>\n<coverage>\n<packages><package>' });
     await expect(readReports(['coverage.xml'], root, [])).rejects.toThrow(

@@ -8,11 +8,7 @@ export interface XmlHandlers {
   close?(name: string, text: string): void;
 }
 
-export async function streamXml(
-  filePath: string,
-  handlers: XmlHandlers,
-  options: { allowDoctype: boolean },
-): Promise<void> {
+export async function streamXml(filePath: string, handlers: XmlHandlers): Promise<void> {
   const parser = new SaxesParser({ xmlns: false, position: true });
   const stack: string[] = [];
   let text = '';
@@ -20,10 +16,7 @@ export async function streamXml(
   const fail = (problem: string) => {
     error ??= new CoverageError(`${filePath}:${parser.line}: ${problem}`);
   };
-  // A DOCTYPE is never fetched or expanded; JaCoCo always writes one, other formats have none.
-  parser.on('doctype', () => {
-    if (!options.allowDoctype) fail('has a DOCTYPE; document type definitions are not loaded, remove it');
-  });
+  // A DOCTYPE (JaCoCo and istanbul's Cobertura write one) is only text to saxes: never fetched or expanded.
   parser.on('opentag', (tag) => {
     stack.push(tag.name);
     text = '';

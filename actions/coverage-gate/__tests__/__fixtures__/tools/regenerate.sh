@@ -21,9 +21,9 @@ cd "$(dirname "$0")"
 
 ( cd js
   # c8 (V8 coverage through istanbul reporters), as the TypeScript frontend's jest/c8 runs write it
-  npx --yes c8@10 --reporter=lcovonly --reporter=json --reporter=json-summary --include=src --report-dir=. --temp-directory="${TMPDIR:-/tmp}/mpac-c8" node run.mjs
+  npx --yes c8@10 --reporter=lcovonly --reporter=json --reporter=json-summary --reporter=cobertura --include=src --report-dir=. --temp-directory="${TMPDIR:-/tmp}/mpac-c8" node run.mjs
   # c8 writes absolute paths; keep the fixtures relative to this folder
-  sed -i "s#$PWD/##g" lcov.info coverage-final.json coverage-summary.json )
+  sed -i "s#$PWD/##g" lcov.info coverage-final.json coverage-summary.json cobertura-coverage.xml )
 
 # The tools' own totals, for the parity tests.
 python3 - <<'PY'
