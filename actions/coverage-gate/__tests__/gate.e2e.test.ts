@@ -83,6 +83,21 @@ describe('coverage-gate, bundled, on a mixed Python + Go + TypeScript repository
     expect(result.annotations[0]?.message).toMatch(/line coverage 75.00 % \(18\/24\) is below 75.01 %/);
   });
 
+  it('reports an empty report as empty, never as 100 %', async () => {
+    const root = monorepo();
+    writeFileSync(path.join(root, 'empty.info'), 'TN:\nSF:frontend/src/app.ts\nend_of_record\n');
+    const result = await runBundledAction(actionDir, {
+      inputs: { files: 'empty.info' },
+      env: { GITHUB_WORKSPACE: root },
+      cwd: root,
+    });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ coverage: '', covered: '0', total: '0', passed: 'false' });
+    expect(result.annotations[0]?.message).toBe(
+      'The reports have no coverable lines (0 of 0): an empty report is not 100 %',
+    );
+  });
+
   it('fails clearly when the globs match no report, and on an unknown config key', async () => {
     const root = monorepo();
     const none = await runBundledAction(actionDir, {
