@@ -185,6 +185,17 @@ describe('ecr-push, bundled, on the twin with a recording fake docker', () => {
     expect(result.outputs.digest).toMatch(/^sha256:/);
   });
 
+  it('builds without pushing when push is false', async () => {
+    const { result, calls, twin } = await push({ push: 'false', 'scan-severity-threshold': 'none' });
+    expect(result.main.exitCode).toBe(0);
+    const build = calls.find((call) => call.args[0] === 'buildx')!;
+    expect(build.args).toContain('--load');
+    expect(build.args).not.toContain('--push');
+    expect(result.outputs.digest).toMatch(/^sha256:/);
+    expect(twin.calls.of('ecr', 'PutImage')).toEqual([]);
+    expect(result.summary).toContain('Image built (not pushed)');
+  });
+
   it('rejects a bad tag before calling AWS', async () => {
     const { result, twin } = await push({ tags: 'ok, bad tag!' });
     expect(result.main.exitCode).toBe(1);
