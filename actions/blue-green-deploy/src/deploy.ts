@@ -2,6 +2,7 @@
 import type { Service } from '@aws-sdk/client-ecs';
 import type { AwsClients } from '../../../packages/shared/src/aws.js';
 import type { Clock } from '../../../packages/shared/src/clock.js';
+import { describeColorServices, type ColorServices } from '../../../packages/shared/src/ecs.js';
 import { ActionError, InputError } from '../../../packages/shared/src/errors.js';
 import { readAlarmStates } from '../../../packages/shared/src/gates.js';
 import {
@@ -17,14 +18,12 @@ import {
 import { runCutover, type StepRecord } from './cutover.js';
 import {
   DeploymentNotHealthyError,
-  describeColorServices,
   describeTaskDefinition,
   registerTaskDefinition,
   runMigration,
   splitCommand,
   updateService,
   waitForHealthyService,
-  type ColorServices,
   type Diagnostics,
 } from './ecs-ops.js';
 import type { Inputs } from './inputs.js';

@@ -1,12 +1,36 @@
 import * as core from '@actions/core';
+import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
+import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
+import { probe } from '../../../packages/shared/src/gates.js';
+import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { getInputs } from './inputs.js';
+import { monitor } from './monitor.js';
+import { renderReport } from './report.js';
 
-/** Reads and validates every input; monitoring and rollback arrives with issue #8. */
+/** Watches the live colour for the window and rolls back on repeated failed checks. */
 export async function run(): Promise<void> {
   const inputs = getInputs();
-  core.info(`Inputs are valid (${Object.keys(inputs).length} read).`);
-  throw new ActionError(
-    'monitor-rollback: monitoring and rollback is not in this release yet (issue #8). The inputs are valid; nothing was called or changed.',
-  );
+  const clients = awsClientsFor(inputs);
+  const startedAt = systemClock.now();
+  const result = await monitor({
+    inputs,
+    ecs: clients.ecs,
+    elbv2: clients.elbv2,
+    cloudwatch: clients.cloudwatch,
+    clock: systemClock,
+    probe,
+    log: (line) => core.info(line),
+  });
+  core.setOutput('outcome', result.outcome);
+  core.setOutput('live-color', result.liveColor);
+  core.setOutput('checks', String(result.checks.length));
+  await writeSummary(renderReport(result, inputs, startedAt));
+  const inconclusive = result.checks.filter((check) => check.verdict === 'inconclusive').length;
+  if (inconclusive > result.checks.length / 2)
+    core.warning(
+      `${inconclusive} of ${result.checks.length} checks had no data: the live colour got almost no traffic`,
+    );
+  if (result.outcome === 'rolled-back')
+    throw new ActionError(`Rolled back to ${result.liveColor}: ${result.reason}`);
 }
