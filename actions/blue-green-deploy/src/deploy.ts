@@ -28,7 +28,7 @@ import {
 } from './ecs-ops.js';
 import type { Inputs } from './inputs.js';
 import { acquireLock, releaseLock } from './lock.js';
-import { recordOutcome } from './outcome.js';
+import { recordOutcome } from '../../../packages/shared/src/outcome.js';
 import type { DeployState } from './state.js';
 import { parseTaskDefinitionText, renderTaskDefinition, sameTaskDefinition } from './task-definition.js';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   DescribeRulesCommand,
+  DescribeTagsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import path from 'node:path';
@@ -86,6 +87,18 @@ describe('monitor-rollback, bundled, on the twin', () => {
     );
     expect(await weights()).toEqual([100, 0]);
     expect(tally.failed).toBe(0);
+    const elbv2 = new ElasticLoadBalancingV2Client({
+      region: 'eu-west-1',
+      endpoint: twin.endpoint,
+      credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+    });
+    const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: [portal.productionRuleArn] })))
+      .TagDescriptions![0]!.Tags!;
+    expect(Object.fromEntries(tags.map((tag) => [tag.Key, tag.Value]))).toMatchObject({
+      'mpac:live-color': 'blue',
+      'mpac:previous-color': 'green',
+      'mpac:outcome': 'rolled-back-by-monitor',
+    });
     expect(result.summary).toContain('rolled back to blue');
     expect(result.summary).toContain('xychart-beta');
   });

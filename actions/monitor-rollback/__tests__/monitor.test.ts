@@ -2,6 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
 import {
+  AddTagsCommand,
   DescribeRulesCommand,
   ElasticLoadBalancingV2Client,
   ModifyRuleCommand,
@@ -54,6 +55,7 @@ function setUp(noData: string, metrics: { requests: number[]; errors: number[] }
       weights = input.Actions[0]!.ForwardConfig.TargetGroups.map((group) => group.Weight);
       return {};
     });
+  elbv2.on(AddTagsCommand).resolves({});
   const cloudwatch = mockClient(CloudWatchClient);
   let call = 0;
   cloudwatch.on(GetMetricDataCommand).callsFake(() => {

@@ -4,6 +4,7 @@ import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import { describeColorServices } from '../../../packages/shared/src/ecs.js';
+import { recordOutcome } from '../../../packages/shared/src/outcome.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import {
   judgeMetrics,
@@ -98,6 +99,18 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
         };
       }
       await rollBack(context, traffic, groups, previous, services[previous].runningCount ?? 0);
+      await recordOutcome(
+        context.elbv2,
+        inputs.production.arn,
+        {
+          liveColor: previous,
+          previousColor: live,
+          taskDefinition: services[previous].taskDefinition,
+          previousTaskDefinition: services[live].taskDefinition,
+          outcome: 'rolled-back-by-monitor',
+        },
+        clock.now(),
+      );
       return { outcome: 'rolled-back', liveColor: previous, previousColor: live, checks, reason };
     }
   }

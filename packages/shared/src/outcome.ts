@@ -4,7 +4,7 @@ import {
   DescribeTagsCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Color } from '../../../packages/shared/src/traffic.js';
+import type { Color } from './traffic.js';
 
 export const OUTCOME_TAGS = {
   liveColor: 'mpac:live-color',
