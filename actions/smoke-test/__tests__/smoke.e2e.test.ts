@@ -173,6 +173,50 @@ describe('smoke-test against the twin test listener during a deploy', () => {
     }
   });
 
+  it('reaches a host-header rule with the host-header input', async () => {
+    const twin = await startTwin({
+      blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 1 }],
+    });
+    try {
+      const portal = twin.resources['svc-portal']!;
+      const { ElasticLoadBalancingV2Client, CreateRuleCommand } =
+        await import('@aws-sdk/client-elastic-load-balancing-v2');
+      const elbv2 = new ElasticLoadBalancingV2Client({
+        region: 'eu-west-1',
+        endpoint: twin.endpoint,
+        credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+      });
+      await elbv2.send(
+        new CreateRuleCommand({
+          ListenerArn: portal.productionListenerArn,
+          Priority: 1,
+          Conditions: [{ Field: 'host-header', Values: ['admin.example.com'] }],
+          Actions: [
+            {
+              Type: 'fixed-response',
+              FixedResponseConfig: {
+                StatusCode: '200',
+                ContentType: 'text/plain',
+                MessageBody: 'admin console',
+              },
+            },
+          ],
+        }),
+      );
+      const checks = '- path: /\n  expect: { body: { equals: admin console } }';
+      const withHost = await runBundledAction(actionDir, {
+        inputs: { 'base-url': portal.productionUrl, 'host-header': 'admin.example.com', checks },
+      });
+      expect(withHost.main.exitCode).toBe(0);
+      const without = await runBundledAction(actionDir, {
+        inputs: { 'base-url': portal.productionUrl, checks, retries: '0' },
+      });
+      expect(without.main.exitCode).toBe(1);
+    } finally {
+      await twin.close();
+    }
+  });
+
   it('gates a real deploy: prepare, smoke the new colour on the test listener, then shift', async () => {
     const twin = await startTwin({
       blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 1 }],
