@@ -1,8 +1,7 @@
 /** Moving traffic step by step, with a gate after each change; a failed gate restores the old colour. */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { Action, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../../../packages/shared/src/clock.js';
-import { ActionError } from '../../../packages/shared/src/errors.js';
 import {
   judgeMetrics,
   probe,
@@ -87,7 +86,7 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverResult
       options.log(
         `Gate failed at ${percent} %: ${record.reasons.join('; ')}. Restoring 100 % to ${previous}.`,
       );
-      await restoreActions(options.elbv2, options.target, options.state.actions, options.groups);
+      await writeProductionActions(options.elbv2, options.target, options.state.actions, options.groups);
       return { promoted: false, steps, failure: `Gate failed at ${percent} %: ${record.reasons.join('; ')}` };
     }
     options.log(
@@ -95,16 +94,6 @@ export async function runCutover(options: CutoverOptions): Promise<CutoverResult
     );
   }
   return { promoted: true, steps };
-}
-
-/** Puts the production actions back exactly as they were read, and checks they took. */
-export async function restoreActions(
-  elbv2: ElasticLoadBalancingV2Client,
-  target: ProductionTarget,
-  actions: Action[],
-  groups: ColorGroups,
-): Promise<void> {
-  await writeProductionActions(elbv2, target, actions, groups);
 }
 
 async function bakeAndJudge(options: CutoverOptions, percent: number): Promise<StepRecord> {
@@ -167,10 +156,4 @@ function fail(record: StepRecord, ...reasons: string[]): StepRecord {
   record.verdict = 'failed';
   record.reasons = reasons;
   return record;
-}
-
-export function describeFailure(result: CutoverResult): ActionError {
-  return new ActionError(
-    `${result.failure ?? 'The cutover failed'}; all traffic is back on the previous colour`,
-  );
 }

@@ -180,6 +180,8 @@ interface ResolvedTaskDefinition {
   arn?: string;
   /** A rendered definition to register (unless equal to the family's latest). */
   definition?: Record<string, unknown>;
+  /** The family's latest revision, when resolving already read it (a family template is one). */
+  latest?: Record<string, unknown>;
 }
 
 async function resolveTaskDefinition(
@@ -220,16 +222,18 @@ async function resolveTaskDefinition(
   notices.push(...rendered.notices);
   const family = String(rendered.definition.family ?? '');
   if (!family) throw new InputError('task-definition', 'has no family', 'deploy/task-definition.json');
-  return { definition: rendered.definition };
+  return { definition: rendered.definition, latest: source.kind === 'family' ? template : undefined };
 }
 
 async function registerIfChanged(
   context: DeployContext,
-  definition: Record<string, unknown>,
+  resolved: ResolvedTaskDefinition,
   notices: string[],
 ): Promise<string> {
-  const family = String(definition.family);
-  const latest = await describeTaskDefinition(context.clients.ecs, family).catch(() => undefined);
+  const definition = resolved.definition!;
+  const latest =
+    resolved.latest ??
+    (await describeTaskDefinition(context.clients.ecs, String(definition.family)).catch(() => undefined));
   if (latest && sameTaskDefinition(latest, definition)) {
     notices.push(
       `The rendered task definition equals ${String(latest.taskDefinitionArn)}; no new revision was registered`,
@@ -253,7 +257,7 @@ async function prepareAndShift(
   const idle = plan.traffic.idle;
   const liveService = plan.services[live];
   const idleService = plan.services[idle];
-  const taskDefinitionArn = resolved.arn ?? (await registerIfChanged(context, resolved.definition!, notices));
+  const taskDefinitionArn = resolved.arn ?? (await registerIfChanged(context, resolved, notices));
   const partial = {
     taskDefinitionArn,
     previousTaskDefinitionArn: liveService.taskDefinition,

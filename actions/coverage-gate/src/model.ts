@@ -46,13 +46,6 @@ export function addCount(counts: Map<string, number>, key: string, hits: number)
   counts.set(key, (counts.get(key) ?? 0) + hits);
 }
 
-/** Merges `from` into `into` (same path): hits add up, unit weights must agree. */
-export function mergeFile(into: FileCoverage, from: FileCoverage, where: string): void {
-  for (const [key, unit] of from.units) addUnit(into, key, unit.weight, unit.hits, where);
-  for (const [key, hits] of from.branches) addCount(into.branches, key, hits);
-  for (const [key, hits] of from.functions) addCount(into.functions, key, hits);
-}
-
 export interface Totals {
   lines: { covered: number; total: number };
   branches: { covered: number; total: number };

@@ -19,6 +19,7 @@ import {
   readProductionActions,
   writeProductionActions,
   type Color,
+  type TrafficState,
 } from '../../../packages/shared/src/traffic.js';
 import type { Inputs } from './inputs.js';
 
@@ -167,7 +168,7 @@ async function runCheck(
 
 async function rollBack(
   context: MonitorContext,
-  traffic: ReturnType<typeof analyseTraffic>,
+  traffic: TrafficState,
   groups: { blue: string; green: string },
   to: Color,
   runningTasks: number,

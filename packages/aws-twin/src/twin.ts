@@ -89,7 +89,6 @@ export async function startTwin(scenario: Scenario = {}): Promise<Twin> {
       listenerCreated: async (listener) => {
         listenerServers.set(listener.arn, await startListenerServer(listener.arn, elbv2, metrics, random));
       },
-      targetDeregistered: () => undefined,
     },
     now,
     () => timing.deregistrationDelayMs,

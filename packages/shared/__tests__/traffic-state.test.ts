@@ -6,7 +6,7 @@ import {
   type Action,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { mockClient } from 'aws-sdk-client-mock';
-import { analyseTraffic, forwardWithWeights, percentages, writeProductionActions } from '../src/traffic.js';
+import { analyseTraffic, forwardWithWeights, writeProductionActions } from '../src/traffic.js';
 
 const groups = {
   blue: 'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/blue/1',
@@ -88,9 +88,6 @@ describe('weights', () => {
       Enabled: true,
       DurationSeconds: 60,
     });
-  });
-  it('turns raw weights into percentages', () => {
-    expect(percentages({ blue: 999, green: 333 })).toEqual({ blue: 75, green: 25 });
   });
 });
 

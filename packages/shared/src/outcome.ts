@@ -1,9 +1,5 @@
 /** The deploy's outcome, recorded as tags on the production rule or listener, so every state is read from AWS. */
-import {
-  AddTagsCommand,
-  DescribeTagsCommand,
-  type ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import { AddTagsCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Color } from './traffic.js';
 
 export const OUTCOME_TAGS = {
@@ -40,14 +36,4 @@ export async function recordOutcome(
       : []),
   ];
   await elbv2.send(new AddTagsCommand({ ResourceArns: [resourceArn], Tags: tags }));
-}
-
-export async function readOutcomeTags(
-  elbv2: ElasticLoadBalancingV2Client,
-  resourceArn: string,
-): Promise<Map<string, string>> {
-  const tags =
-    (await elbv2.send(new DescribeTagsCommand({ ResourceArns: [resourceArn] }))).TagDescriptions?.[0]?.Tags ??
-    [];
-  return new Map(tags.map((tag) => [tag.Key!, tag.Value ?? '']));
 }

@@ -116,13 +116,6 @@ export function analyseTraffic(
   return { actions, weights, live, idle: otherColor(live), stickinessSeconds };
 }
 
-/** Percent of traffic on each colour, from raw weights (which may sum to anything up to 1998). */
-export function percentages(weights: Record<Color, number>): Record<Color, number> {
-  const total = weights.blue + weights.green;
-  const blue = total === 0 ? 0 : Math.round((100 * weights.blue) / total);
-  return { blue, green: total === 0 ? 0 : 100 - blue };
-}
-
 /** The forward action with `percentOnColor` on `color` and the rest on the other colour. */
 export function forwardWithWeights(
   state: TrafficState,

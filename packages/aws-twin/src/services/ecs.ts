@@ -796,7 +796,7 @@ export class EcsService {
       taskArn: task.arn,
       clusterArn: task.clusterArn,
       taskDefinitionArn: task.taskDefinitionArn,
-      lastStatus: task.lastStatus === 'ACTIVATING' ? 'ACTIVATING' : task.lastStatus,
+      lastStatus: task.lastStatus,
       desiredStatus: task.desiredStatus,
       group: task.serviceName
         ? `service:${task.serviceName}`

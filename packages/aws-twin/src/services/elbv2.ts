@@ -93,7 +93,6 @@ export interface Rule {
 /** What the data plane and ECS need to know when ELB state changes. */
 export interface ElbHooks {
   listenerCreated(listener: Listener): Promise<void>;
-  targetDeregistered(group: TargetGroup, target: Target): void;
 }
 
 const MAX_WEIGHT = 999;
@@ -420,7 +419,6 @@ export class ElbService {
     target.reason = 'Target.DeregistrationInProgress';
     target.description = 'Target deregistration is in progress';
     target.drainUntil = this.now() + (this.drainMs() ?? group.deregistrationDelaySeconds * 1000);
-    this.hooks.targetDeregistered(group, target);
   }
 
   /** Removes targets whose draining is over. */
