@@ -1,29 +1,14 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
   AddTagsCommand,
-  DescribeRulesCommand,
   DescribeTagsCommand,
   ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { startTwin, type Twin } from '../../../packages/aws-twin/src/index.js';
-import { runBundledAction } from '../../../packages/shared/testing/run-bundled-action.js';
-
-const actionDir = path.join(import.meta.dirname, '..');
-const images = {
-  'svc-portal:v1': { version: 'v1' },
-  'svc-portal:v2': { version: 'v2' },
-  'svc-portal:migration-fails': { version: 'v2', exitCode: 3 },
-  'svc-portal:bad': { version: 'bad', errorRate: 1 },
-  'svc-portal:broken': {
-    failToStart:
-      'CannotPullContainerError: pull image manifest has been retried 1 time(s): svc-portal:broken not found',
-  },
-};
+import type { Twin } from '../../../packages/aws-twin/src/index.js';
+import { formatLockValue, lockTagKey } from '../../../packages/shared/src/blue-green/lease.js';
+import { setUpTwin } from './twin-setup.js';
 
 let twin: Twin | undefined;
 afterEach(async () => {
@@ -32,66 +17,9 @@ afterEach(async () => {
 });
 
 async function setUp() {
-  twin = await startTwin({
-    images,
-    blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 2 }],
-  });
-  const portal = twin.resources['svc-portal']!;
-  const dir = mkdtempSync(path.join(tmpdir(), 'bg-e2e-'));
-  const taskDefinitionPath = path.join(dir, 'task-definition.json');
-  writeFileSync(
-    taskDefinitionPath,
-    JSON.stringify({
-      family: 'svc-portal',
-      taskDefinitionArn: 'arn:aws:ecs:eu-west-1:123456789012:task-definition/svc-portal:1',
-      revision: 1,
-      status: 'ACTIVE',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        { name: 'app', image: 'placeholder', essential: true, portMappings: [{ containerPort: 8080 }] },
-      ],
-    }),
-  );
-  const elbv2 = new ElasticLoadBalancingV2Client({
-    region: 'eu-west-1',
-    endpoint: twin.endpoint,
-    credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' },
-  });
-  const weights = async () => {
-    const rule = (await elbv2.send(new DescribeRulesCommand({ RuleArns: [portal.productionRuleArn] })))
-      .Rules![0]!;
-    return rule.Actions![0]!.ForwardConfig!.TargetGroups!.map((group) => group.Weight);
-  };
-  const run = (
-    inputs: Record<string, string>,
-    extra: { killMainWhen?: RegExp; env?: Record<string, string>; runPost?: boolean } = {},
-  ) =>
-    runBundledAction(actionDir, {
-      inputs: {
-        cluster: portal.cluster,
-        service: 'svc-portal',
-        'listener-rule-arn': portal.productionRuleArn,
-        'task-definition': taskDefinitionPath,
-        'container-name': 'app',
-        'step-bake': '1s',
-        'wait-timeout': '20s',
-        ...inputs,
-      },
-      env: {
-        ...twin!.env,
-        GITHUB_RUN_ID: '1001',
-        GITHUB_RUN_ATTEMPT: '1',
-        GITHUB_REPOSITORY: 'mpac/svc-portal',
-        ...extra.env,
-      },
-      timeoutMs: 60_000,
-      killMainWhen: extra.killMainWhen,
-      runPost: extra.runPost,
-    });
-  return { twin, portal, elbv2, weights, run, taskDefinitionPath };
+  const setup = await setUpTwin();
+  twin = setup.twin;
+  return setup;
 }
 
 describe('blue-green-deploy, bundled, on the twin', () => {
@@ -136,7 +64,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       'mpac:live-color': 'green',
       'mpac:outcome': 'promoted',
     });
-    expect(tags.some((tag) => tag.Key === 'mpac:deploy-lock')).toBe(false);
+    expect(tags.some((tag) => tag.Key!.startsWith('mpac:lock:'))).toBe(false);
     // the old colour keeps running for a fast rollback
     const blue = [...twin.services.ecs.services.values()].find(
       (service) => service.name === 'svc-portal-blue',
@@ -241,7 +169,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     expect(result.outputs.outcome).toBe('failed');
   });
 
-  it('restores the original weights in the post step when the job is killed mid-cutover', async () => {
+  it('puts all traffic back on blue in the post step when the job is killed mid-cutover', async () => {
     const { weights, run } = await setUp();
     const result = await run(
       { image: 'svc-portal:v2', 'step-bake': '3s' },
@@ -249,18 +177,22 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     );
     expect(result.main.killed).toBe(true);
     expect(result.post?.exitCode).toBe(0);
-    expect(result.log).toContain('restoring the original weights');
+    expect(result.log).toContain(
+      'The run stopped during the cutover from blue to green: putting all traffic on blue',
+    );
     expect(result.log).toContain('Released the deploy lock');
     expect(await weights()).toEqual([100, 0]);
   });
 
   it('refuses a second deploy while another run holds the lock, naming the holder, changing nothing', async () => {
     const { twin, portal, elbv2, run } = await setUp();
-    const expires = new Date(Date.now() + 3_600_000).toISOString();
+    const expiresAt = Date.now() + 3_600_000;
+    const expires = new Date(expiresAt).toISOString();
+    const holder = 'run-999-1@mpac/svc-portal';
     await elbv2.send(
       new AddTagsCommand({
         ResourceArns: [portal.productionRuleArn],
-        Tags: [{ Key: 'mpac:deploy-lock', Value: `run-999-1@mpac/svc-portal ${expires}` }],
+        Tags: [{ Key: lockTagKey(holder), Value: formatLockValue({ holder, expiresAt, state: 'held' }) }],
       }),
     );
     twin.calls.clear();
@@ -298,8 +230,8 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     const lockAfterPrepare = (
       await elbv2.send(new DescribeTagsCommand({ ResourceArns: [portal.productionRuleArn] }))
     ).TagDescriptions![0]!.Tags!;
-    expect(lockAfterPrepare.find((tag) => tag.Key === 'mpac:deploy-lock')?.Value).toMatch(
-      /^run-1001-1@mpac\/svc-portal /,
+    expect(lockAfterPrepare.find((tag) => tag.Key!.startsWith('mpac:lock:'))?.Value).toMatch(
+      /^run-1001-1@mpac\/svc-portal .* held$/,
     );
 
     const shifted = await run({ phase: 'shift', 'task-definition': '' });
@@ -308,7 +240,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     expect(await weights()).toEqual([0, 100]);
     const tags = (await elbv2.send(new DescribeTagsCommand({ ResourceArns: [portal.productionRuleArn] })))
       .TagDescriptions![0]!.Tags!;
-    expect(tags.some((tag) => tag.Key === 'mpac:deploy-lock')).toBe(false);
+    expect(tags.some((tag) => tag.Key!.startsWith('mpac:lock:'))).toBe(false);
   });
 
   it('stops before any traffic moves when the migration task exits non-zero', async () => {
@@ -369,7 +301,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
   });
 
   it('reports unchanged when the live colour already runs the requested revision', async () => {
-    const { twin, portal, run } = await setUp();
+    const { twin, portal, run, changes } = await setUp();
     twin.calls.clear();
     const result = await run({
       'task-definition': '',
@@ -378,7 +310,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     });
     expect(result.main.exitCode).toBe(0);
     expect(result.outputs.outcome).toBe('unchanged');
-    expect(twin.calls.mutating()).toEqual([]);
+    expect(changes()).toEqual([]);
   });
 
   it.each([

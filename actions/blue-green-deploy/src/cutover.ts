@@ -1,6 +1,5 @@
-/** Moving traffic step by step, with a gate after each change; a failed gate restores the old colour. */
+/** The gate of one traffic step: bake, then judge the new colour. */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import {
   judgeMetrics,
@@ -9,15 +8,8 @@ import {
   readTargetGroupMetrics,
   type GateThresholds,
   type MetricSample,
+  type ProbeResult,
 } from '../../../packages/shared/src/gates.js';
-import {
-  forwardWithWeights,
-  writeProductionActions,
-  type Color,
-  type ColorGroups,
-  type ProductionTarget,
-  type TrafficState,
-} from '../../../packages/shared/src/traffic.js';
 
 export interface StepRecord {
   percent: number;
@@ -40,63 +32,21 @@ export interface GateSettings {
   targetGroupDimension: string;
 }
 
-export interface CutoverOptions {
-  elbv2: ElasticLoadBalancingV2Client;
+export interface BakeOptions {
   cloudwatch: CloudWatchClient;
-  target: ProductionTarget;
-  groups: ColorGroups;
-  state: TrafficState;
-  newColor: Color;
-  steps: number[];
   bakeMs: number;
   gates: GateSettings;
+  /** The run's clock: its sleeps keep the deploy lease. */
   clock: Clock;
-  log: (line: string) => void;
-  /** Called once weights are about to change for the first time (for the post step's safety net). */
-  onFirstShift: () => void;
-}
-
-export interface CutoverResult {
-  promoted: boolean;
-  steps: StepRecord[];
-  failure?: string;
+  /** The HTTP probe (default: a real GET). */
+  probe?: (url: string, timeoutMs: number) => Promise<ProbeResult>;
 }
 
 /**
- * Shifts to `newColor` through the steps. After each change the rule is read back, then baked and
- * gated; the first failed gate puts 100 % back on the previous colour (verified) and stops.
+ * Watches one step for the bake: probes and alarms through it (fast signals), then the new colour's
+ * ALB metrics over the whole bake (they arrive late).
  */
-export async function runCutover(options: CutoverOptions): Promise<CutoverResult> {
-  const steps: StepRecord[] = [];
-  const previous = options.newColor === 'blue' ? 'green' : 'blue';
-  options.onFirstShift();
-  for (const percent of options.steps) {
-    await writeProductionActions(
-      options.elbv2,
-      options.target,
-      forwardWithWeights(options.state, options.groups, options.newColor, percent),
-      options.groups,
-    );
-    options.log(
-      `Traffic: ${percent} % on ${options.newColor}, ${100 - percent} % on ${previous}; baking ${Math.round(options.bakeMs / 1000)} s`,
-    );
-    const record = await bakeAndJudge(options, percent);
-    steps.push(record);
-    if (record.verdict === 'failed') {
-      options.log(
-        `Gate failed at ${percent} %: ${record.reasons.join('; ')}. Restoring 100 % to ${previous}.`,
-      );
-      await writeProductionActions(options.elbv2, options.target, options.state.actions, options.groups);
-      return { promoted: false, steps, failure: `Gate failed at ${percent} %: ${record.reasons.join('; ')}` };
-    }
-    options.log(
-      `Gate at ${percent} %: ${record.verdict}${record.reasons.length ? ` (${record.reasons.join('; ')})` : ''}`,
-    );
-  }
-  return { promoted: true, steps };
-}
-
-async function bakeAndJudge(options: CutoverOptions, percent: number): Promise<StepRecord> {
+export async function bakeAndJudge(options: BakeOptions, percent: number): Promise<StepRecord> {
   const startedAt = options.clock.now();
   const bakeUntil = startedAt + options.bakeMs;
   const record: StepRecord = {
@@ -113,7 +63,10 @@ async function bakeAndJudge(options: CutoverOptions, percent: number): Promise<S
   // are judged once, over the whole bake.
   while (options.clock.now() < bakeUntil) {
     if (options.gates.probeUrl) {
-      const result = await probe(options.gates.probeUrl, Math.min(5000, options.gates.probeIntervalMs));
+      const result = await (options.probe ?? probe)(
+        options.gates.probeUrl,
+        Math.min(5000, options.gates.probeIntervalMs),
+      );
       record.probes.sent++;
       if (result.ok) consecutiveProbeFailures = 0;
       else {

@@ -1,20 +1,13 @@
-/** The ECS side of a deploy, in narrow functions named for what they do. */
+/** The deploy's own ECS work: task definitions and the one-off migration task. */
 import {
-  DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
-  ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
-  UpdateServiceCommand,
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs';
-import {
-  DescribeTargetHealthCommand,
-  type ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { pollUntil } from '../../../packages/shared/src/poll.js';
@@ -28,139 +21,79 @@ export async function describeTaskDefinition(
   return response.taskDefinition as unknown as Record<string, unknown>;
 }
 
-export async function registerTaskDefinition(
+export const RUN_TAG = 'mpac:run';
+
+/** The family's newest ACTIVE revision with its tags, or undefined when the family has none. */
+export async function describeLatestRevision(
   ecs: ECSClient,
-  definition: Record<string, unknown>,
-): Promise<string> {
-  const response = await ecs.send(
-    new RegisterTaskDefinitionCommand(definition as unknown as RegisterTaskDefinitionCommandInput),
-  );
-  return response.taskDefinition!.taskDefinitionArn!;
-}
-
-export async function updateService(
-  ecs: ECSClient,
-  cluster: string,
-  service: string,
-  change: { taskDefinition?: string; desiredCount?: number },
-): Promise<void> {
-  await ecs.send(new UpdateServiceCommand({ cluster, service, ...change }));
-}
-
-export interface Diagnostics {
-  stoppedTasks: { id: string; reason: string; exitCode?: number }[];
-  events: string[];
-  targetHealth: { target: string; state: string; reason?: string; description?: string }[];
-}
-
-export interface StableWaitOptions {
-  cluster: string;
-  service: string;
-  targetGroupArn: string;
-  taskDefinitionArn: string;
-  desiredCount: number;
-  timeoutMs: number;
-  clock: Clock;
-  log: (line: string) => void;
-}
-
-/**
- * Waits until the service's primary deployment runs `taskDefinitionArn` COMPLETED with the desired
- * count, and every target in its group is healthy. Fails early when the deployment FAILED.
- */
-export async function waitForHealthyService(
-  ecs: ECSClient,
-  elbv2: ElasticLoadBalancingV2Client,
-  options: StableWaitOptions,
-): Promise<void> {
-  const result = await pollUntil({
-    clock: options.clock,
-    timeoutMs: options.timeoutMs,
-    read: async () => {
-      const service = (
-        await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service] }))
-      ).services?.[0];
-      const primary = service?.deployments?.find((deployment) => deployment.status === 'PRIMARY');
-      const health =
-        (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: options.targetGroupArn })))
-          .TargetHealthDescriptions ?? [];
-      const healthy = health.filter((target) => target.TargetHealth?.State === 'healthy').length;
-      const rollout =
-        primary?.taskDefinition === options.taskDefinitionArn
-          ? (primary.rolloutState ?? 'IN_PROGRESS')
-          : 'NOT_STARTED';
-      const failed = rollout === 'FAILED';
-      const done =
-        failed ||
-        (rollout === 'COMPLETED' &&
-          (service?.runningCount ?? 0) >= options.desiredCount &&
-          healthy >= options.desiredCount &&
-          health.length === healthy);
-      const summary = `${rollout}, ${service?.runningCount ?? 0}/${options.desiredCount} running, ${healthy}/${health.length} targets healthy`;
-      return { done, key: summary, value: { failed, summary, reason: primary?.rolloutStateReason } };
-    },
-    onChange: (state) => options.log(`${options.service}: ${state.summary}`),
-  });
-  if (result.done && !result.value.failed) return;
-  const why = result.value.failed
-    ? `its deployment failed (${result.value.reason ?? 'no reason given'})`
-    : `it did not become stable and healthy within ${Math.round(options.timeoutMs / 1000)} s (${result.value.summary})`;
-  throw new DeploymentNotHealthyError(
-    `${options.service} was not deployed: ${why}`,
-    await collectDiagnostics(ecs, elbv2, options),
-  );
-}
-
-export class DeploymentNotHealthyError extends ActionError {
-  constructor(
-    message: string,
-    readonly diagnostics: Diagnostics,
-  ) {
-    super(message);
+  family: string,
+): Promise<{ definition: Record<string, unknown>; tags: Map<string, string> } | undefined> {
+  try {
+    const response = await ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }),
+    );
+    if (!response.taskDefinition) return undefined;
+    return {
+      definition: response.taskDefinition as unknown as Record<string, unknown>,
+      tags: new Map((response.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? ''])),
+    };
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ClientException') return undefined;
+    throw error;
   }
 }
 
-/** Stopped-task reasons, the newest service events and target-health reasons: why a colour is not healthy. */
-export async function collectDiagnostics(
+export interface RegisterOnceOptions {
+  /** Tagged on the revision: a retry after a lost response finds it instead of registering twice. */
+  run: string;
+  clock: Clock;
+  log: (line: string) => void;
+  attempts?: number;
+}
+
+/**
+ * Registers a revision at most once per run. The call goes without SDK retries (RegisterTaskDefinition
+ * is not idempotent); after a failure the family's newest revision is read, and if it carries this
+ * run's tag, the registration had happened and that revision is used.
+ */
+export async function registerOnce(
   ecs: ECSClient,
-  elbv2: ElasticLoadBalancingV2Client,
-  where: { cluster: string; service: string; targetGroupArn: string },
-): Promise<Diagnostics> {
-  const stoppedArns =
-    (
-      await ecs.send(
-        new ListTasksCommand({
-          cluster: where.cluster,
-          serviceName: where.service,
-          desiredStatus: 'STOPPED',
-        }),
-      )
-    ).taskArns ?? [];
-  const stopped =
-    stoppedArns.length === 0
-      ? []
-      : ((await ecs.send(new DescribeTasksCommand({ cluster: where.cluster, tasks: stoppedArns.slice(-20) })))
-          .tasks ?? []);
-  const service = (
-    await ecs.send(new DescribeServicesCommand({ cluster: where.cluster, services: [where.service] }))
-  ).services?.[0];
-  const health =
-    (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: where.targetGroupArn })))
-      .TargetHealthDescriptions ?? [];
-  return {
-    stoppedTasks: stopped.map((task) => ({
-      id: task.taskArn!.split('/').pop()!,
-      reason: task.stoppedReason ?? 'no reason given',
-      exitCode: task.containers?.[0]?.exitCode,
-    })),
-    events: (service?.events ?? []).slice(0, 10).map((event) => event.message ?? ''),
-    targetHealth: health.map((target) => ({
-      target: `${target.Target?.Id}:${target.Target?.Port}`,
-      state: target.TargetHealth?.State ?? 'unknown',
-      reason: target.TargetHealth?.Reason,
-      description: target.TargetHealth?.Description,
-    })),
-  };
+  ecsSingleAttempt: ECSClient,
+  definition: Record<string, unknown>,
+  options: RegisterOnceOptions,
+): Promise<string> {
+  const family = String(definition.family);
+  const existingTags = (definition.tags as { key: string; value: string }[] | undefined) ?? [];
+  const input = {
+    ...definition,
+    tags: [...existingTags.filter((tag) => tag.key !== RUN_TAG), { key: RUN_TAG, value: options.run }],
+  } as unknown as RegisterTaskDefinitionCommandInput;
+  const attempts = options.attempts ?? 4;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const response = await ecsSingleAttempt.send(new RegisterTaskDefinitionCommand(input));
+      return response.taskDefinition!.taskDefinitionArn!;
+    } catch (error) {
+      const latest = await describeLatestRevision(ecs, family);
+      if (latest?.tags.get(RUN_TAG) === options.run) {
+        options.log(
+          `RegisterTaskDefinition failed (${(error as Error).message}), but ${String(latest.definition.taskDefinitionArn)} was registered by this run: using it`,
+        );
+        return String(latest.definition.taskDefinitionArn);
+      }
+      if (attempt >= attempts || !isRetryable(error)) throw error;
+      options.log(`RegisterTaskDefinition failed (${(error as Error).message}); trying again`);
+      await options.clock.sleep(500 * 2 ** (attempt - 1));
+    }
+  }
+}
+
+/** Throttling, AWS 5xx and network errors; not a refusal of the request itself. */
+function isRetryable(error: unknown): boolean {
+  const details = error as { $metadata?: { httpStatusCode?: number }; name?: string; $retryable?: unknown };
+  const status = details.$metadata?.httpStatusCode;
+  if (status === undefined) return true;
+  return status >= 500 || status === 429 || /Throttl/i.test(details.name ?? '');
 }
 
 export interface MigrationOptions {

@@ -1,7 +1,7 @@
 import { InputError } from '../../../packages/shared/src/errors.js';
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
-import { parseTrafficSteps } from '../../../packages/shared/src/traffic.js';
+import { parseTrafficSteps, type Color } from '../../../packages/shared/src/traffic.js';
 
 export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -16,7 +16,8 @@ export interface Inputs extends AwsInputs {
   'green-service': string;
   /** Exactly one of listener-rule-arn / listener-arn, resolved. */
   production: { kind: 'rule'; arn: string } | { kind: 'listener'; arn: string };
-  'test-listener-rule-arn'?: string;
+  /** Exactly one of test-listener-rule-arn / test-listener-arn, resolved, when either is given. */
+  test?: { kind: 'rule'; arn: string } | { kind: 'listener'; arn: string };
   taskDefinition?: TaskDefinitionSource;
   'container-name'?: string;
   image?: string;
@@ -36,12 +37,20 @@ export interface Inputs extends AwsInputs {
   'migration-command'?: string;
   'lock-ttl': number;
   'lock-wait': number;
+  'restore-timeout': number;
+  'force-from-split': boolean;
+  'to-color'?: Color;
+  'to-task-definition'?: string;
+  force: boolean;
   'github-token'?: string;
   environment?: string;
   'environment-url'?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
+const HOUR = 3_600_000;
+const RULE_EXAMPLE =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
 
 export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
   const service = reader.string('service', {
@@ -59,14 +68,14 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     throw new InputError(
       'listener-rule-arn',
       'and listener-arn were both given; give exactly one',
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+      RULE_EXAMPLE,
     );
   }
   if (!ruleArn && !listenerArn) {
     throw new InputError(
       'listener-rule-arn',
       'and listener-arn are both empty; give exactly one',
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+      RULE_EXAMPLE,
     );
   }
   const taskDefinition = readTaskDefinitionSource(reader, phase);
@@ -76,24 +85,30 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
   });
   if (image && !containerName)
     throw new InputError('container-name', 'is required when image is given', 'app');
+  const blueService = reader.string('blue-service', {
+    default: `${service}-blue`,
+    pattern: NAME,
+    patternHint: 'an ECS service name',
+  });
+  const greenService = reader.string('green-service', {
+    default: `${service}-green`,
+    pattern: NAME,
+    patternHint: 'an ECS service name',
+  });
+  if (blueService === greenService)
+    throw new InputError(
+      'green-service',
+      `is the same service as blue-service ('${blueService}'); the colours need one service each`,
+      `${service}-green`,
+    );
   const stepsText = reader.string('traffic-steps', { default: '5,50,100' });
   return {
     cluster: reader.string('cluster', { required: true, example: 'mpac-production' }),
     service,
-    'blue-service': reader.string('blue-service', {
-      default: `${service}-blue`,
-      pattern: NAME,
-      patternHint: 'an ECS service name',
-    }),
-    'green-service': reader.string('green-service', {
-      default: `${service}-green`,
-      pattern: NAME,
-      patternHint: 'an ECS service name',
-    }),
+    'blue-service': blueService,
+    'green-service': greenService,
     production: ruleArn ? { kind: 'rule', arn: ruleArn } : { kind: 'listener', arn: listenerArn! },
-    'test-listener-rule-arn': reader.arn('test-listener-rule-arn', 'elasticloadbalancing', {
-      resourcePrefix: 'listener-rule/',
-    }),
+    test: readTestListener(reader),
     taskDefinition,
     'container-name': containerName,
     image,
@@ -118,8 +133,8 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     ),
     phase,
     'traffic-steps': parseTrafficSteps('traffic-steps', stepsText),
-    'step-bake': reader.duration('step-bake', { default: 300_000 }),
-    'wait-timeout': reader.duration('wait-timeout', { default: 1_800_000, min: 1000 }),
+    'step-bake': reader.duration('step-bake', { default: 300_000, max: 6 * HOUR }),
+    'wait-timeout': reader.duration('wait-timeout', { default: 1_800_000, min: 1000, max: 6 * HOUR }),
     'desired-count': reader.integer('desired-count', { min: 1, max: 5000, example: '4' }),
     'max-error-rate': reader.number('max-error-rate', { default: 5, min: 0, max: 100 }),
     'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1 }),
@@ -130,8 +145,12 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
       example: 'https://portal.example.com/health',
     }),
     'migration-command': reader.string('migration-command', { example: 'alembic upgrade head' }),
-    'lock-ttl': reader.duration('lock-ttl', { default: 7_200_000, min: 60_000 }),
-    'lock-wait': reader.duration('lock-wait', { default: 0 }),
+    'lock-ttl': reader.duration('lock-ttl', { default: 7_200_000, min: 60_000, max: 24 * HOUR }),
+    'lock-wait': reader.duration('lock-wait', { default: 0, max: 6 * HOUR }),
+    'restore-timeout': reader.duration('restore-timeout', { default: 180_000, min: 1000, max: HOUR }),
+    'force-from-split': reader.boolean('force-from-split', { default: false }),
+    ...readRollbackTarget(reader, phase),
+    force: reader.boolean('force', { default: false }),
     'github-token': reader.secret('github-token'),
     environment: reader.string('environment', { example: 'production' }),
     'environment-url': reader.string('environment-url', {
@@ -174,4 +193,36 @@ function readTaskDefinitionSource(reader: InputReader, phase: Phase): TaskDefini
   if (arn) return { kind: 'arn', arn };
   if (family) return { kind: 'family', family };
   return undefined;
+}
+
+function readTestListener(reader: InputReader): Inputs['test'] {
+  const ruleArn = reader.arn('test-listener-rule-arn', 'elasticloadbalancing', {
+    resourcePrefix: 'listener-rule/',
+  });
+  const listenerArn = reader.arn('test-listener-arn', 'elasticloadbalancing', {
+    resourcePrefix: 'listener/',
+  });
+  if (ruleArn && listenerArn)
+    throw new InputError(
+      'test-listener-rule-arn',
+      'and test-listener-arn were both given; give at most one',
+      RULE_EXAMPLE,
+    );
+  if (ruleArn) return { kind: 'rule', arn: ruleArn };
+  if (listenerArn) return { kind: 'listener', arn: listenerArn };
+  return undefined;
+}
+
+function readRollbackTarget(
+  reader: InputReader,
+  phase: Phase,
+): { 'to-color'?: Color; 'to-task-definition'?: string } {
+  const toColor = reader.enum('to-color', ['blue', 'green'] as const);
+  const toTaskDefinition = reader.arn('to-task-definition', 'ecs', { resourcePrefix: 'task-definition/' });
+  const given = toColor ? 'to-color' : toTaskDefinition ? 'to-task-definition' : undefined;
+  if (toColor && toTaskDefinition)
+    throw new InputError('to-color', 'and to-task-definition were both given; give at most one', 'blue');
+  if (given && phase !== 'rollback')
+    throw new InputError(given, `only applies to phase: rollback (phase is '${phase}')`, 'phase: rollback');
+  return { 'to-color': toColor, 'to-task-definition': toTaskDefinition };
 }

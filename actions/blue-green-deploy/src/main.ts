@@ -1,13 +1,15 @@
 import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
+import { lockHolder, readLockEntries, releaseLease } from '../../../packages/shared/src/blue-green/lease.js';
+import { rollBackTo } from '../../../packages/shared/src/blue-green/move.js';
+import { clearTags, SAFE_END_TAG } from '../../../packages/shared/src/blue-green/outcome.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
+import { errorMessage } from '../../../packages/shared/src/errors.js';
 import { startDeployment, type DeploymentTracker } from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
-import { writeProductionActions } from '../../../packages/shared/src/traffic.js';
 import { deploy, DeployFailure, type DeployResult } from './deploy.js';
-import { getInputs } from './inputs.js';
-import { lockHolder, releaseLock } from './lock.js';
+import { getInputs, type Inputs } from './inputs.js';
 import { renderReport } from './report.js';
 import { loadDeployState, saveDeployState } from './state.js';
 
@@ -15,9 +17,6 @@ import { loadDeployState, saveDeployState } from './state.js';
 export async function run(): Promise<void> {
   const inputs = getInputs();
   const clients = awsClientsFor(inputs);
-  const thresholds = { maxErrorRatePercent: inputs['max-error-rate'], maxP95Ms: inputs['max-p95-latency'] };
-  const title = (outcome: string) =>
-    `Blue/green ${inputs.phase === 'all' ? 'deploy' : inputs.phase} of ${inputs.service}: ${outcome}`;
   const tracker = await trackDeployment(inputs);
   let result: DeployResult;
   try {
@@ -31,24 +30,16 @@ export async function run(): Promise<void> {
       save: saveDeployState,
     });
   } catch (error) {
-    await tracker?.setStatus('failure', (error as Error).message);
+    await tracker?.setStatus('failure', errorMessage(error));
     if (error instanceof DeployFailure) {
-      const partial = error.partial;
-      setOutputs({ outcome: partial.outcome ?? 'failed', ...partial }, tracker);
+      const partial = { ...error.partial, outcome: error.partial.outcome ?? 'failed' };
+      setOutputs(partial, tracker);
       await writeSummary(
         renderReport({
-          title: title(partial.outcome ?? 'failed'),
-          outcome: partial.outcome ?? 'failed',
-          service: inputs.service,
-          liveColor: partial.liveColor,
-          previousColor: partial.previousColor,
-          taskDefinition: partial.taskDefinitionArn,
-          previousTaskDefinition: partial.previousTaskDefinitionArn,
+          ...reportBase(inputs, partial.outcome),
+          ...partial,
           failure: error.message,
-          notices: partial.notices,
-          steps: partial.steps,
           diagnostics: error.diagnostics,
-          ...thresholds,
         }),
       );
     }
@@ -60,24 +51,20 @@ export async function run(): Promise<void> {
   );
   setOutputs(result, tracker);
   for (const notice of result.notices) core.notice(notice);
-  await writeSummary(
-    renderReport({
-      title: title(result.outcome),
-      outcome: result.outcome,
-      service: inputs.service,
-      liveColor: result.liveColor,
-      previousColor: result.previousColor,
-      taskDefinition: result.taskDefinitionArn,
-      previousTaskDefinition: result.previousTaskDefinitionArn,
-      notices: result.notices,
-      steps: result.steps,
-      ...thresholds,
-    }),
-  );
+  await writeSummary(renderReport({ ...reportBase(inputs, result.outcome), ...result }));
+}
+
+function reportBase(inputs: Inputs, outcome: string) {
+  return {
+    title: `Blue/green ${inputs.phase === 'all' ? 'deploy' : inputs.phase} of ${inputs.service}: ${outcome}`,
+    service: inputs.service,
+    maxErrorRatePercent: inputs['max-error-rate'],
+    maxP95Ms: inputs['max-p95-latency'],
+  };
 }
 
 /** A GitHub deployment for the run, when a token and an environment are given (never for cleanup). */
-async function trackDeployment(inputs: ReturnType<typeof getInputs>): Promise<DeploymentTracker | undefined> {
+async function trackDeployment(inputs: Inputs): Promise<DeploymentTracker | undefined> {
   if (
     !inputs['github-token'] ||
     !inputs.environment ||
@@ -103,23 +90,59 @@ function setOutputs(
   core.setOutput('previous-task-definition-arn', result.previousTaskDefinitionArn ?? '');
   core.setOutput('live-color', result.liveColor ?? '');
   core.setOutput('previous-color', result.previousColor ?? '');
+  core.setOutput('test-listener-color', result.testListener?.color ?? '');
   core.setOutput('deployment-id', tracker ? String(tracker.id) : '');
 }
 
 /**
- * The post step: when the job was cancelled or failed after traffic started moving and before the
- * outcome was settled, put the original weights back; release the lock if this run still holds it.
+ * The post step: when the run stopped (cancelled, killed, failed) with traffic away from its safe
+ * end, drive all traffic there, retrying AWS errors, unless another run owns the lease now; release
+ * the lease. When traffic cannot be put right it fails the job loudly, with the summary written.
  */
 export async function post(): Promise<void> {
   const state = loadDeployState();
   if (!state) return;
   const inputs = getInputs();
-  const { elbv2 } = awsClientsFor(inputs);
-  if (state.originalActions && !state.settled) {
-    core.warning('The deploy stopped mid-cutover: restoring the original weights');
-    await writeProductionActions(elbv2, state.production, state.originalActions, state.groups);
-    core.info('Original weights restored and verified');
+  const clients = awsClientsFor(inputs);
+  const arn = state.target.production.arn;
+  if (state.safeEnd) {
+    const now = systemClock.now();
+    const other = (await readLockEntries(clients.elbv2, arn)).find(
+      (entry) => entry.holder !== state.holder && entry.state === 'held' && entry.expiresAt > now,
+    );
+    if (other) {
+      core.warning(
+        `The run stopped during ${state.safeEnd.why}, but ${other.holder} holds the deploy lock now; traffic is left to it`,
+      );
+    } else {
+      core.warning(
+        `The run stopped during ${state.safeEnd.why}: putting all traffic on ${state.safeEnd.color}`,
+      );
+      try {
+        await rollBackTo(clients, state.target, state.safeEnd.color, {
+          clock: systemClock,
+          log: (line) => core.info(line),
+          retryForMs: state.restoreTimeoutMs,
+          waitTimeoutMs: inputs['wait-timeout'],
+        });
+        await clearTags(clients.elbv2, arn, [SAFE_END_TAG]);
+        core.info(`All traffic is on ${state.safeEnd.color}, verified`);
+      } catch (error) {
+        const message = `Traffic is not settled after the run stopped: ${errorMessage(error)}`;
+        await writeSummary(
+          renderReport({
+            ...reportBase(inputs, 'traffic-split'),
+            outcome: 'traffic-split',
+            failure: message,
+            steps: [],
+            notices: [],
+          }),
+        ).catch(() => undefined);
+        // Fails the job, and still lets the lease go: the on-call rollback must not wait for it.
+        core.setFailed(message);
+      }
+    }
   }
-  if (state.lockHeld && (await releaseLock(elbv2, state.production.arn, state.holder)))
+  if (state.lockHeld && (await releaseLease(clients.elbv2, arn, state.holder)))
     core.info('Released the deploy lock');
 }

@@ -9,7 +9,7 @@ import {
   mermaidLineChart,
 } from '../../../packages/shared/src/summary.js';
 import type { StepRecord } from './cutover.js';
-import type { Diagnostics } from './ecs-ops.js';
+import type { Diagnostics } from '../../../packages/shared/src/ecs.js';
 
 export interface ReportFacts {
   title: string;
@@ -17,8 +17,9 @@ export interface ReportFacts {
   service: string;
   liveColor?: string;
   previousColor?: string;
-  taskDefinition?: string;
-  previousTaskDefinition?: string;
+  taskDefinitionArn?: string;
+  previousTaskDefinitionArn?: string;
+  testListener?: { color: string; taskDefinitionArn: string };
   failure?: string;
   notices: string[];
   steps: StepRecord[];
@@ -34,10 +35,18 @@ export function renderReport(facts: ReportFacts): string[] {
     keyValueList([
       ['outcome', facts.outcome],
       ['service', facts.service],
-      ['live colour', facts.liveColor],
-      ['previous colour', facts.previousColor],
-      ['task definition', facts.taskDefinition],
-      ['previous task definition', facts.previousTaskDefinition],
+      ['live colour now', facts.liveColor],
+      ['live colour before the run', facts.previousColor],
+      ['task definition of this run', facts.taskDefinitionArn],
+      ['task definition live before the run', facts.previousTaskDefinitionArn],
+      ...(facts.testListener
+        ? [
+            [
+              'test listener serves',
+              `${facts.testListener.color} (${facts.testListener.taskDefinitionArn})`,
+            ] as [string, string],
+          ]
+        : []),
     ]),
   );
   for (const notice of facts.notices) parts.push(`<p>ℹ️ ${escapeHtml(notice)}</p>\n`);

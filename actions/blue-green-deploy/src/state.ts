@@ -1,17 +1,21 @@
 /** What the post step needs, saved through GITHUB_STATE as it happens (it survives a killed main step). */
 import * as core from '@actions/core';
-import type { Action } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { ColorGroups, ProductionTarget } from '../../../packages/shared/src/traffic.js';
+import type { BlueGreenTarget } from '../../../packages/shared/src/blue-green/read.js';
+import type { Color } from '../../../packages/shared/src/traffic.js';
 
 export interface DeployState {
   holder: string;
-  production: ProductionTarget;
-  groups: ColorGroups;
+  target: BlueGreenTarget;
+  /** This run holds the deploy lease (its tag is on the production rule or listener). */
   lockHeld: boolean;
-  /** The production actions as they were before the first weight change; set once traffic starts moving. */
-  originalActions?: Action[];
-  /** Traffic is where it should be (promoted, restored or rolled back) and the outcome is recorded. */
-  settled: boolean;
+  /**
+   * Set while traffic may be away from where it must end: the colour that must then have all of it
+   * (during a cutover the previous colour, during a rollback the rollback's target). The post step,
+   * a re-run or the workflow's recovery job drives traffic there. Cleared once traffic is settled.
+   */
+  safeEnd?: { color: Color; why: string };
+  /** How long the post step keeps retrying AWS errors before failing loudly. */
+  restoreTimeoutMs: number;
 }
 
 const KEY = 'deploy';

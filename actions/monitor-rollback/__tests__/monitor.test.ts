@@ -1,120 +1,73 @@
-import { describe, expect, it } from '@jest/globals';
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { DescribeServicesCommand, ECSClient } from '@aws-sdk/client-ecs';
-import {
-  AddTagsCommand,
-  DescribeRulesCommand,
-  ElasticLoadBalancingV2Client,
-  ModifyRuleCommand,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from '@jest/globals';
 import { InputReader } from '../../../packages/shared/src/inputs.js';
+import { fakeBlueGreen, ARNS, type FakeBlueGreen } from '../../../packages/shared/testing/fake-blue-green.js';
 import { fakeClock } from '../../../packages/shared/testing/fake-clock.js';
 import { getInputs } from '../src/inputs.js';
 import { monitor } from '../src/monitor.js';
 
-const RULE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
-const groups = {
-  blue: 'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/blue/1',
-  green: 'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/green/2',
-};
+let fake: FakeBlueGreen | undefined;
+afterEach(() => fake?.restore());
 
-function setUp(noData: string, metrics: { requests: number[]; errors: number[] }) {
-  const ecs = mockClient(ECSClient);
-  ecs.on(DescribeServicesCommand).resolves({
-    services: (['blue', 'green'] as const).map((color) => ({
-      serviceName: `svc-${color}`,
-      status: 'ACTIVE',
-      runningCount: 2,
-      loadBalancers: [{ targetGroupArn: groups[color] }],
-    })),
-  });
-  const elbv2 = mockClient(ElasticLoadBalancingV2Client);
-  let weights = [0, 100];
-  elbv2.on(DescribeRulesCommand).callsFake(() => ({
-    Rules: [
-      {
-        Actions: [
-          {
-            Type: 'forward',
-            ForwardConfig: {
-              TargetGroups: [
-                { TargetGroupArn: groups.blue, Weight: weights[0] },
-                { TargetGroupArn: groups.green, Weight: weights[1] },
-              ],
-            },
-          },
-        ],
-      },
-    ],
-  }));
-  elbv2
-    .on(ModifyRuleCommand)
-    .callsFake((input: { Actions: { ForwardConfig: { TargetGroups: { Weight: number }[] } }[] }) => {
-      weights = input.Actions[0]!.ForwardConfig.TargetGroups.map((group) => group.Weight);
-      return {};
-    });
-  elbv2.on(AddTagsCommand).resolves({});
-  const cloudwatch = mockClient(CloudWatchClient);
-  let call = 0;
-  cloudwatch.on(GetMetricDataCommand).callsFake(() => {
-    const index = Math.min(call++, metrics.requests.length - 1);
-    return {
-      MetricDataResults: [
-        { Id: 'requests', Values: metrics.requests[index] ? [metrics.requests[index]] : [] },
-        { Id: 'errors', Values: metrics.errors[index] ? [metrics.errors[index]] : [] },
-      ],
-    };
-  });
+/** Green live after a promote, blue still running; green's metrics follow `series`, one entry per check. */
+function setUp(noData: string, series: { requests: number; errors: number }[]) {
+  fake = fakeBlueGreen({ live: 'green', idleRunning: 2 });
+  const { world, clients } = fake;
+  const clock = fakeClock();
+  let tick = 0;
   const values: Record<string, string> = {
     cluster: 'prod',
     service: 'svc',
-    'listener-rule-arn': RULE,
+    'listener-rule-arn': ARNS.rule,
     'aws-region': 'eu-west-1',
     duration: '10s',
     interval: '1s',
     'no-data': noData,
     'failures-before-rollback': '3',
   };
-  const inputs = getInputs(new InputReader((name) => values[name] ?? ''), {});
-  const restore = () => [ecs, elbv2, cloudwatch].forEach((mock) => mock.restore());
   const context = {
-    inputs,
-    ecs: new ECSClient({ region: 'eu-west-1' }),
-    elbv2: new ElasticLoadBalancingV2Client({ region: 'eu-west-1' }),
-    cloudwatch: new CloudWatchClient({ region: 'eu-west-1' }),
-    clock: fakeClock(),
+    inputs: getInputs(new InputReader((name) => values[name] ?? ''), {}),
+    ecs: clients.ecs,
+    elbv2: clients.elbv2,
+    cloudwatch: clients.cloudwatch,
+    clock: {
+      now: clock.now,
+      sleep: async (ms: number) => {
+        await clock.sleep(ms);
+        world.metrics.green = series[Math.min(tick++, series.length - 1)]!;
+      },
+    },
     probe: async () => ({ ok: true, ms: 1 }),
     log: () => undefined,
+    holder: 'run-9-1@mpac/svc',
   };
-  return { context, restore, weights: () => weights };
+  return { context, world };
 }
 
 describe('monitor', () => {
   it('treats checks without requests as inconclusive by default: no rollback, streak kept', async () => {
-    const { context, restore, weights } = setUp('inconclusive', { requests: [0], errors: [0] });
+    const { context, world } = setUp('inconclusive', [{ requests: 0, errors: 0 }]);
     const result = await monitor(context);
     expect(result.outcome).toBe('healthy');
     expect(result.checks.map((check) => check.verdict)).toEqual(Array(10).fill('inconclusive'));
-    expect(weights()).toEqual([0, 100]);
-    restore();
+    expect(world.weights).toEqual({ blue: 0, green: 100 });
   });
 
-  it('rolls back on no data when no-data is fail', async () => {
-    const { context, restore, weights } = setUp('fail', { requests: [0], errors: [0] });
+  it('rolls back on no data when no-data is fail, through the shared core under the lease', async () => {
+    const { context, world } = setUp('fail', [{ requests: 0, errors: 0 }]);
     const result = await monitor(context);
     expect(result).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue', previousColor: 'green' });
     expect(result.checks).toHaveLength(3);
-    expect(weights()).toEqual([100, 0]);
-    restore();
+    expect(world.weights).toEqual({ blue: 100, green: 0 });
+    expect(world.calls.filter((call) => call.startsWith('ModifyRule'))).toEqual(['ModifyRule 100/0']);
+    expect(world.tags.get('mpac:outcome')).toBe('rolled-back-by-monitor');
+    expect(world.tags.get('mpac:rejected-task-definition')).toBe(world.services.green.taskDefinition);
+    expect([...world.tags.keys()].some((key) => key.startsWith('mpac:lock:'))).toBe(false);
   });
 
   it('needs the failures in a row: a pass in between resets the count', async () => {
-    const { context, restore } = setUp('inconclusive', {
-      requests: [100, 100, 100, 100, 100, 100, 100],
-      errors: [50, 50, 0, 50, 50, 0, 0],
-    });
+    const bad = { requests: 100, errors: 50 };
+    const good = { requests: 100, errors: 0 };
+    const { context } = setUp('inconclusive', [bad, bad, good, bad, bad, good, good]);
     const result = await monitor(context);
     expect(result.outcome).toBe('healthy');
     expect(result.checks.map((check) => check.verdict).slice(0, 6)).toEqual([
@@ -125,6 +78,26 @@ describe('monitor', () => {
       'failed',
       'passed',
     ]);
-    restore();
+  });
+
+  it('stops watching, without touching traffic, when someone else moves it', async () => {
+    const { context, world } = setUp('inconclusive', [{ requests: 100, errors: 0 }]);
+    world.beforeNext('GetMetricData', () => (world.weights = { blue: 50, green: 50 }));
+    const result = await monitor(context);
+    expect(result.outcome).toBe('stopped');
+    expect(result.reason).toMatch(
+      /traffic was moved by someone else \(blue 0 % \/ green 100 % → blue 50 % \/ green 50 %\)/,
+    );
+    expect(world.calls.filter((call) => call.startsWith('ModifyRule'))).toEqual([]);
+  });
+
+  it('does not roll back while a deploy holds the lease', async () => {
+    const { context, world } = setUp('fail', [{ requests: 0, errors: 0 }]);
+    world.tags.set(
+      'mpac:lock:0123456789abcdef',
+      `run-77-1@mpac/svc ${new Date(context.clock.now() + 3_600_000).toISOString()} held`,
+    );
+    await expect(monitor(context)).rejects.toThrow(/Another deploy holds the lock on .*: run-77-1@mpac\/svc/);
+    expect(world.weights).toEqual({ blue: 0, green: 100 });
   });
 });

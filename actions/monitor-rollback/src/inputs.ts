@@ -20,6 +20,8 @@ export interface Inputs extends AwsInputs {
   'probe-url'?: string;
   'no-data': (typeof NO_DATA_POLICIES)[number];
   rollback: boolean;
+  'wait-timeout': number;
+  'restore-timeout': number;
 }
 
 export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
@@ -59,6 +61,8 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     }),
     'no-data': reader.enum('no-data', NO_DATA_POLICIES, { default: 'inconclusive' }),
     rollback: reader.boolean('rollback', { default: true }),
+    'wait-timeout': reader.duration('wait-timeout', { default: 600_000, min: 1000, max: 6 * 3_600_000 }),
+    'restore-timeout': reader.duration('restore-timeout', { default: 180_000, min: 1000, max: 3_600_000 }),
     ...readAwsInputs(reader, env),
   };
 }

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
+import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { probe } from '../../../packages/shared/src/gates.js';
@@ -21,6 +22,7 @@ export async function run(): Promise<void> {
     clock: systemClock,
     probe,
     log: (line) => core.info(line),
+    holder: lockHolder(process.env),
   });
   core.setOutput('outcome', result.outcome);
   core.setOutput('live-color', result.liveColor);

@@ -3,8 +3,15 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../../../packages/shared/src/clock.js';
-import { describeColorServices } from '../../../packages/shared/src/ecs.js';
-import { recordOutcome } from '../../../packages/shared/src/outcome.js';
+import { acquireLease } from '../../../packages/shared/src/blue-green/lease.js';
+import { rollBackTo } from '../../../packages/shared/src/blue-green/move.js';
+import { recordOutcome } from '../../../packages/shared/src/blue-green/outcome.js';
+import {
+  describeWeights,
+  readBlueGreen,
+  type BlueGreenState,
+  type BlueGreenTarget,
+} from '../../../packages/shared/src/blue-green/read.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import {
   judgeMetrics,
@@ -13,14 +20,7 @@ import {
   type MetricSample,
   type ProbeResult,
 } from '../../../packages/shared/src/gates.js';
-import {
-  analyseTraffic,
-  forwardWithWeights,
-  readProductionActions,
-  writeProductionActions,
-  type Color,
-  type TrafficState,
-} from '../../../packages/shared/src/traffic.js';
+import { analyseTraffic, readProductionActions, type Color } from '../../../packages/shared/src/traffic.js';
 import type { Inputs } from './inputs.js';
 
 export interface CheckRecord {
@@ -33,7 +33,8 @@ export interface CheckRecord {
 }
 
 export interface MonitorResult {
-  outcome: 'healthy' | 'rolled-back';
+  /** `stopped`: someone else moved traffic, so the watch ended without a verdict. */
+  outcome: 'healthy' | 'rolled-back' | 'stopped';
   liveColor: Color;
   previousColor: Color;
   checks: CheckRecord[];
@@ -48,30 +49,24 @@ export interface MonitorContext {
   clock: Clock;
   probe: (url: string, timeoutMs: number) => Promise<ProbeResult>;
   log: (line: string) => void;
+  /** Who this run is, for the deploy lease taken to roll back. */
+  holder: string;
 }
 
 export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   const { inputs, clock } = context;
-  const services = await describeColorServices(context.ecs, inputs.cluster, {
-    blue: inputs['blue-service'],
-    green: inputs['green-service'],
-  });
-  const groups = {
-    blue: services.blue.loadBalancers![0]!.targetGroupArn!,
-    green: services.green.loadBalancers![0]!.targetGroupArn!,
-  };
-  const traffic = analyseTraffic(await readProductionActions(context.elbv2, inputs.production), groups);
+  const clients = { ecs: context.ecs, elbv2: context.elbv2 };
+  const target = monitorTarget(inputs);
+  const state = await readBlueGreen(clients, target);
+  if (state.split)
+    throw new ActionError(
+      `Production traffic is split (${describeWeights(state.traffic.weights)}): there is no single live colour to watch. Finish or roll back the cutover first.`,
+    );
   if (inputs.alarms.length > 0) await readAlarmStates(context.cloudwatch, inputs.alarms);
-  const lb = /:(?:listener|listener-rule)\/(app\/[^/]+\/[^/]+)\//.exec(inputs.production.arn)?.[1];
-  if (!lb) throw new ActionError(`Cannot tell the load balancer from ${inputs.production.arn}`);
-  const live = traffic.live;
-  const previous = traffic.idle;
-  const dimensions = {
-    loadBalancer: lb,
-    targetGroup: groups[live].slice(groups[live].indexOf('targetgroup/')),
-  };
+  const live = state.live;
+  const previous = state.idle;
   context.log(
-    `Watching ${live} (${services[live].serviceName}) for ${Math.round(inputs.duration / 1000)} s, a check every ${Math.round(inputs.interval / 1000)} s`,
+    `Watching ${live} (${state.sides[live].serviceName}) for ${Math.round(inputs.duration / 1000)} s, a check every ${Math.round(inputs.interval / 1000)} s`,
   );
 
   const checks: CheckRecord[] = [];
@@ -80,7 +75,16 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   while (clock.now() < until) {
     const windowStart = clock.now();
     await clock.sleep(Math.min(inputs.interval, until - clock.now()));
-    const check = await runCheck(context, dimensions, windowStart);
+    const weights = analyseTraffic(
+      await readProductionActions(context.elbv2, target.production),
+      state.groups,
+    ).weights;
+    if (weights.blue !== state.traffic.weights.blue || weights.green !== state.traffic.weights.green) {
+      const reason = `traffic was moved by someone else (${describeWeights(state.traffic.weights)} → ${describeWeights(weights)}); stopped watching`;
+      context.log(reason);
+      return { outcome: 'stopped', liveColor: live, previousColor: live, checks, reason };
+    }
+    const check = await runCheck(context, state.sides[live].dimensions, windowStart);
     checks.push(check);
     context.log(
       `Check ${checks.length}: ${check.verdict}${check.reasons.length ? ` (${check.reasons.join('; ')})` : ''}`,
@@ -94,28 +98,24 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
         return {
           outcome: 'healthy',
           liveColor: live,
-          previousColor: previous,
+          previousColor: live,
           checks,
           reason: `${reason} (rollback disabled)`,
         };
       }
-      await rollBack(context, traffic, groups, previous, services[previous].runningCount ?? 0);
-      await recordOutcome(
-        context.elbv2,
-        inputs.production.arn,
-        {
-          liveColor: previous,
-          previousColor: live,
-          taskDefinition: services[previous].taskDefinition,
-          previousTaskDefinition: services[live].taskDefinition,
-          outcome: 'rolled-back-by-monitor',
-        },
-        clock.now(),
-      );
+      await rollBack(context, target, state, previous);
       return { outcome: 'rolled-back', liveColor: previous, previousColor: live, checks, reason };
     }
   }
-  return { outcome: 'healthy', liveColor: live, previousColor: previous, checks };
+  return { outcome: 'healthy', liveColor: live, previousColor: live, checks };
+}
+
+export function monitorTarget(inputs: Inputs): BlueGreenTarget {
+  return {
+    cluster: inputs.cluster,
+    serviceNames: { blue: inputs['blue-service'], green: inputs['green-service'] },
+    production: inputs.production,
+  };
 }
 
 async function runCheck(
@@ -166,23 +166,50 @@ async function runCheck(
   return record;
 }
 
+/**
+ * All traffic back to the previous colour through the shared core, under the deploy lease (a deploy
+ * in progress owns traffic; the monitor then stops), and the outcome recorded.
+ */
 async function rollBack(
   context: MonitorContext,
-  traffic: TrafficState,
-  groups: { blue: string; green: string },
+  target: BlueGreenTarget,
+  state: BlueGreenState,
   to: Color,
-  runningTasks: number,
 ): Promise<void> {
-  if (runningTasks === 0) {
-    throw new ActionError(
-      `Checks failed, but ${to} runs no tasks (cleaned up?), so traffic cannot move back at once; run blue-green-deploy with phase: rollback`,
+  const { inputs, clock } = context;
+  const clients = { ecs: context.ecs, elbv2: context.elbv2 };
+  const lease = await acquireLease(context.elbv2, target.production.arn, {
+    holder: context.holder,
+    ttlMs: 600_000,
+    waitMs: 0,
+    clock,
+    log: context.log,
+  });
+  try {
+    context.log(`Rolling back: 100 % to ${to} (${state.sides[to].taskDefinition})`);
+    await rollBackTo(clients, target, to, {
+      clock: lease.clock(),
+      log: context.log,
+      guard: () => lease.check(),
+      expect: state.traffic.weights,
+      waitTimeoutMs: inputs['wait-timeout'],
+      retryForMs: inputs['restore-timeout'],
+    });
+    await recordOutcome(
+      context.elbv2,
+      target.production.arn,
+      {
+        liveColor: to,
+        previousColor: state.live,
+        taskDefinition: state.sides[to].taskDefinition,
+        previousTaskDefinition: state.sides[state.live].taskDefinition,
+        rejectedTaskDefinition: state.sides[state.live].taskDefinition,
+        outcome: 'rolled-back-by-monitor',
+        run: context.holder,
+      },
+      clock.now(),
     );
+  } finally {
+    await lease.release();
   }
-  context.log(`Rolling back: 100 % to ${to}`);
-  await writeProductionActions(
-    context.elbv2,
-    context.inputs.production,
-    forwardWithWeights(traffic, groups, to, 100),
-    groups,
-  );
 }

@@ -13,6 +13,8 @@ export interface FaultRule {
   latencyMs?: number;
   /** Fail the next N matching calls with this error (code, status), then stop. */
   fail?: { code: string; message?: string; status?: number; times?: number };
+  /** Act on the next N matching calls, then drop the connection without an answer (a lost response). */
+  dropResponse?: { times?: number };
 }
 
 const THROTTLE_CODES: Record<string, string> = {
@@ -23,7 +25,7 @@ const THROTTLE_CODES: Record<string, string> = {
 
 /** Faults injected into the control plane: throttling and 5xx rates, latency, one-shot failures. */
 export class Faults {
-  private rules: (FaultRule & { remaining?: number })[] = [];
+  private rules: (FaultRule & { remaining?: number; dropsLeft?: number })[] = [];
   private random: () => number;
 
   constructor(random: () => number = Math.random) {
@@ -31,7 +33,11 @@ export class Faults {
   }
 
   add(rule: FaultRule): void {
-    this.rules.push({ ...rule, remaining: rule.fail ? (rule.fail.times ?? 1) : undefined });
+    this.rules.push({
+      ...rule,
+      remaining: rule.fail ? (rule.fail.times ?? 1) : undefined,
+      dropsLeft: rule.dropResponse ? (rule.dropResponse.times ?? 1) : undefined,
+    });
   }
 
   clear(): void {
@@ -39,13 +45,18 @@ export class Faults {
   }
 
   /** What to do with a call: a delay, and possibly an error to answer with instead. */
-  decide(service: string, operation: string): { delayMs: number; error?: AwsError } {
+  decide(service: string, operation: string): { delayMs: number; error?: AwsError; dropResponse: boolean } {
     let delayMs = 0;
     let error: AwsError | undefined;
+    let dropResponse = false;
     for (const rule of this.rules) {
       if (rule.service && rule.service !== service) continue;
       if (rule.operation && rule.operation !== operation) continue;
       delayMs += rule.latencyMs ?? 0;
+      if (!dropResponse && (rule.dropsLeft ?? 0) > 0) {
+        rule.dropsLeft!--;
+        dropResponse = true;
+      }
       if (error) continue;
       if (rule.fail && (rule.remaining ?? 0) > 0) {
         rule.remaining!--;
@@ -64,6 +75,6 @@ export class Faults {
         );
       }
     }
-    return { delayMs, error };
+    return { delayMs, error, dropResponse: dropResponse && !error };
   }
 }

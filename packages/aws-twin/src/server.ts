@@ -88,6 +88,7 @@ async function serve(
       return send(400, { __type: 'SerializationException', message: 'Request body is not valid JSON' });
     }
     const outcome = await dispatch(options, protocol.service, operation, input, accessKeyId);
+    if (outcome.dropResponse) return void request.socket.destroy();
     if (outcome.error) {
       const code = outcome.error.code;
       if (protocol.service === 'cloudwatch') {
@@ -123,6 +124,7 @@ async function serve(
     );
   const { Action: _action, Version: _version, ...input } = form;
   const outcome = await dispatch(options, protocol.service, operation, input, accessKeyId);
+  if (outcome.dropResponse) return void request.socket.destroy();
   if (outcome.error)
     return sendXml(outcome.error.status, queryErrorXml(outcome.error, protocol.namespace, id));
   return sendXml(200, queryResponseXml(operation, protocol.namespace, outcome.result as WireValue, id));
@@ -134,7 +136,7 @@ async function dispatch(
   operation: string,
   input: Record<string, unknown>,
   accessKeyId: string | undefined,
-): Promise<{ result?: unknown; error?: AwsError }> {
+): Promise<{ result?: unknown; error?: AwsError; dropResponse?: boolean }> {
   const record = (outcome: string) =>
     options.calls.record({
       service,
@@ -170,8 +172,8 @@ async function dispatch(
   }
   try {
     const result = await handler(input, accessKeyId);
-    record('ok');
-    return { result };
+    record(fault.dropResponse ? 'ok, response dropped' : 'ok');
+    return { result, dropResponse: fault.dropResponse };
   } catch (error) {
     const awsError =
       error instanceof AwsError

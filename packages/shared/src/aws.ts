@@ -46,6 +46,11 @@ export function resolveRegion(inputRegion: string | undefined, env: NodeJS.Proce
 
 export interface AwsClients {
   ecs: ECSClient;
+  /**
+   * ECS without the SDK's retries, for calls that are not idempotent (RegisterTaskDefinition): a
+   * response lost after AWS acted must not be sent again blindly; the caller looks first.
+   */
+  ecsSingleAttempt: ECSClient;
   elbv2: ElasticLoadBalancingV2Client;
   ecr: ECRClient;
   cloudwatch: CloudWatchClient;
@@ -66,6 +71,9 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
   return {
     get ecs() {
       return lazy('ecs', () => new ECSClient(config));
+    },
+    get ecsSingleAttempt() {
+      return lazy('ecsSingleAttempt', () => new ECSClient({ ...config, maxAttempts: 1 }));
     },
     get elbv2() {
       return lazy('elbv2', () => new ElasticLoadBalancingV2Client(config));

@@ -1,6 +1,19 @@
-/** ECS reads that more than one action needs. */
-import { DescribeServicesCommand, type ECSClient, type Service } from '@aws-sdk/client-ecs';
+/** ECS reads and waits that the deploy, the rollback and the monitor share. */
+import {
+  DescribeServicesCommand,
+  DescribeTasksCommand,
+  ListTasksCommand,
+  UpdateServiceCommand,
+  type ECSClient,
+  type Service,
+} from '@aws-sdk/client-ecs';
+import {
+  DescribeTargetHealthCommand,
+  type ElasticLoadBalancingV2Client,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Clock } from './clock.js';
 import { ActionError } from './errors.js';
+import { pollUntil } from './poll.js';
 import type { Color } from './traffic.js';
 
 export interface ColorServices {
@@ -30,4 +43,131 @@ export async function describeColorServices(
       );
   }
   return { blue: find(names.blue)!, green: find(names.green)! };
+}
+
+export async function updateService(
+  ecs: ECSClient,
+  cluster: string,
+  service: string,
+  change: { taskDefinition?: string; desiredCount?: number },
+): Promise<void> {
+  await ecs.send(new UpdateServiceCommand({ cluster, service, ...change }));
+}
+
+export interface Diagnostics {
+  stoppedTasks: { id: string; reason: string; exitCode?: number }[];
+  events: string[];
+  targetHealth: { target: string; state: string; reason?: string; description?: string }[];
+}
+
+export interface StableWaitOptions {
+  cluster: string;
+  service: string;
+  targetGroupArn: string;
+  taskDefinitionArn: string;
+  desiredCount: number;
+  timeoutMs: number;
+  clock: Clock;
+  log: (line: string) => void;
+}
+
+/**
+ * Waits until the service's primary deployment runs `taskDefinitionArn` COMPLETED with the desired
+ * count, and every target in its group is healthy. Fails early when the deployment FAILED.
+ */
+export async function waitForHealthyService(
+  ecs: ECSClient,
+  elbv2: ElasticLoadBalancingV2Client,
+  options: StableWaitOptions,
+): Promise<void> {
+  const result = await pollUntil({
+    clock: options.clock,
+    timeoutMs: options.timeoutMs,
+    read: async () => {
+      const service = (
+        await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service] }))
+      ).services?.[0];
+      const primary = service?.deployments?.find((deployment) => deployment.status === 'PRIMARY');
+      const health =
+        (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: options.targetGroupArn })))
+          .TargetHealthDescriptions ?? [];
+      const healthy = health.filter((target) => target.TargetHealth?.State === 'healthy').length;
+      const rollout =
+        primary?.taskDefinition === options.taskDefinitionArn
+          ? (primary.rolloutState ?? 'IN_PROGRESS')
+          : 'NOT_STARTED';
+      const failed = rollout === 'FAILED';
+      const done =
+        failed ||
+        (rollout === 'COMPLETED' &&
+          (service?.runningCount ?? 0) >= options.desiredCount &&
+          healthy >= options.desiredCount &&
+          health.length === healthy);
+      const summary = `${rollout}, ${service?.runningCount ?? 0}/${options.desiredCount} running, ${healthy}/${health.length} targets healthy`;
+      return { done, key: summary, value: { failed, summary, reason: primary?.rolloutStateReason } };
+    },
+    onChange: (state) => options.log(`${options.service}: ${state.summary}`),
+  });
+  if (result.done && !result.value.failed) return;
+  const why = result.value.failed
+    ? `its deployment failed (${result.value.reason ?? 'no reason given'})`
+    : `it did not become stable and healthy within ${Math.round(options.timeoutMs / 1000)} s (${result.value.summary})`;
+  throw new DeploymentNotHealthyError(
+    `${options.service} was not deployed: ${why}`,
+    await collectDiagnostics(ecs, elbv2, options),
+  );
+}
+
+export class DeploymentNotHealthyError extends ActionError {
+  constructor(
+    message: string,
+    readonly diagnostics: Diagnostics,
+  ) {
+    super(message);
+  }
+}
+
+/** Stopped-task reasons, the newest service events and target-health reasons: why a colour is not healthy. */
+export async function collectDiagnostics(
+  ecs: ECSClient,
+  elbv2: ElasticLoadBalancingV2Client,
+  where: { cluster: string; service: string; targetGroupArn: string },
+): Promise<Diagnostics> {
+  const stoppedArns =
+    (
+      await ecs.send(
+        new ListTasksCommand({
+          cluster: where.cluster,
+          serviceName: where.service,
+          desiredStatus: 'STOPPED',
+        }),
+      )
+    ).taskArns ?? [];
+  const stopped =
+    stoppedArns.length === 0
+      ? []
+      : ((await ecs.send(new DescribeTasksCommand({ cluster: where.cluster, tasks: stoppedArns.slice(-20) })))
+          .tasks ?? []);
+  const service = (
+    await ecs.send(new DescribeServicesCommand({ cluster: where.cluster, services: [where.service] }))
+  ).services?.[0];
+  const health =
+    (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: where.targetGroupArn })))
+      .TargetHealthDescriptions ?? [];
+  return {
+    stoppedTasks: stopped.map((task) => ({
+      id: task.taskArn!.split('/').pop()!,
+      reason: task.stoppedReason ?? 'no reason given',
+      exitCode:
+        task.containers?.find((container) => container.exitCode !== undefined && container.exitCode !== 0)
+          ?.exitCode ?? task.containers?.[0]?.exitCode,
+    })),
+    events: (service?.events ?? []).slice(0, 10).map((event) => event.message ?? ''),
+    targetHealth: health.map((target) => ({
+      target: `${target.Target?.Id}:${target.Target?.Port}`,
+      state: target.TargetHealth?.State ?? 'unknown',
+      reason: target.TargetHealth?.Reason,
+      description: target.TargetHealth?.Description,
+    })),
+  };
 }

@@ -1,0 +1,28 @@
+/** The cleanup phase: scale the idle colour to zero once nothing can need it for a fast rollback. */
+import { describeWeights, type BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
+import { updateService } from '../../../packages/shared/src/ecs.js';
+import { ActionError } from '../../../packages/shared/src/errors.js';
+import type { DeployResult, PhaseContext } from './phase.js';
+
+export async function cleanup(run: PhaseContext, state: BlueGreenState): Promise<DeployResult> {
+  const { live, idle } = state;
+  if (state.split || state.safeEnd) {
+    throw new ActionError(
+      `${idle} still receives traffic or a run is moving it (${describeWeights(state.traffic.weights)}); ` +
+        'finish or roll back the cutover before cleanup. Nothing was changed.',
+    );
+  }
+  const idleSide = state.sides[idle];
+  await run.lease.check();
+  await updateService(run.clients.ecs, run.inputs.cluster, idleSide.serviceName, { desiredCount: 0 });
+  run.log(`Scaled ${idleSide.serviceName} (${idle}) to 0 tasks`);
+  return {
+    outcome: 'cleaned-up',
+    taskDefinitionArn: state.sides[live].taskDefinition,
+    previousTaskDefinitionArn: state.sides[live].taskDefinition,
+    liveColor: live,
+    previousColor: live,
+    steps: [],
+    notices: run.notices,
+  };
+}

@@ -1,0 +1,230 @@
+/**
+ * The prepare phase: the new release on the idle colour, healthy, with the test listener pointing at
+ * it; production traffic untouched.
+ */
+import { pointTestListener, rollBackTo } from '../../../packages/shared/src/blue-green/move.js';
+import { PREPARED_TAG, setColorMark } from '../../../packages/shared/src/blue-green/outcome.js';
+import { describeWeights, type BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
+import {
+  DeploymentNotHealthyError,
+  updateService,
+  waitForHealthyService,
+} from '../../../packages/shared/src/ecs.js';
+import { ActionError, InputError } from '../../../packages/shared/src/errors.js';
+import type { Color } from '../../../packages/shared/src/traffic.js';
+import {
+  describeLatestRevision,
+  describeTaskDefinition,
+  registerOnce,
+  runMigration,
+  splitCommand,
+} from './ecs-ops.js';
+import { DeployFailure, moveOptions, type DeployContext, type PhaseContext } from './phase.js';
+import { parseTaskDefinitionText, renderTaskDefinition, sameTaskDefinition } from './task-definition.js';
+
+export interface ResolvedTaskDefinition {
+  /** An existing revision to deploy as is. */
+  arn?: string;
+  /** A rendered definition to register (unless equal to the family's latest). */
+  definition?: Record<string, unknown>;
+  /** What rendering did that a person should know (dropped fields). */
+  notices: string[];
+}
+
+/**
+ * The release to deploy, resolved before the lock is taken: a file is read, parsed and rendered with
+ * no AWS call at all, so its mistakes (and a wrong container-name) fail first; a family or an ARN is
+ * read, never written.
+ */
+export async function resolveTaskDefinition(context: DeployContext): Promise<ResolvedTaskDefinition> {
+  const { inputs, clients } = context;
+  const source = inputs.taskDefinition!;
+  if (source.kind === 'arn') {
+    await describeTaskDefinition(clients.ecs, source.arn).catch((error: Error) => {
+      throw new InputError(
+        'task-definition-arn',
+        `names ${source.arn}, which ECS cannot describe (${error.message})`,
+        'arn:aws:ecs:eu-west-1:123456789012:task-definition/svc-portal:42',
+      );
+    });
+    return { arn: source.arn, notices: [] };
+  }
+  let template: Record<string, unknown>;
+  if (source.kind === 'family') {
+    const latest = await describeLatestRevision(clients.ecs, source.family);
+    if (!latest)
+      throw new InputError(
+        'task-definition-family',
+        `names ${source.family}, which has no ACTIVE revision`,
+        'svc-portal',
+      );
+    template = latest.definition;
+  } else {
+    let text: string;
+    try {
+      text = context.readFile(source.path);
+    } catch {
+      throw new InputError(
+        'task-definition',
+        `points to ${source.path}, which cannot be read`,
+        'deploy/task-definition.json',
+      );
+    }
+    template = parseTaskDefinitionText(text, source.path);
+  }
+  const rendered = renderTaskDefinition(template, {
+    containerName: inputs['container-name'],
+    image: inputs.image,
+    environment: inputs['environment-variables'],
+    secrets: inputs.secrets,
+    dockerLabels: inputs['docker-labels'],
+    logOptions: inputs['log-configuration-options'],
+  });
+  if (!rendered.definition.family)
+    throw new InputError('task-definition', 'has no family', 'deploy/task-definition.json');
+  return { definition: rendered.definition, notices: rendered.notices };
+}
+
+/** The revision to deploy: the given ARN, the family's latest when equal, or one registered once. */
+async function revisionFor(run: PhaseContext, resolved: ResolvedTaskDefinition): Promise<string> {
+  if (resolved.arn) return resolved.arn;
+  const definition = resolved.definition!;
+  const latest = await describeLatestRevision(run.clients.ecs, String(definition.family));
+  const latestArn = String(latest?.definition.taskDefinitionArn ?? '');
+  if (latest?.tags.get('mpac:run') === run.holder) {
+    run.notices.push(`${latestArn} was registered by this run before; it is used again`);
+    return latestArn;
+  }
+  if (latest && sameTaskDefinition(latest.definition, definition)) {
+    run.notices.push(`The rendered task definition equals ${latestArn}; no new revision was registered`);
+    return latestArn;
+  }
+  await run.lease.check();
+  const arn = await registerOnce(run.clients.ecs, run.clients.ecsSingleAttempt, definition, {
+    run: run.holder,
+    clock: run.clock,
+    log: run.log,
+  });
+  run.log(`Registered ${arn}`);
+  return arn;
+}
+
+/**
+ * A split left behind (neither colour at 100 %) is refused: deploying onto it would update a colour
+ * that serves customers. With force-from-split, all traffic first goes to the colour with more.
+ */
+export async function leaveSplit(run: PhaseContext, state: BlueGreenState): Promise<BlueGreenState> {
+  if (!state.split) return state;
+  const weights = describeWeights(state.traffic.weights);
+  if (!run.inputs['force-from-split']) {
+    throw new ActionError(
+      `Production traffic is split (${weights}): a previous run did not finish. Nothing was changed. ` +
+        `Finish it first with phase: rollback (to-color: ${state.safeEnd?.color ?? state.live}), ` +
+        `or set force-from-split: true to put all traffic on ${state.live} before deploying.`,
+    );
+  }
+  run.notices.push(`Traffic was split (${weights}); all of it went back to ${state.live} before the deploy`);
+  return rollBackTo(run.clients, run.target, state.live, {
+    ...moveOptions(run),
+    retryForMs: run.inputs['restore-timeout'],
+  });
+}
+
+export interface Prepared {
+  newColor: Color;
+  taskDefinitionArn: string;
+  testListener?: { color: Color; taskDefinitionArn: string };
+}
+
+/** Registers (once), migrates, deploys the idle colour and waits until it is healthy; no customer traffic moves. */
+export async function prepare(
+  run: PhaseContext,
+  state: BlueGreenState,
+  resolved: ResolvedTaskDefinition,
+): Promise<Prepared | 'unchanged'> {
+  const { inputs, clients } = run;
+  const live = state.live;
+  const idle = state.idle;
+  const taskDefinitionArn = await revisionFor(run, resolved);
+  if (taskDefinitionArn === state.sides[live].taskDefinition) {
+    run.log(
+      `${state.sides[live].serviceName} already runs ${taskDefinitionArn} with all traffic: nothing to do`,
+    );
+    return 'unchanged';
+  }
+  const partial = {
+    taskDefinitionArn,
+    previousTaskDefinitionArn: state.sides[live].taskDefinition,
+    liveColor: live,
+    previousColor: live,
+    steps: [],
+    notices: run.notices,
+  };
+  const idleSide = state.sides[idle];
+  if (inputs['migration-command']) {
+    const containerName =
+      inputs['container-name'] ??
+      String(
+        (
+          (await describeTaskDefinition(clients.ecs, taskDefinitionArn)).containerDefinitions as {
+            name: string;
+          }[]
+        )[0]!.name,
+      );
+    await run.lease.check();
+    try {
+      await runMigration(clients.ecs, {
+        cluster: inputs.cluster,
+        taskDefinitionArn,
+        containerName,
+        command: splitCommand(inputs['migration-command']),
+        service: idleSide.service,
+        timeoutMs: inputs['wait-timeout'],
+        clock: run.clock,
+        log: run.log,
+      });
+    } catch (error) {
+      throw new DeployFailure((error as Error).message, { ...partial, outcome: 'failed' });
+    }
+  }
+  const desiredCount = inputs['desired-count'] ?? Math.max(1, state.sides[live].desiredCount);
+  run.log(`Deploying ${taskDefinitionArn} to ${idleSide.serviceName} (${idle}) with ${desiredCount} tasks`);
+  await run.lease.check();
+  await updateService(clients.ecs, inputs.cluster, idleSide.serviceName, {
+    taskDefinition: taskDefinitionArn,
+    desiredCount,
+  });
+  try {
+    await waitForHealthyService(clients.ecs, clients.elbv2, {
+      cluster: inputs.cluster,
+      service: idleSide.serviceName,
+      targetGroupArn: idleSide.targetGroupArn,
+      taskDefinitionArn,
+      desiredCount,
+      timeoutMs: inputs['wait-timeout'],
+      clock: run.clock,
+      log: run.log,
+    });
+  } catch (error) {
+    if (error instanceof DeploymentNotHealthyError)
+      throw new DeployFailure(
+        `${error.message}; customer traffic was not touched`,
+        { ...partial, outcome: 'failed' },
+        error.diagnostics,
+      );
+    throw error;
+  }
+  let testListener: Prepared['testListener'];
+  if (run.target.test) {
+    const moved = await pointTestListener(clients, run.target.test, idle, state.groups, moveOptions(run));
+    run.log(
+      `The test listener ${moved ? 'now forwards' : 'already forwarded'} only to ${idle} (${taskDefinitionArn})`,
+    );
+    testListener = { color: idle, taskDefinitionArn };
+  }
+  await setColorMark(clients.elbv2, run.target.production.arn, PREPARED_TAG, {
+    color: idle,
+    detail: taskDefinitionArn,
+  });
+  return { newColor: idle, taskDefinitionArn, testListener };
+}
