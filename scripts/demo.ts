@@ -23,6 +23,8 @@ async function main(): Promise<void> {
       'svc-portal:v3': { version: 'v3', errorRate: 0.6, latencyMs: { min: 2, max: 20 } },
     },
     blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 2 }],
+    // CloudWatch as AWS publishes ALB metrics (whole periods, published late), scaled from minutes to seconds.
+    metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
   });
   try {
     const portal = twin.resources['svc-portal']!;
@@ -52,8 +54,12 @@ async function main(): Promise<void> {
     console.log('mpac actions demo: everything below runs on the local AWS twin (127.0.0.1 only).\n');
     console.log(`AWS twin at ${twin.endpoint}: svc-portal-blue runs svc-portal:v1 (2 tasks) behind an ALB;`);
     console.log(
-      `customers send ${requestsPerSecond} requests/s to the production listener ${portal.productionUrl}.\n`,
+      `customers send ${requestsPerSecond} requests/s to the production listener ${portal.productionUrl}.`,
     );
+    console.log(
+      'CloudWatch is faithful but scaled: ALB metrics come in 1-second periods published 3 s late (AWS: 60 s, 1–3 min);',
+    );
+    console.log('bakes are 3 s (default 5 m), and each step waits for its first published period.\n');
 
     await release(twin, portal, taskDefinitionPath, 1, 'svc-portal:v2', 'a good release');
     await release(
@@ -98,6 +104,8 @@ async function release(
       'traffic-steps': '5,50,100',
       'step-bake': '3s',
       'wait-timeout': '30s',
+      'metric-period': '1s',
+      'metric-delay': '3s',
     },
     env: {
       ...twin.env,

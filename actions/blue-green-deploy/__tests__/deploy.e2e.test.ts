@@ -98,6 +98,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       const result = await run(
         {
           image: 'svc-portal:v2',
+          'traffic-steps': '100',
           'github-token': token,
           environment: 'production',
           'environment-url': 'https://portal.example.com',
@@ -206,7 +207,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
 
   it('rolls back in seconds with the rollback phase after a promote', async () => {
     const { weights, run } = await setUp();
-    expect((await run({ image: 'svc-portal:v2' })).main.exitCode).toBe(0);
+    expect((await run({ image: 'svc-portal:v2', 'traffic-steps': '100' })).main.exitCode).toBe(0);
     const started = Date.now();
     const result = await run({ phase: 'rollback', 'task-definition': '' });
     expect(Date.now() - started).toBeLessThan(10_000);
@@ -234,7 +235,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       /^run-1001-1@mpac\/svc-portal .* held$/,
     );
 
-    const shifted = await run({ phase: 'shift', 'task-definition': '' });
+    const shifted = await run({ phase: 'shift', 'task-definition': '', 'traffic-steps': '100' });
     expect(shifted.main.exitCode).toBe(0);
     expect(shifted.outputs).toMatchObject({ outcome: 'promoted', 'live-color': 'green' });
     expect(await weights()).toEqual([0, 100]);
@@ -264,7 +265,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
 
   it('cleans up the previous colour, and a later rollback brings it back up before moving traffic', async () => {
     const { twin, weights, run } = await setUp();
-    expect((await run({ image: 'svc-portal:v2' })).outputs.outcome).toBe('promoted');
+    expect((await run({ image: 'svc-portal:v2', 'traffic-steps': '100' })).outputs.outcome).toBe('promoted');
     const cleaned = await run({ phase: 'cleanup', 'task-definition': '' });
     expect(cleaned.outputs).toMatchObject({ outcome: 'cleaned-up', 'live-color': 'green' });
     const blue = () =>
@@ -294,7 +295,12 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     );
     const arn = registered.taskDefinition!.taskDefinitionArn!;
     twin.calls.clear();
-    const result = await run({ 'task-definition': '', 'container-name': '', 'task-definition-arn': arn });
+    const result = await run({
+      'task-definition': '',
+      'container-name': '',
+      'task-definition-arn': arn,
+      'traffic-steps': '100',
+    });
     expect(result.main.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({ outcome: 'promoted', 'task-definition-arn': arn });
     expect(twin.calls.of('ecs', 'RegisterTaskDefinition')).toEqual([]);

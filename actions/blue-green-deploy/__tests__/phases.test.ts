@@ -458,3 +458,81 @@ function setUpFrom(world: FakeWorld, values: Record<string, string>) {
       probe: async () => ({ ok: true, ms: 1 }),
     });
 }
+
+describe('gates on CloudWatch as AWS publishes it', () => {
+  it('does not promote a release no request reached: inconclusive, traffic back, outcome recorded', async () => {
+    const { world, failure } = setUp();
+    world.metrics.green = { requests: 0, errors: 0 };
+    const error = await failure();
+    expect(error.partial.outcome).toBe('inconclusive');
+    expect(error.message).toMatch(
+      /^Gate inconclusive at 5 %: no evidence: no request reached green in \d+ complete periods?; no probe, no alarm; all traffic is back on blue$/,
+    );
+    expect(world.weights).toEqual({ blue: 100, green: 0 });
+    expect(world.tags.get('mpac:outcome')).toBe('inconclusive');
+    expect(world.tags.has('mpac:rejected-task-definition')).toBe(false);
+  });
+
+  it('promotes without evidence only when told no-data: pass, and says so per step', async () => {
+    const { world, run } = setUp({ 'no-data': 'pass' });
+    world.metrics.green = { requests: 0, errors: 0 };
+    const result = await run();
+    expect(result.outcome).toBe('promoted');
+    expect(result.steps.map((step) => step.verdict)).toEqual(['no data', 'no data', 'no data']);
+    expect(result.steps[0]!.reasons[0]).toMatch(/\(no-data: pass\)$/);
+  });
+
+  it('with no-data: wait, keeps watching until requests arrive', async () => {
+    const { world, clock, run } = setUp({ 'no-data': 'wait', 'max-bake': '20m' });
+    world.metrics.green = { requests: 0, errors: 0 };
+    let judged = 0;
+    const started = clock.now();
+    const original = world.calls.push.bind(world.calls);
+    world.calls.push = (...calls: string[]) => {
+      if (calls.includes('GetMetricData') && ++judged === 3)
+        world.metrics.green = { requests: 500, errors: 0 };
+      return original(...calls);
+    };
+    const result = await run();
+    expect(result.outcome).toBe('promoted');
+    expect(result.steps[0]!.bakedMs).toBeGreaterThan(4 * 60_000);
+    expect(clock.now() - started).toBeLessThan(60 * 60_000);
+  });
+
+  it('with no-data: wait, gives up as inconclusive at max-bake', async () => {
+    const { world, failure } = setUp({ 'no-data': 'wait', 'max-bake': '10m' });
+    world.metrics.green = { requests: 0, errors: 0 };
+    const error = await failure();
+    expect(error.partial.outcome).toBe('inconclusive');
+    expect(error.partial.steps[0]!.bakedMs).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
+  it('catches a 3 % release against a 0.2 % baseline at 5 %, under the 5 % guardrail, in numbers', async () => {
+    const { world, failure } = setUp();
+    world.metrics.green = { requests: 200, errors: 6 };
+    world.metrics.blue = { requests: 3800, errors: 8 };
+    const error = await failure();
+    expect(error.partial.outcome).toBe('rolled-back');
+    expect(error.message).toMatch(
+      /Gate failed at 5 %: error rate rose against blue: green 3\.00 % vs blue 0\.21 %, \+2\.79 pp, p = /,
+    );
+  });
+
+  it('catches a latency regression against the old colour under the absolute limit', async () => {
+    const { world, failure } = setUp();
+    world.metrics.green = { requests: 1000, errors: 0, p95Seconds: 0.4 };
+    world.metrics.blue = { requests: 1000, errors: 0, p95Seconds: 0.05 };
+    const error = await failure();
+    expect(error.message).toMatch(/p95 latency rose against blue: 400 ms vs 50 ms, \+350 ms > 100 ms/);
+  });
+
+  it('refuses at input time a bake that can never see a complete period, naming both inputs', () => {
+    expect(() => setUp({ 'step-bake': '30s' })).toThrow(
+      /Input 'step-bake' \(30 s\) is shorter than metric-period \(60 s\), and there is no probe-url and no alarms/,
+    );
+    expect(() => setUp({ 'step-bake': '30s', 'probe-url': 'https://x.example/health' })).not.toThrow();
+    expect(() => setUp({ 'metric-period': '45s' })).toThrow(
+      /'metric-period' must be 1s, 5s, 10s, 30s or a multiple of 60s/,
+    );
+  });
+});

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTwin, type Twin } from '../../../packages/aws-twin/src/index.js';
-import type { BlueGreenSpec } from '../../../packages/aws-twin/src/scenario.js';
+import type { BlueGreenSpec, ImageBehaviour } from '../../../packages/aws-twin/src/scenario.js';
 import { runBundledAction } from '../../../packages/shared/testing/run-bundled-action.js';
 
 export const actionDir = path.join(import.meta.dirname, '..');
@@ -30,9 +30,14 @@ export interface RunExtra {
   runPost?: boolean;
 }
 
-export async function setUpTwin(spec: Partial<BlueGreenSpec> = {}) {
+export async function setUpTwin(
+  spec: Partial<BlueGreenSpec> = {},
+  moreImages: Record<string, ImageBehaviour> = {},
+) {
   const twin: Twin = await startTwin({
-    images,
+    images: { ...images, ...moreImages },
+    // CloudWatch as AWS publishes ALB metrics, scaled: 1-second periods, 3 seconds late.
+    metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
     blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 2, ...spec }],
   });
   const portal = twin.resources['svc-portal']!;
@@ -82,6 +87,10 @@ export async function setUpTwin(spec: Partial<BlueGreenSpec> = {}) {
         'container-name': 'app',
         'step-bake': '1s',
         'wait-timeout': '20s',
+        'metric-period': '1s',
+        'metric-delay': '3s',
+        // Tests about other things than the gates run without customer traffic.
+        'no-data': 'pass',
         ...inputs,
       },
       env: {

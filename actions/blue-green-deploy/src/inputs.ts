@@ -2,6 +2,8 @@ import { InputError } from '../../../packages/shared/src/errors.js';
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
 import { parseTrafficSteps, type Color } from '../../../packages/shared/src/traffic.js';
+import { readMetricInputs, NO_DATA_POLICIES } from '../../../packages/shared/src/signals/inputs.js';
+import type { NoDataPolicy } from './cutover.js';
 
 export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -32,6 +34,13 @@ export interface Inputs extends AwsInputs {
   'desired-count'?: number;
   'max-error-rate': number;
   'max-p95-latency': number;
+  'max-error-increase': number;
+  'max-latency-increase': number;
+  alpha: number;
+  'metric-period': number;
+  'metric-delay': number;
+  'no-data': NoDataPolicy;
+  'max-bake': number;
   alarms: string[];
   'probe-url'?: string;
   'migration-command'?: string;
@@ -102,6 +111,17 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
       `${service}-green`,
     );
   const stepsText = reader.string('traffic-steps', { default: '5,50,100' });
+  const stepBake = reader.duration('step-bake', { default: 300_000, max: 6 * HOUR });
+  const alarms = reader.list('alarms', { example: 'svc-portal-5xx, svc-portal-latency' });
+  const probeUrl = reader.string('probe-url', {
+    pattern: /^https?:\/\/\S+$/,
+    patternHint: 'an http(s) URL',
+    example: 'https://portal.example.com/health',
+  });
+  const signals = readSignalInputs(reader, {
+    'step-bake': stepBake,
+    hasFastSignals: alarms.length > 0 || Boolean(probeUrl),
+  });
   return {
     cluster: reader.string('cluster', { required: true, example: 'mpac-production' }),
     service,
@@ -133,17 +153,14 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     ),
     phase,
     'traffic-steps': parseTrafficSteps('traffic-steps', stepsText),
-    'step-bake': reader.duration('step-bake', { default: 300_000, max: 6 * HOUR }),
+    'step-bake': stepBake,
     'wait-timeout': reader.duration('wait-timeout', { default: 1_800_000, min: 1000, max: 6 * HOUR }),
     'desired-count': reader.integer('desired-count', { min: 1, max: 5000, example: '4' }),
     'max-error-rate': reader.number('max-error-rate', { default: 5, min: 0, max: 100 }),
     'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1 }),
-    alarms: reader.list('alarms', { example: 'svc-portal-5xx, svc-portal-latency' }),
-    'probe-url': reader.string('probe-url', {
-      pattern: /^https?:\/\/\S+$/,
-      patternHint: 'an http(s) URL',
-      example: 'https://portal.example.com/health',
-    }),
+    alarms,
+    'probe-url': probeUrl,
+    ...signals,
     'migration-command': reader.string('migration-command', { example: 'alembic upgrade head' }),
     'lock-ttl': reader.duration('lock-ttl', { default: 7_200_000, min: 60_000, max: 24 * HOUR }),
     'lock-wait': reader.duration('lock-wait', { default: 0, max: 6 * HOUR }),
@@ -225,4 +242,39 @@ function readRollbackTarget(
   if (given && phase !== 'rollback')
     throw new InputError(given, `only applies to phase: rollback (phase is '${phase}')`, 'phase: rollback');
   return { 'to-color': toColor, 'to-task-definition': toTaskDefinition };
+}
+
+function readSignalInputs(
+  reader: InputReader,
+  context: { 'step-bake': number; hasFastSignals: boolean },
+): Pick<
+  Inputs,
+  | 'max-error-increase'
+  | 'max-latency-increase'
+  | 'alpha'
+  | 'metric-period'
+  | 'metric-delay'
+  | 'no-data'
+  | 'max-bake'
+> {
+  const metrics = readMetricInputs(reader);
+  if (context['step-bake'] < metrics['metric-period'] && !context.hasFastSignals) {
+    throw new InputError(
+      'step-bake',
+      `(${context['step-bake'] / 1000} s) is shorter than metric-period (${metrics['metric-period'] / 1000} s), and there is no probe-url and no alarms: the gate could never see a complete metric period. Make step-bake at least metric-period, or add probe-url or alarms`,
+      '5m',
+    );
+  }
+  const maxBake = reader.duration('max-bake', { default: 1_800_000, max: 6 * HOUR });
+  if (maxBake < context['step-bake'])
+    throw new InputError(
+      'max-bake',
+      `must not be shorter than step-bake (${context['step-bake'] / 1000} s)`,
+      '30m',
+    );
+  return {
+    ...metrics,
+    'no-data': reader.enum('no-data', NO_DATA_POLICIES, { default: 'fail' }),
+    'max-bake': maxBake,
+  };
 }

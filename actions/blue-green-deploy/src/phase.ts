@@ -21,7 +21,8 @@ export type Outcome =
   | 'cleaned-up'
   | 'failed'
   | 'traffic-split'
-  | 'lock-lost';
+  | 'lock-lost'
+  | 'inconclusive';
 
 export interface DeployResult {
   outcome: Outcome;

@@ -1,6 +1,6 @@
 /** The job summary: what happened and why, at a glance. */
 import { formatDuration } from '../../../packages/shared/src/duration.js';
-import { formatPercent } from '../../../packages/shared/src/gates.js';
+import { formatPercent, type Aggregate } from '../../../packages/shared/src/signals/analysis.js';
 import {
   details,
   escapeHtml,
@@ -50,62 +50,95 @@ export function renderReport(facts: ReportFacts): string[] {
     ]),
   );
   for (const notice of facts.notices) parts.push(`<p>ℹ️ ${escapeHtml(notice)}</p>\n`);
-  if (facts.steps.length > 0) {
-    parts.push(
-      '<h3>Traffic steps</h3>\n',
-      htmlTable(
-        ['new colour', 'bake', 'requests', 'error rate', 'p95', 'alarms', 'probes failed', 'verdict'],
-        facts.steps.map((step) => [
-          `${step.percent} %`,
-          formatDuration(step.bakeMs),
-          step.metrics?.requests,
-          step.metrics?.errorRatePercent === undefined
-            ? undefined
-            : `${formatPercent(step.metrics.errorRatePercent)} (max ${facts.maxErrorRatePercent} %)`,
-          step.metrics?.p95Ms === undefined
-            ? undefined
-            : `${Math.round(step.metrics.p95Ms)} ms (max ${facts.maxP95Ms} ms)`,
-          step.alarmsInAlarm.length ? step.alarmsInAlarm.join(', ') : 'none in ALARM',
-          `${step.probes.failed}/${step.probes.sent}`,
-          step.verdict === 'failed'
-            ? `❌ ${step.reasons.join('; ')}`
-            : step.verdict === 'no data'
-              ? '⚪ no data'
-              : '✅ passed',
-        ]),
-      ),
-    );
-    const restored = facts.steps.at(-1)?.verdict === 'failed';
-    const labels = [
-      'start',
-      ...facts.steps.map((step) => `${step.percent} %`),
-      ...(restored ? ['restored'] : []),
-    ];
-    parts.push(
-      mermaidLineChart({
-        title: 'Traffic on the new colour (%)',
-        xLabels: labels,
-        yLabel: '%',
-        series: [
-          {
-            name: 'new colour',
-            values: [0, ...facts.steps.map((step) => step.percent), ...(restored ? [0] : [])],
-          },
-        ],
-      }),
-    );
-    const rates = facts.steps.map((step) => step.metrics?.errorRatePercent ?? 0);
-    parts.push(
-      mermaidLineChart({
-        title: 'Error rate of the new colour (%)',
-        xLabels: facts.steps.map((step) => `${step.percent} %`),
-        yLabel: '% 5xx',
-        series: [{ name: 'error rate', values: rates }],
-        threshold: facts.maxErrorRatePercent,
-      }),
-    );
-  }
+  if (facts.steps.length > 0) parts.push(...renderSteps(facts));
   if (facts.diagnostics) parts.push(...renderDiagnostics(facts.diagnostics));
+  return parts;
+}
+
+const VERDICTS: Record<StepRecord['verdict'], string> = {
+  passed: '✅ passed',
+  failed: '❌ failed',
+  inconclusive: '⚪ inconclusive',
+  'no data': '⚪ no data (passed: no-data is pass)',
+};
+
+const rate = (aggregate?: Aggregate) =>
+  aggregate?.errorRatePercent === undefined ? '—' : formatPercent(aggregate.errorRatePercent);
+const latency = (aggregate?: Aggregate) =>
+  aggregate?.p95Ms === undefined ? '—' : `${Math.round(aggregate.p95Ms)} ms`;
+
+/** Per step: what was seen of both colours, how much evidence, the verdict and why; charts of both colours. */
+function renderSteps(facts: ReportFacts): string[] {
+  const newColor = facts.steps[0]!.newColor;
+  const oldColor = newColor === 'blue' ? 'green' : 'blue';
+  const parts = [
+    '<h3>Traffic steps</h3>\n',
+    htmlTable(
+      [
+        `on ${newColor}`,
+        'watched',
+        'periods',
+        `requests ${newColor} / ${oldColor}`,
+        `5xx ${newColor} / ${oldColor}`,
+        `p95 ${newColor} / ${oldColor}`,
+        'probes failed',
+        'alarms',
+        'evidence',
+        'verdict',
+      ],
+      facts.steps.map((step) => [
+        `${step.percent} %`,
+        formatDuration(step.bakedMs),
+        step.canary?.periods ?? 0,
+        `${step.canary?.requests ?? 0} / ${step.baseline?.requests ?? 0}`,
+        `${rate(step.canary)} / ${rate(step.baseline)} (max ${facts.maxErrorRatePercent} %)`,
+        `${latency(step.canary)} / ${latency(step.baseline)} (max ${facts.maxP95Ms} ms)`,
+        step.probes.sent ? `${step.probes.failed}/${step.probes.sent}` : 'no probe',
+        step.alarmReads ? step.alarmsInAlarm.join(', ') || 'none in ALARM' : 'no alarm',
+        step.evidence,
+        `${VERDICTS[step.verdict]}${step.reasons.length ? `: ${step.reasons.join('; ')}` : ''}${step.comparison ? ` (${step.comparison})` : ''}`,
+      ]),
+    ),
+  ];
+  const restored = facts.steps.at(-1)!.verdict === 'failed' || facts.steps.at(-1)!.verdict === 'inconclusive';
+  const labels = [
+    'start',
+    ...facts.steps.map((step) => `${step.percent} %`),
+    ...(restored ? ['restored'] : []),
+  ];
+  parts.push(
+    mermaidLineChart({
+      title: `Traffic on ${newColor} (%)`,
+      xLabels: labels,
+      yLabel: '%',
+      series: [
+        { name: newColor, values: [0, ...facts.steps.map((step) => step.percent), ...(restored ? [0] : [])] },
+      ],
+    }),
+  );
+  const stepLabels = facts.steps.map((step) => `${step.percent} %`);
+  parts.push(
+    mermaidLineChart({
+      title: '5xx rate by colour (%)',
+      xLabels: stepLabels,
+      yLabel: '% 5xx',
+      series: [
+        { name: newColor, values: facts.steps.map((step) => step.canary?.errorRatePercent ?? 0) },
+        { name: oldColor, values: facts.steps.map((step) => step.baseline?.errorRatePercent ?? 0) },
+      ],
+      threshold: facts.maxErrorRatePercent,
+    }),
+    mermaidLineChart({
+      title: 'p95 latency by colour (ms)',
+      xLabels: stepLabels,
+      yLabel: 'ms',
+      series: [
+        { name: newColor, values: facts.steps.map((step) => step.canary?.p95Ms ?? 0) },
+        { name: oldColor, values: facts.steps.map((step) => step.baseline?.p95Ms ?? 0) },
+      ],
+      threshold: facts.maxP95Ms,
+    }),
+  );
   return parts;
 }
 

@@ -13,7 +13,7 @@ import { recordOutcome } from '../../../packages/shared/src/blue-green/outcome.j
 import type { BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
 import { ActionError, errorMessage } from '../../../packages/shared/src/errors.js';
 import { otherColor, type Color } from '../../../packages/shared/src/traffic.js';
-import { bakeAndJudge, type StepRecord } from './cutover.js';
+import { bakeAndJudge, type GateSettings, type StepRecord } from './cutover.js';
 import {
   DeployFailure,
   markSafeEnd,
@@ -61,6 +61,7 @@ export async function shift(
     notices: run.notices,
   };
   await markSafeEnd(run, previous, `the cutover from ${previous} to ${newColor}`);
+  const cutoverAt = new Date(run.clock.now()).toISOString();
   let weights = state.traffic.weights;
   for (const percent of inputs['traffic-steps']) {
     try {
@@ -73,7 +74,7 @@ export async function shift(
       if (error instanceof LeaseLostError || error instanceof TrafficChangedError) throw error;
       const failure = `Moving ${percent} % of traffic to ${newColor} failed (${errorMessage(error)})`;
       run.log(`${failure}. Putting all traffic back on ${previous}.`);
-      return restorePrevious(run, previous, failure, result);
+      return restorePrevious(run, previous, failure, result, 'failed');
     }
     run.log(
       `Traffic: ${percent} % on ${newColor}, ${100 - percent} % on ${previous}; baking ${Math.round(inputs['step-bake'] / 1000)} s`,
@@ -84,22 +85,22 @@ export async function shift(
         bakeMs: inputs['step-bake'],
         clock: run.clock,
         probe: run.probe,
-        gates: {
-          thresholds: { maxErrorRatePercent: inputs['max-error-rate'], maxP95Ms: inputs['max-p95-latency'] },
-          alarms: inputs.alarms,
-          probeUrl: inputs['probe-url'],
-          probeIntervalMs: Math.max(250, Math.min(2000, Math.floor(inputs['step-bake'] / 4))),
-          loadBalancerDimension: state.sides[newColor].dimensions.loadBalancer,
-          targetGroupDimension: state.sides[newColor].dimensions.targetGroup,
-        },
+        gates: gateSettings(inputs, state),
       },
       percent,
+      newColor,
     );
     steps.push(record);
-    if (record.verdict === 'failed') {
-      const failure = `Gate failed at ${percent} %: ${record.reasons.join('; ')}`;
+    if (record.verdict === 'failed' || record.verdict === 'inconclusive') {
+      const failure = `${record.verdict === 'failed' ? 'Gate failed' : 'Gate inconclusive'} at ${percent} %: ${record.reasons.join('; ')}`;
       run.log(`${failure}. Putting all traffic back on ${previous}.`);
-      return restorePrevious(run, previous, failure, result);
+      return restorePrevious(
+        run,
+        previous,
+        failure,
+        result,
+        record.verdict === 'failed' ? 'rolled-back' : 'inconclusive',
+      );
     }
     run.log(
       `Gate at ${percent} %: ${record.verdict}${record.reasons.length ? ` (${record.reasons.join('; ')})` : ''}`,
@@ -115,6 +116,7 @@ export async function shift(
       previousTaskDefinition: previousTaskDefinitionArn,
       outcome: 'promoted',
       run: run.holder,
+      cutoverAt,
     },
     run.clock.now(),
   );
@@ -128,6 +130,7 @@ async function restorePrevious(
   previous: Color,
   failure: string,
   result: Omit<DeployResult, 'outcome' | 'liveColor'>,
+  outcome: 'rolled-back' | 'inconclusive' | 'failed',
 ): Promise<never> {
   try {
     await rollBackTo(run.clients, run.target, previous, {
@@ -147,8 +150,8 @@ async function restorePrevious(
       previousColor: previous,
       taskDefinition: result.previousTaskDefinitionArn,
       previousTaskDefinition: result.previousTaskDefinitionArn,
-      rejectedTaskDefinition: result.taskDefinitionArn,
-      outcome: 'rolled-back',
+      rejectedTaskDefinition: outcome === 'rolled-back' ? result.taskDefinitionArn : undefined,
+      outcome,
       run: run.holder,
     },
     run.clock.now(),
@@ -156,7 +159,27 @@ async function restorePrevious(
   await markSettled(run, { clearTag: false });
   throw new DeployFailure(`${failure}; all traffic is back on ${previous}`, {
     ...result,
-    outcome: 'rolled-back',
+    outcome,
     liveColor: previous,
   });
+}
+
+export function gateSettings(inputs: PhaseContext['inputs'], state: BlueGreenState): GateSettings {
+  return {
+    guardrails: { maxErrorRatePercent: inputs['max-error-rate'], maxP95Ms: inputs['max-p95-latency'] },
+    comparison: {
+      alpha: inputs.alpha,
+      looks: inputs['traffic-steps'].length,
+      maxErrorIncreasePp: inputs['max-error-increase'],
+      maxLatencyIncreaseMs: inputs['max-latency-increase'],
+    },
+    alarms: inputs.alarms,
+    probeUrl: inputs['probe-url'],
+    probeIntervalMs: Math.max(250, Math.min(2000, Math.floor(inputs['step-bake'] / 4))),
+    dimensions: { blue: state.sides.blue.dimensions, green: state.sides.green.dimensions },
+    periodMs: inputs['metric-period'],
+    delayMs: inputs['metric-delay'],
+    noData: inputs['no-data'],
+    maxBakeMs: inputs['max-bake'],
+  };
 }

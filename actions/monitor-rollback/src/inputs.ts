@@ -1,10 +1,31 @@
+import { parse as parseYaml } from 'yaml';
+import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
+import { parseChecks, type Check } from '../../../packages/shared/src/checks/checks.js';
 import { InputError } from '../../../packages/shared/src/errors.js';
 import { InputReader } from '../../../packages/shared/src/inputs.js';
-import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
+import { registerSecret } from '../../../packages/shared/src/secrets.js';
+import {
+  NO_DATA_POLICIES,
+  readMetricInputs,
+  type MetricInputs,
+} from '../../../packages/shared/src/signals/inputs.js';
 
-export const NO_DATA_POLICIES = ['pass', 'fail', 'inconclusive'] as const;
+const HOUR = 3_600_000;
+const RULE_EXAMPLE =
+  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
+const PROMETHEUS_EXAMPLE =
+  '- name: p99 checkout\n  query: histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{color="{{color}}"}[5m])) by (le))\n  threshold: 1\n  direction: above';
 
-export interface Inputs extends AwsInputs {
+export interface PrometheusQuery {
+  name: string;
+  /** PromQL; `{{color}}` is replaced by the live colour. */
+  query: string;
+  threshold: number;
+  /** The check fails when the value is `above` (default) or `below` the threshold. */
+  direction: 'above' | 'below';
+}
+
+export interface Inputs extends AwsInputs, MetricInputs {
   cluster: string;
   service: string;
   'blue-service': string;
@@ -17,11 +38,20 @@ export interface Inputs extends AwsInputs {
   'max-p95-latency': number;
   'max-p99-latency': number;
   alarms: string[];
-  'probe-url'?: string;
+  /** probe-url and probe-checks, as checks in smoke-test's format. */
+  probes: Check[];
+  'probe-interval': number;
+  'max-task-restarts': number;
+  'prometheus-url'?: string;
+  'prometheus-queries': PrometheusQuery[];
+  'prometheus-token'?: string;
   'no-data': (typeof NO_DATA_POLICIES)[number];
   rollback: boolean;
   'wait-timeout': number;
   'restore-timeout': number;
+  'github-token'?: string;
+  'deployment-id'?: number;
+  environment?: string;
 }
 
 export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
@@ -34,35 +64,127 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     throw new InputError(
       'listener-rule-arn',
       `and listener-arn: give exactly one (got ${ruleArn ? 'both' : 'neither'})`,
-      'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee',
+      RULE_EXAMPLE,
     );
   }
-  const duration = reader.duration('duration', { default: 3_600_000, min: 1000 });
-  const interval = reader.duration('interval', { default: 60_000, min: 1000 });
+  const duration = reader.duration('duration', { default: HOUR, min: 1000, max: 12 * HOUR });
+  const interval = reader.duration('interval', { default: 60_000, min: 1000, max: HOUR });
   if (interval > duration)
-    throw new InputError('interval', `must not be longer than duration (${duration} ms)`, '1m');
+    throw new InputError('interval', `must not be longer than duration (${duration / 1000} s)`, '1m');
+  const blueService = reader.string('blue-service', { default: `${service}-blue` });
+  const greenService = reader.string('green-service', { default: `${service}-green` });
+  if (blueService === greenService)
+    throw new InputError(
+      'green-service',
+      `is the same service as blue-service ('${blueService}'); the colours need one service each`,
+      `${service}-green`,
+    );
+  const prometheusUrl = reader.string('prometheus-url', {
+    pattern: /^https?:\/\/\S+$/,
+    patternHint: 'an http(s) URL',
+    example: 'http://prometheus.monitoring:9090',
+  });
+  const prometheusQueries = readPrometheusQueries(reader.string('prometheus-queries'));
+  if (prometheusQueries.length > 0 && !prometheusUrl)
+    throw new InputError(
+      'prometheus-url',
+      'is needed when prometheus-queries are given',
+      'http://prometheus:9090',
+    );
+  const deploymentId = reader.integer('deployment-id', { min: 1, example: '123456789' });
   return {
     cluster: reader.string('cluster', { required: true, example: 'mpac-production' }),
     service,
-    'blue-service': reader.string('blue-service', { default: `${service}-blue` }),
-    'green-service': reader.string('green-service', { default: `${service}-green` }),
+    'blue-service': blueService,
+    'green-service': greenService,
     production: ruleArn ? { kind: 'rule', arn: ruleArn } : { kind: 'listener', arn: listenerArn! },
     duration,
     interval,
     'failures-before-rollback': reader.integer('failures-before-rollback', { default: 3, min: 1, max: 100 }),
     'max-error-rate': reader.number('max-error-rate', { default: 5, min: 0, max: 100 }),
-    'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1 }),
-    'max-p99-latency': reader.duration('max-p99-latency', { default: 1000, min: 1 }),
+    'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1, max: 600_000 }),
+    'max-p99-latency': reader.duration('max-p99-latency', { default: 1000, min: 1, max: 600_000 }),
     alarms: reader.list('alarms', { example: 'svc-portal-5xx' }),
-    'probe-url': reader.string('probe-url', {
-      pattern: /^https?:\/\/\S+$/,
-      patternHint: 'an http(s) URL',
-      example: 'https://portal.example.com/health',
-    }),
-    'no-data': reader.enum('no-data', NO_DATA_POLICIES, { default: 'inconclusive' }),
+    probes: readProbes(reader),
+    'probe-interval': reader.duration('probe-interval', { default: 5000, min: 1000, max: HOUR }),
+    'max-task-restarts': reader.integer('max-task-restarts', { default: 0, min: 0, max: 10_000 }),
+    'prometheus-url': prometheusUrl,
+    'prometheus-queries': prometheusQueries,
+    'prometheus-token': reader.secret('prometheus-token'),
+    ...readMetricInputs(reader),
+    'no-data': reader.enum('no-data', NO_DATA_POLICIES, { default: 'wait' }),
     rollback: reader.boolean('rollback', { default: true }),
-    'wait-timeout': reader.duration('wait-timeout', { default: 600_000, min: 1000, max: 6 * 3_600_000 }),
-    'restore-timeout': reader.duration('restore-timeout', { default: 180_000, min: 1000, max: 3_600_000 }),
+    'wait-timeout': reader.duration('wait-timeout', { default: 600_000, min: 1000, max: 6 * HOUR }),
+    'restore-timeout': reader.duration('restore-timeout', { default: 180_000, min: 1000, max: HOUR }),
+    'github-token': reader.secret('github-token'),
+    'deployment-id': deploymentId,
+    environment: reader.string('environment', { example: 'production' }),
     ...readAwsInputs(reader, env),
   };
+}
+
+/** `probe-url` as a check that wants a 2xx or 3xx answer, and `probe-checks` in smoke-test's format. */
+function readProbes(reader: InputReader): Check[] {
+  const url = reader.string('probe-url', {
+    pattern: /^https?:\/\/\S+$/,
+    patternHint: 'an http(s) URL',
+    example: 'https://portal.example.com/health',
+  });
+  const defaults = { vars: new Map<string, string>() };
+  const probes: Check[] = [];
+  if (url)
+    probes.push(
+      ...parseChecks(
+        JSON.stringify([{ name: 'probe-url', url, expect: { status: ['2xx', '3xx'] } }]),
+        'probe-url',
+        defaults,
+      ),
+    );
+  const text = reader.string('probe-checks');
+  if (text) probes.push(...parseChecks(text, 'probe-checks', defaults));
+  for (const check of probes) for (const name of check.secretHeaders) registerSecret(check.headers[name]);
+  return probes;
+}
+
+function readPrometheusQueries(text: string | undefined): PrometheusQuery[] {
+  if (!text) return [];
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new InputError(
+      'prometheus-queries',
+      `is not valid YAML (${(error as Error).message.split('\n')[0]})`,
+      PROMETHEUS_EXAMPLE,
+    );
+  }
+  if (!Array.isArray(document) || document.length === 0)
+    throw new InputError('prometheus-queries', 'must be a list of queries', PROMETHEUS_EXAMPLE);
+  return document.map((raw: unknown, index) => {
+    const entry = (raw ?? {}) as Record<string, unknown>;
+    const where = `query ${index + 1}${typeof entry.name === 'string' ? ` ('${entry.name}')` : ''}`;
+    const unknown = Object.keys(entry).filter(
+      (key) => !['name', 'query', 'threshold', 'direction'].includes(key),
+    );
+    if (unknown.length > 0)
+      throw new InputError(
+        'prometheus-queries',
+        `${where} has unknown keys ${unknown.join(', ')}`,
+        PROMETHEUS_EXAMPLE,
+      );
+    if (typeof entry.name !== 'string' || !entry.name)
+      throw new InputError('prometheus-queries', `${where} has no name`, PROMETHEUS_EXAMPLE);
+    if (typeof entry.query !== 'string' || !entry.query)
+      throw new InputError('prometheus-queries', `${where} has no query`, PROMETHEUS_EXAMPLE);
+    if (typeof entry.threshold !== 'number' || !Number.isFinite(entry.threshold))
+      throw new InputError('prometheus-queries', `${where} needs a number threshold`, PROMETHEUS_EXAMPLE);
+    const direction = entry.direction ?? 'above';
+    if (direction !== 'above' && direction !== 'below')
+      throw new InputError(
+        'prometheus-queries',
+        `${where}: direction must be above or below; got ${String(direction)}`,
+        PROMETHEUS_EXAMPLE,
+      );
+    return { name: entry.name, query: entry.query, threshold: entry.threshold, direction };
+  });
 }

@@ -1,9 +1,12 @@
 import * as core from '@actions/core';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
 import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
+import { sendRequest } from '../../../packages/shared/src/checks/http.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
-import { probe } from '../../../packages/shared/src/gates.js';
+import { existingDeployment } from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { getInputs } from './inputs.js';
 import { monitor } from './monitor.js';
@@ -13,26 +16,79 @@ import { renderReport } from './report.js';
 export async function run(): Promise<void> {
   const inputs = getInputs();
   const clients = awsClientsFor(inputs);
-  const startedAt = systemClock.now();
   const result = await monitor({
     inputs,
     ecs: clients.ecs,
     elbv2: clients.elbv2,
     cloudwatch: clients.cloudwatch,
     clock: systemClock,
-    probe,
+    send: (request, timeoutMs) => sendRequest(request, timeoutMs),
     log: (line) => core.info(line),
     holder: lockHolder(process.env),
   });
+  const iso = (at?: number) => (at === undefined ? '' : new Date(at).toISOString());
+  // Every data point and decision, so a verdict can be reproduced.
+  const reportPath = path.join(process.env.RUNNER_TEMP ?? process.cwd(), 'monitor-rollback-report.json');
+  writeFileSync(
+    reportPath,
+    JSON.stringify(
+      {
+        service: inputs.service,
+        settings: {
+          duration: inputs.duration,
+          interval: inputs.interval,
+          'metric-period': inputs['metric-period'],
+          'metric-delay': inputs['metric-delay'],
+          'failures-before-rollback': inputs['failures-before-rollback'],
+          'max-error-rate': inputs['max-error-rate'],
+          'max-p95-latency': inputs['max-p95-latency'],
+          'max-p99-latency': inputs['max-p99-latency'],
+          'max-error-increase': inputs['max-error-increase'],
+          'max-latency-increase': inputs['max-latency-increase'],
+          alpha: inputs.alpha,
+          'no-data': inputs['no-data'],
+          'max-task-restarts': inputs['max-task-restarts'],
+        },
+        ...result,
+      },
+      null,
+      2,
+    ),
+  );
   core.setOutput('outcome', result.outcome);
   core.setOutput('live-color', result.liveColor);
   core.setOutput('checks', String(result.checks.length));
-  await writeSummary(renderReport(result, inputs, startedAt));
-  const inconclusive = result.checks.filter((check) => check.verdict === 'inconclusive').length;
-  if (inconclusive > result.checks.length / 2)
-    core.warning(
-      `${inconclusive} of ${result.checks.length} checks had no data: the live colour got almost no traffic`,
-    );
-  if (result.outcome === 'rolled-back')
-    throw new ActionError(`Rolled back to ${result.liveColor}: ${result.reason}`);
+  core.setOutput('reason', result.reason ?? '');
+  core.setOutput('detected-at', iso(result.detectedAt));
+  core.setOutput('restored-at', iso(result.restoredAt));
+  core.setOutput('report', reportPath);
+  await writeSummary(renderReport(result, inputs));
+  if (
+    result.outcome === 'rolled-back' &&
+    inputs['github-token'] &&
+    (inputs['deployment-id'] || inputs.environment)
+  ) {
+    const deployment = await existingDeployment({
+      token: inputs['github-token'],
+      deploymentId: inputs['deployment-id'],
+      environment: inputs.environment,
+      warn: (message) => core.warning(message),
+    });
+    await deployment?.setStatus('failure', `Rolled back by the monitor: ${result.reason ?? ''}`);
+  }
+  switch (result.outcome) {
+    case 'rolled-back':
+      throw new ActionError(`Rolled back to ${result.liveColor}: ${result.reason}`);
+    case 'failed':
+      throw new ActionError(`Monitoring failed: ${result.reason}`);
+    case 'inconclusive':
+      if (inputs['no-data'] !== 'pass') throw new ActionError(`Inconclusive: ${result.reason}`);
+      core.warning(`Inconclusive: ${result.reason}`);
+      break;
+    case 'stopped':
+      core.warning(`Stopped: ${result.reason}`);
+      break;
+    case 'healthy':
+      break;
+  }
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { judgeResponse } from '../src/assertions.js';
-import { parseChecks, type CheckDefaults } from '../src/checks.js';
-import type { HttpResponse } from '../src/http.js';
-import { parseJsonPath, queryJsonPath } from '../src/jsonpath.js';
+import { judgeResponse } from '../../../packages/shared/src/checks/assertions.js';
+import { parseChecks, type CheckDefaults } from '../../../packages/shared/src/checks/checks.js';
+import type { HttpResponse } from '../../../packages/shared/src/checks/http.js';
+import { parseJsonPath, queryJsonPath } from '../../../packages/shared/src/checks/jsonpath.js';
 import { curlCommand, junitXml } from '../src/report.js';
 
 const defaults: CheckDefaults = { baseUrl: 'http://127.0.0.1:8080', vars: new Map([['SHA', '3f2c1ab']]) };

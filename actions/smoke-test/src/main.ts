@@ -5,11 +5,11 @@ import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError, InputError } from '../../../packages/shared/src/errors.js';
 import { registerSecret } from '../../../packages/shared/src/secrets.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
-import { parseChecks, type Check, type CheckDefaults } from './checks.js';
-import { sendRequest } from './http.js';
+import { parseChecks, type Check, type CheckDefaults } from '../../../packages/shared/src/checks/checks.js';
+import { sendRequest } from '../../../packages/shared/src/checks/http.js';
 import { getInputs, type Inputs } from './inputs.js';
 import { jsonReport, junitXml, summaryParts } from './report.js';
-import { runCheck, runChecks, type RunOptions } from './runner.js';
+import { runCheck, runChecks, type RunOptions } from '../../../packages/shared/src/checks/runner.js';
 
 export async function run(): Promise<void> {
   const inputs = getInputs();

@@ -1,8 +1,8 @@
 /** What a person reads: the summary table, failure details with a curl line, JSON and JUnit reports. */
 import { escapeHtml, htmlTable } from '../../../packages/shared/src/summary.js';
-import { truncate } from './assertions.js';
-import type { Check } from './checks.js';
-import type { CheckResult } from './runner.js';
+import { truncate } from '../../../packages/shared/src/checks/assertions.js';
+import type { Check } from '../../../packages/shared/src/checks/checks.js';
+import type { CheckResult } from '../../../packages/shared/src/checks/runner.js';
 
 /** An equivalent curl command line, with secret header values shown as ***. */
 export function curlCommand(check: Check): string {

@@ -70,20 +70,46 @@ describe('metric math', () => {
 });
 
 describe('MetricStore', () => {
-  it('hides the newest points until the publication delay has passed', () => {
-    let now = 120_000;
-    const store = new MetricStore(() => now, 30_000);
-    store.put('AWS/ApplicationELB', 'RequestCount', [], 1, 100_000);
-    const query = {
-      namespace: 'AWS/ApplicationELB',
-      metricName: 'RequestCount',
-      dimensions: [],
+  const query = (periodSeconds: number) => ({
+    namespace: 'AWS/ApplicationELB',
+    metricName: 'RequestCount',
+    dimensions: [],
+    periodSeconds,
+    stat: 'Sum',
+  });
+
+  it('idealised by default: 1-second data, visible at once', () => {
+    const store = new MetricStore(() => 10_500);
+    store.put('AWS/ApplicationELB', 'RequestCount', [], 1, 10_200);
+    expect(store.query(query(1), 0, 20_000)).toEqual({ timestamps: [10], values: [1] });
+  });
+
+  it('as AWS publishes ALB metrics: a minute becomes visible two minutes after it ends, whole', () => {
+    let now = 150_000;
+    const store = new MetricStore(() => now, {
       periodSeconds: 60,
-      stat: 'Sum',
-    };
-    expect(store.query(query, 0, 200_000).values).toEqual([]);
-    now = 131_000;
-    expect(store.query(query, 0, 200_000)).toEqual({ timestamps: [60], values: [1] });
+      publicationDelayMs: 120_000,
+      wholePeriods: true,
+    });
+    store.put('AWS/ApplicationELB', 'RequestCount', [], 1, 61_000);
+    store.put('AWS/ApplicationELB', 'RequestCount', [], 1, 119_000);
+    expect(store.query(query(60), 0, 400_000).values).toEqual([]);
+    now = 239_999;
+    expect(store.query(query(60), 0, 400_000).values).toEqual([]);
+    now = 240_000;
+    expect(store.query(query(60), 0, 400_000)).toEqual({ timestamps: [60], values: [2] });
+  });
+
+  it('gives no datapoints for a period that is not a multiple of the native one', () => {
+    const store = new MetricStore(() => 1_000_000, {
+      periodSeconds: 60,
+      publicationDelayMs: 0,
+      wholePeriods: true,
+    });
+    store.put('AWS/ApplicationELB', 'RequestCount', [], 1, 61_000);
+    expect(store.query(query(1), 0, 400_000).values).toEqual([]);
+    expect(store.query(query(30), 0, 400_000).values).toEqual([]);
+    expect(store.query(query(120), 0, 400_000)).toEqual({ timestamps: [0], values: [1] });
   });
 });
 

@@ -1,10 +1,12 @@
 /** How a task started from an image behaves on the data plane; set by the scenario per image. */
 export interface ImageBehaviour {
-  /** Fraction (0–1) of requests answered with 500. */
+  /** Fraction (0–1) of requests answered with 500, drawn at random. */
   errorRate?: number;
+  /** Every Nth request a task answers is a 500: an exact error rate of 1/N, for tests that count. */
+  errorEvery?: number;
   /** Status code weights, e.g. `{ "200": 90, "404": 10 }`; used instead of errorRate when given. */
   statusMix?: Record<string, number>;
-  /** Response latency in ms: a fixed number, or a range drawn uniformly. */
+  /** Response latency in ms of application requests (not health checks): a fixed number, or a range drawn uniformly. */
   latencyMs?: number | { min: number; max: number };
   /** `/health` answers this status (default 200). */
   healthStatus?: number;

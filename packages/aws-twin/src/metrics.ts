@@ -38,13 +38,24 @@ export function seriesKey(namespace: string, metricName: string, dimensions: Dim
   return `${namespace}|${metricName}|${dims}`;
 }
 
+/**
+ * How CloudWatch publishes: data is aggregated per `periodSeconds` (ALB metrics: 60), and a period
+ * becomes visible only `publicationDelayMs` after it ends (ALB: one to three minutes). The twin's
+ * default is idealised (1 s, at once); tests use a scaled faithful one (1 s, 3 s late).
+ */
+export interface MetricsProfile {
+  periodSeconds: number;
+  publicationDelayMs: number;
+  /** Publish a period only once it has ended (false: the idealised profile shows the current second). */
+  wholePeriods: boolean;
+}
+
 export class MetricStore {
   private readonly series = new Map<string, Map<number, Bucket>>();
 
   constructor(
     private readonly now: () => number,
-    /** Newest data becomes visible only this long after it happened, as CloudWatch's ALB metrics do. */
-    public publicationDelayMs = 0,
+    public profile: MetricsProfile = { periodSeconds: 1, publicationDelayMs: 0, wholePeriods: false },
   ) {}
 
   /** Adds one sample (a request's latency, a count of 1) at `atMs`. */
@@ -90,15 +101,21 @@ export class MetricStore {
       if (bucket.values.length < MAX_SAMPLES_PER_SECOND) bucket.values.push(sample);
   }
 
-  /** One statistic per period between start (inclusive) and end (exclusive); periods without data are absent. */
+  /**
+   * One statistic per period between start (inclusive) and end (exclusive); periods without data are
+   * absent. A period that is not a multiple of the native one gets no datapoints, and data shows
+   * only once its native period is complete and published.
+   */
   query(query: MetricStatQuery, startMs: number, endMs: number): Series {
     const buckets = this.series.get(seriesKey(query.namespace, query.metricName, query.dimensions));
-    if (!buckets) return { timestamps: [], values: [] };
-    const visibleUntil = Math.min(endMs, this.now() - this.publicationDelayMs);
+    const native = this.profile.periodSeconds;
+    if (!buckets || query.periodSeconds % native !== 0) return { timestamps: [], values: [] };
+    const publishedUntil = this.now() - this.profile.publicationDelayMs;
     const grouped = new Map<number, Bucket[]>();
     for (const [second, bucket] of buckets) {
       const ms = second * 1000;
-      if (ms < startMs || ms >= visibleUntil) continue;
+      const visibleFrom = this.profile.wholePeriods ? (Math.floor(second / native) + 1) * native * 1000 : ms;
+      if (ms < startMs || ms >= endMs || visibleFrom > publishedUntil) continue;
       const periodStart = Math.floor(second / query.periodSeconds) * query.periodSeconds;
       const list = grouped.get(periodStart) ?? [];
       list.push(bucket);

@@ -59,8 +59,12 @@ export interface Scenario {
   alarms?: AlarmSpec[];
   /** Sessions from AssumeRoleWithWebIdentity last this long, whatever was asked. */
   credentialLifetimeMs?: number;
-  /** CloudWatch shows data only this long after it happened (default 0; AWS: 2–3 minutes for ALB). */
-  metricsPublicationDelayMs?: number;
+  /**
+   * CloudWatch as AWS publishes ALB metrics: aggregated per `periodSeconds` (default 60) and visible
+   * `publicationDelaySeconds` (default 120) after each period ends. Omitted: 1-second data at once.
+   * Tests scale it down: `{ periodSeconds: 1, publicationDelaySeconds: 3 }`.
+   */
+  metrics?: { periodSeconds?: number; publicationDelaySeconds?: number };
   /** Bind the control plane to this port (default: an ephemeral one). */
   port?: number;
 }

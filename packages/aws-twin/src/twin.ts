@@ -77,7 +77,16 @@ export async function startTwin(scenario: Scenario = {}): Promise<Twin> {
   const now = () => Date.now();
   const calls = new CallLog();
   const faults = new Faults(random);
-  const metrics = new MetricStore(now, scenario.metricsPublicationDelayMs ?? 0);
+  const metrics = new MetricStore(
+    now,
+    scenario.metrics
+      ? {
+          periodSeconds: scenario.metrics.periodSeconds ?? 60,
+          publicationDelayMs: (scenario.metrics.publicationDelaySeconds ?? 120) * 1000,
+          wholePeriods: true,
+        }
+      : undefined,
+  );
   const listenerServers = new Map<string, ListenerServer>();
   const taskServers = new Map<string, { server?: TaskServer; timers: NodeJS.Timeout[] }>();
 

@@ -3,77 +3,59 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import { mockClient } from 'aws-sdk-client-mock';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  albDimensions,
-  judgeMetrics,
-  metricPeriodSeconds,
-  probe,
-  readAlarmStates,
-  readTargetGroupMetrics,
-} from '../src/gates.js';
+import { readColorMetrics } from '../src/signals/cloudwatch.js';
+import { probe, readAlarmStates } from '../src/gates.js';
 
-const thresholds = { maxErrorRatePercent: 5, maxP95Ms: 500, maxP99Ms: 1000 };
-
-describe('judgeMetrics', () => {
-  it('passes under the thresholds and names each breach with its numbers', () => {
-    expect(
-      judgeMetrics({ requests: 1000, errors: 49, errorRatePercent: 4.9, p95Ms: 120 }, thresholds),
-    ).toEqual({ passed: true, noData: false, reasons: [] });
-    expect(
-      judgeMetrics({ requests: 1000, errors: 60, errorRatePercent: 6, p95Ms: 700, p99Ms: 1500 }, thresholds)
-        .reasons,
-    ).toEqual([
-      'error rate 6.00 % > 5 % (60 of 1000 requests)',
-      'p95 latency 700 ms > 500 ms',
-      'p99 latency 1500 ms > 1000 ms',
-    ]);
-  });
-  it('calls an empty window no data, not a pass on evidence', () => {
-    expect(judgeMetrics({ requests: 0, errors: 0 }, thresholds)).toMatchObject({
-      passed: true,
-      noData: true,
-    });
-  });
-});
-
-describe('CloudWatch reads', () => {
-  it('forms ALB dimensions from the ARNs', () => {
-    expect(
-      albDimensions(
-        'arn:aws:elasticloadbalancing:eu-west-1:1:loadbalancer/app/web/abc',
-        'arn:aws:elasticloadbalancing:eu-west-1:1:targetgroup/green/def',
-      ),
-    ).toEqual({
-      loadBalancer: 'app/web/abc',
-      targetGroup: 'targetgroup/green/def',
-    });
-    expect(metricPeriodSeconds(300_000)).toBe(60);
-    expect(metricPeriodSeconds(5000)).toBe(1);
-  });
-
-  it('reads requests, 5xx and percentiles in one GetMetricData call, summing counts and keeping the worst p95', async () => {
+describe('readColorMetrics', () => {
+  it('reads both colours in one GetMetricData call, all pages, into period points', async () => {
     const cloudwatch = mockClient(CloudWatchClient);
-    cloudwatch.on(GetMetricDataCommand).resolves({
-      MetricDataResults: [
-        { Id: 'requests', Values: [600, 400] },
-        { Id: 'errors', Values: [30] },
-        { Id: 'p95', Values: [0.2, 0.45] },
-        { Id: 'p99', Values: [] },
-      ],
-    });
-    const sample = await readTargetGroupMetrics(
+    const at = (minute: number) => new Date(minute * 60_000);
+    cloudwatch
+      .on(GetMetricDataCommand)
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'green_requests', Timestamps: [at(0), at(1)], Values: [600, 400] },
+          { Id: 'green_errors', Timestamps: [at(1)], Values: [30] },
+        ],
+        NextToken: 'page-2',
+      })
+      .resolvesOnce({
+        MetricDataResults: [
+          { Id: 'green_p95', Timestamps: [at(0), at(1)], Values: [0.2, 0.45] },
+          { Id: 'blue_requests', Timestamps: [at(1)], Values: [9000] },
+        ],
+      });
+    const points = await readColorMetrics(
       new CloudWatchClient({ region: 'eu-west-1' }),
-      { loadBalancer: 'app/web/1', targetGroup: 'targetgroup/g/2' },
+      {
+        blue: { loadBalancer: 'app/web/1', targetGroup: 'targetgroup/b/1' },
+        green: { loadBalancer: 'app/web/1', targetGroup: 'targetgroup/g/2' },
+      },
       0,
-      300_000,
+      120_000,
+      60,
     );
-    expect(sample).toEqual({ requests: 1000, errors: 30, errorRatePercent: 3, p95Ms: 450, p99Ms: undefined });
+    expect(points.green).toEqual([
+      { startMs: 0, requests: 600, p95Ms: 200 },
+      { startMs: 60_000, requests: 400, errors: 30, p95Ms: 450 },
+    ]);
+    expect(points.blue).toEqual([{ startMs: 60_000, requests: 9000 }]);
     const calls = cloudwatch.commandCalls(GetMetricDataCommand);
-    expect(calls).toHaveLength(1);
-    expect(
-      calls[0]!.args[0].input.MetricDataQueries!.map((query) => query.MetricStat!.Metric!.MetricName),
-    ).toEqual(['RequestCount', 'HTTPCode_Target_5XX_Count', 'TargetResponseTime', 'TargetResponseTime']);
-    expect(calls[0]!.args[0].input.MetricDataQueries![0]!.MetricStat!.Period).toBe(60);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]!.args[0].input.NextToken).toBe('page-2');
+    const queries = calls[0]!.args[0].input.MetricDataQueries!;
+    expect(queries).toHaveLength(8);
+    expect(queries.map((query) => query.Id)).toEqual([
+      'blue_requests',
+      'blue_errors',
+      'blue_p95',
+      'blue_p99',
+      'green_requests',
+      'green_errors',
+      'green_p95',
+      'green_p99',
+    ]);
+    expect(queries.every((query) => query.MetricStat!.Period === 60)).toBe(true);
     cloudwatch.restore();
   });
 

@@ -57,12 +57,24 @@ describe('summary helpers', () => {
   it('keeps quotes out of mermaid labels', () => {
     const chart = mermaidLineChart({
       title: 'a "quoted" title',
-      xLabels: ['x"'],
+      xLabels: ['x"', 'y'],
       yLabel: 'y',
-      series: [{ name: 's', values: [1] }],
+      series: [{ name: 's', values: [1, 2] }],
     });
     expect(chart).toContain('title "a  quoted  title"');
-    expect(chart).toContain('x-axis ["x "]');
+    expect(chart).toContain('x-axis ["x ", "y"]');
+  });
+
+  it('draws no chart of one point: one point is not a line', () => {
+    expect(
+      mermaidLineChart({
+        title: 't',
+        xLabels: ['5 %'],
+        yLabel: '%',
+        series: [{ name: 's', values: [1] }],
+        threshold: 5,
+      }),
+    ).toBe('');
   });
 
   it('cuts a summary that would pass the 1 MiB limit and says so', () => {

@@ -54,26 +54,87 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     options.warn(`No GitHub deployment for ${options.environment}: ${errorMessage(error)}`);
     return undefined;
   }
-  const tracker: DeploymentTracker = {
+  const tracker = trackerFor(octokit, {
+    owner,
+    repo,
     id,
+    environmentUrl: options.environmentUrl,
+    warn: options.warn,
+  });
+  await tracker.setStatus('in_progress', options.description);
+  return tracker;
+}
+
+function trackerFor(
+  octokit: ReturnType<typeof github.getOctokit>,
+  where: {
+    owner: string;
+    repo: string;
+    id: number;
+    environmentUrl?: string;
+    warn: (message: string) => void;
+  },
+): DeploymentTracker {
+  return {
+    id: where.id,
     async setStatus(state, description) {
       try {
         await octokit.rest.repos.createDeploymentStatus({
-          owner,
-          repo,
-          deployment_id: id,
+          owner: where.owner,
+          repo: where.repo,
+          deployment_id: where.id,
           state,
           description: description.slice(0, 140),
-          ...(options.environmentUrl ? { environment_url: options.environmentUrl } : {}),
+          ...(where.environmentUrl ? { environment_url: where.environmentUrl } : {}),
           auto_inactive: state === 'success',
         });
       } catch (error) {
-        options.warn(`Could not set the GitHub deployment ${id} to ${state}: ${errorMessage(error)}`);
+        where.warn(`Could not set the GitHub deployment ${where.id} to ${state}: ${errorMessage(error)}`);
       }
     },
   };
-  await tracker.setStatus('in_progress', options.description);
-  return tracker;
+}
+
+/**
+ * An existing deployment to report on: the given id, or the newest one of the environment. Returns
+ * undefined (after a warning) when there is none or GitHub refuses.
+ */
+export async function existingDeployment(options: {
+  token: string;
+  deploymentId?: number;
+  environment?: string;
+  warn: (message: string) => void;
+  env?: NodeJS.ProcessEnv;
+}): Promise<DeploymentTracker | undefined> {
+  const env = options.env ?? process.env;
+  const [owner, repo] = (env.GITHUB_REPOSITORY ?? '').split('/');
+  if (!owner || !repo) {
+    options.warn('No GitHub deployment to update: GITHUB_REPOSITORY is not set');
+    return undefined;
+  }
+  const octokit = github.getOctokit(options.token, {
+    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
+  });
+  let id = options.deploymentId;
+  if (!id && options.environment) {
+    try {
+      const listed = await octokit.rest.repos.listDeployments({
+        owner,
+        repo,
+        environment: options.environment,
+        per_page: 1,
+      });
+      id = listed.data[0]?.id;
+    } catch (error) {
+      options.warn(`Could not list the GitHub deployments of ${options.environment}: ${errorMessage(error)}`);
+      return undefined;
+    }
+  }
+  if (!id) {
+    options.warn(`No GitHub deployment to update${options.environment ? ` in ${options.environment}` : ''}`);
+    return undefined;
+  }
+  return trackerFor(octokit, { owner, repo, id, warn: options.warn });
 }
 
 /** GitHub refuses comment bodies over 65,536 characters. */

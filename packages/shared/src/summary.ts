@@ -55,8 +55,12 @@ export interface LineChart {
 
 const MERMAID_TEXT = /["\n\r[\]]/g;
 
-/** A mermaid `xychart-beta` line chart of one or more series, with an optional threshold line. */
+/**
+ * A mermaid `xychart-beta` line chart of one or more series, with an optional threshold line.
+ * Nothing for fewer than two points: one point is not a line.
+ */
 export function mermaidLineChart(chart: LineChart): string {
+  if (chart.xLabels.length < 2) return '';
   const clean = (text: string): string => text.replace(MERMAID_TEXT, ' ');
   const all = chart.series.flatMap((series) => series.values).concat(chart.threshold ?? []);
   const finite = all.filter((value) => Number.isFinite(value));

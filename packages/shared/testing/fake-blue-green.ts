@@ -58,11 +58,19 @@ export interface FakeWorld {
   tags: Map<string, string>;
   services: Record<Color, FakeService>;
   revisions: { arn: string; definition: Record<string, unknown>; tags: Map<string, string> }[];
-  /** Per colour, what GetMetricData answers for requests and 5xx (sums over the window). */
+  /** Per colour, what GetMetricData answers for every period: requests, 5xx, p95 (absent when 0 / undefined). */
   metrics: Record<Color, { requests: number; errors: number; p95Seconds?: number }>;
   alarms: Map<string, string>;
   /** Exit code of migration tasks. */
   migrationExitCode: number;
+  /** Stopped tasks of the services, as ListTasks (STOPPED) and DescribeTasks show them. */
+  stoppedTasks: {
+    taskArn: string;
+    serviceName: string;
+    stoppedAt: Date;
+    stoppedReason: string;
+    containers: { name: string; exitCode?: number }[];
+  }[];
   /** Every call, as `Operation` or `Operation detail`, in order. */
   calls: string[];
   /** Make the next `times` calls of `operation` fail with a 503 (after acting, when `afterActing`). */
@@ -150,6 +158,7 @@ export function fakeBlueGreen(
     metrics: { blue: { requests: 0, errors: 0 }, green: { requests: 0, errors: 0 } },
     alarms: new Map(),
     migrationExitCode: 0,
+    stoppedTasks: [],
     calls: [],
     failNext: (operation, times, failOptions) =>
       failures.set(operation, { times, afterActing: failOptions?.afterActing ?? false }),
@@ -247,18 +256,31 @@ export function fakeBlueGreen(
       serve('RunTask', () => ({ tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:1:task/mpac/migration' }] })),
     );
   ecs.on(DescribeTasksCommand).callsFake(
-    serve('DescribeTasks', () => ({
-      tasks: [
-        {
-          taskArn: 'arn:aws:ecs:eu-west-1:1:task/mpac/migration',
-          lastStatus: 'STOPPED',
-          stoppedReason: 'Essential container in task exited',
-          containers: [{ name: 'app', exitCode: world.migrationExitCode }],
-        },
-      ],
+    serve('DescribeTasks', (input: { tasks: string[] }) => ({
+      tasks: world.stoppedTasks.some((task) => input.tasks.includes(task.taskArn))
+        ? world.stoppedTasks
+            .filter((task) => input.tasks.includes(task.taskArn))
+            .map((task) => ({ ...task, lastStatus: 'STOPPED' }))
+        : [
+            {
+              taskArn: 'arn:aws:ecs:eu-west-1:1:task/mpac/migration',
+              lastStatus: 'STOPPED',
+              stoppedReason: 'Essential container in task exited',
+              containers: [{ name: 'app', exitCode: world.migrationExitCode }],
+            },
+          ],
     })),
   );
-  ecs.on(ListTasksCommand).callsFake(serve('ListTasks', () => ({ taskArns: [] })));
+  ecs.on(ListTasksCommand).callsFake(
+    serve('ListTasks', (input: { serviceName?: string; desiredStatus?: string }) => ({
+      taskArns:
+        input.desiredStatus === 'STOPPED'
+          ? world.stoppedTasks
+              .filter((task) => task.serviceName === input.serviceName)
+              .map((task) => task.taskArn)
+          : [],
+    })),
+  );
 
   const elbv2 = mockClient(ElasticLoadBalancingV2Client);
   elbv2.on(DescribeRulesCommand).callsFake(
@@ -335,27 +357,31 @@ export function fakeBlueGreen(
     serve(
       'GetMetricData',
       (input: {
-        MetricDataQueries: {
-          Id: string;
-          MetricStat: { Metric: { Dimensions: { Name: string; Value: string }[] } };
-        }[];
+        StartTime: Date;
+        EndTime: Date;
+        MetricDataQueries: { Id: string; MetricStat: { Period: number } }[];
       }) => {
-        const dimension = input.MetricDataQueries[0]!.MetricStat.Metric.Dimensions.find(
-          (entry) => entry.Name === 'TargetGroup',
-        )!.Value;
-        const color: Color = ARNS.groups.blue.endsWith(dimension) ? 'blue' : 'green';
-        const metrics = world.metrics[color];
-        const values: Record<string, number[]> = {
-          requests: metrics.requests ? [metrics.requests] : [],
-          errors: metrics.errors ? [metrics.errors] : [],
-          p95: metrics.p95Seconds !== undefined ? [metrics.p95Seconds] : [],
-          p99: [],
-        };
+        // Every period in the window is published, with the colour's per-period metrics.
+        const periodMs = input.MetricDataQueries[0]!.MetricStat.Period * 1000;
+        const starts: Date[] = [];
+        for (let at = input.StartTime.getTime(); at < input.EndTime.getTime(); at += periodMs)
+          starts.push(new Date(at));
         return {
-          MetricDataResults: input.MetricDataQueries.map((query) => ({
-            Id: query.Id,
-            Values: values[query.Id] ?? [],
-          })),
+          MetricDataResults: input.MetricDataQueries.map((query) => {
+            const [color, key] = query.Id.split('_') as [Color, string];
+            const metrics = world.metrics[color];
+            const value =
+              key === 'requests'
+                ? metrics.requests || undefined
+                : key === 'errors'
+                  ? metrics.errors || undefined
+                  : key === 'p95'
+                    ? metrics.p95Seconds
+                    : undefined;
+            return value === undefined
+              ? { Id: query.Id, Timestamps: [], Values: [] }
+              : { Id: query.Id, Timestamps: starts, Values: starts.map(() => value) };
+          }),
         };
       },
     ),

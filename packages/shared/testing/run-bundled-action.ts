@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse as parseYaml } from 'yaml';
+import { inputsWithDefaults, readActionMetadata } from './action-metadata.js';
 
 export interface RunBundledActionOptions {
   /** Input values by their action.yml names; action.yml defaults fill the rest, as on a runner. */
@@ -61,7 +61,7 @@ export async function runBundledAction(
   actionDir: string,
   options: RunBundledActionOptions = {},
 ): Promise<BundledActionResult> {
-  const metadata = parseYaml(readFileSync(path.join(actionDir, 'action.yml'), 'utf8')) as ActionMetadata;
+  const metadata = readActionMetadata(actionDir);
   const workDir = mkdtempSync(path.join(tmpdir(), 'mpac-run-'));
   try {
     const files = {
@@ -74,10 +74,10 @@ export async function runBundledAction(
     for (const file of Object.values(files)) writeFileSync(file, '');
 
     const inputEnv: Record<string, string> = {};
-    for (const [name, spec] of Object.entries(metadata.inputs ?? {})) {
-      if (spec?.default !== undefined) inputEnv[inputVariable(name)] = String(spec.default);
-    }
-    for (const [name, value] of Object.entries(options.inputs ?? {})) inputEnv[inputVariable(name)] = value;
+    const values = inputsWithDefaults(metadata, options.inputs ?? {}, {
+      githubToken: options.env?.GITHUB_TOKEN,
+    });
+    for (const [name, value] of Object.entries(values)) inputEnv[inputVariable(name)] = value;
 
     const baseEnv: Record<string, string> = {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -140,11 +140,6 @@ export async function runBundledAction(
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-}
-
-interface ActionMetadata {
-  inputs?: Record<string, { default?: unknown } | null>;
-  runs: { using: string; main: string; post?: string };
 }
 
 /** The runner's name mangling: `role-to-assume` → `INPUT_ROLE-TO-ASSUME`. */

@@ -17,6 +17,7 @@ export async function startTaskServer(
   random: () => number = Math.random,
 ): Promise<TaskServer> {
   let inFlight = 0;
+  let answered = 0;
   let idle: (() => void) | undefined;
 
   const answer = (request: IncomingMessage, response: ServerResponse): void => {
@@ -39,7 +40,9 @@ export async function startTaskServer(
       request.socket.destroy();
       return;
     }
-    const status = pickStatus(current, random);
+    answered++;
+    const status =
+      current.errorEvery && answered % current.errorEvery === 0 ? 500 : pickStatus(current, random);
     response.writeHead(status, {
       'content-type': 'application/json',
       'x-task-id': taskId,
@@ -55,7 +58,11 @@ export async function startTaskServer(
       if (inFlight === 0) idle?.();
     });
     request.resume();
-    const delay = latencyOf(behaviour(), random);
+    // Latency is the application's: health checks answer at once, as a light /health endpoint does.
+    const isHealthCheck =
+      String(request.headers['user-agent'] ?? '').startsWith('ELB-HealthChecker') ||
+      (request.url ?? '/').split('?')[0] === '/health';
+    const delay = isHealthCheck ? 0 : latencyOf(behaviour(), random);
     if (delay > 0) setTimeout(() => answer(request, response), delay);
     else answer(request, response);
   });

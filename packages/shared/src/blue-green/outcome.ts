@@ -14,6 +14,8 @@ export const OUTCOME_TAGS = {
   outcome: 'mpac:outcome',
   updatedAt: 'mpac:updated-at',
   run: 'mpac:run',
+  /** When traffic first moved to the live colour: the monitor's baseline ends there. */
+  cutoverAt: 'mpac:cutover-at',
   /** The release a rollback took traffic away from: not to be promoted again without `force`. */
   rejectedTaskDefinition: 'mpac:rejected-task-definition',
 } as const;
@@ -37,6 +39,8 @@ export interface RecordedOutcome {
   /** For rollbacks: the release taken off traffic. */
   rejectedTaskDefinition?: string;
   updatedAt?: string;
+  /** ISO time traffic first moved in the run that recorded this (promotions). */
+  cutoverAt?: string;
   run?: string;
 }
 
@@ -54,6 +58,7 @@ export async function recordOutcome(
     [OUTCOME_TAGS.taskDefinition, outcome.taskDefinition],
     [OUTCOME_TAGS.previousTaskDefinition, outcome.previousTaskDefinition],
     [OUTCOME_TAGS.run, outcome.run],
+    [OUTCOME_TAGS.cutoverAt, outcome.cutoverAt],
     [OUTCOME_TAGS.rejectedTaskDefinition, outcome.rejectedTaskDefinition],
   ];
   const tags = values
@@ -63,6 +68,7 @@ export async function recordOutcome(
   // A rejected release belongs to the outcome that named it; a stale tag must not outlive it.
   const stale = [
     ...(outcome.rejectedTaskDefinition ? [] : [OUTCOME_TAGS.rejectedTaskDefinition]),
+    ...(outcome.cutoverAt ? [] : [OUTCOME_TAGS.cutoverAt]),
     PREPARED_TAG,
     SAFE_END_TAG,
   ];
@@ -118,6 +124,7 @@ export function parseRecordedOutcome(tags: Map<string, string>): RecordedOutcome
     previousTaskDefinition: tags.get(OUTCOME_TAGS.previousTaskDefinition),
     updatedAt: tags.get(OUTCOME_TAGS.updatedAt),
     run: tags.get(OUTCOME_TAGS.run),
+    cutoverAt: tags.get(OUTCOME_TAGS.cutoverAt),
     rejectedTaskDefinition: tags.get(OUTCOME_TAGS.rejectedTaskDefinition),
   };
 }

@@ -1,5 +1,5 @@
 /** Running checks: retries with full-jitter backoff and Retry-After, an overall deadline, concurrency. */
-import type { Clock } from '../../../packages/shared/src/clock.js';
+import type { Clock } from '../clock.js';
 import { judgeResponse, p95, type Failure } from './assertions.js';
 import type { Check } from './checks.js';
 import { ConnectionError, retryAfterMs, type HttpRequest, type HttpResponse } from './http.js';

@@ -1,7 +1,7 @@
 /** The check list: parsed, variables substituted and every key validated before any request. */
 import { parse as parseYaml } from 'yaml';
-import { parseDuration } from '../../../packages/shared/src/duration.js';
-import { InputError } from '../../../packages/shared/src/errors.js';
+import { parseDuration } from '../duration.js';
+import { InputError } from '../errors.js';
 import { JsonPathError, parseJsonPath, type Segment } from './jsonpath.js';
 
 export type StatusMatcher = { codes: number[]; ranges: number[]; not: boolean };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { fakeClock } from '../../../packages/shared/testing/fake-clock.js';
-import { parseChecks } from '../src/checks.js';
-import { ConnectionError, type HttpResponse } from '../src/http.js';
-import { backoffMs, runCheck, runChecks, type RunOptions } from '../src/runner.js';
+import { fakeClock } from '../testing/fake-clock.js';
+import { parseChecks } from '../src/checks/checks.js';
+import { ConnectionError, type HttpResponse } from '../src/checks/http.js';
+import { backoffMs, runCheck, runChecks, type RunOptions } from '../src/checks/runner.js';
 
 const checks = (yaml: string) =>
   parseChecks(yaml, 'checks', { baseUrl: 'http://127.0.0.1:1', vars: new Map() });

@@ -1,0 +1,100 @@
+/**
+ * Issue 11's deploy scenarios on the scaled faithful twin (1-second periods published 3 seconds
+ * late), with the default gate inputs apart from that scaling.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import type { Twin } from '../../../packages/aws-twin/src/index.js';
+import type { ImageBehaviour } from '../../../packages/aws-twin/src/scenario.js';
+import { setUpTwin } from './twin-setup.js';
+
+let twin: Twin | undefined;
+afterEach(async () => {
+  await twin?.close();
+  twin = undefined;
+});
+
+async function setUp(
+  liveImage: ImageBehaviour = { version: 'v1' },
+  moreImages: Record<string, ImageBehaviour> = {},
+) {
+  const setup = await setUpTwin({}, { 'svc-portal:v1': liveImage, ...moreImages });
+  twin = setup.twin;
+  return setup;
+}
+
+/** The defaults, apart from the period/delay scaling the twin-setup gives. */
+const defaults = { 'no-data': '' };
+
+describe('deploy gates on CloudWatch as AWS publishes it (scaled)', () => {
+  it('promotes a healthy release: late metrics are waited for, not taken for no data', async () => {
+    const { twin, portal, weights, run } = await setUp();
+    const traffic = twin.traffic.start({
+      url: `${portal.productionUrl}/orders`,
+      requestsPerSecond: 50,
+      maxDurationMs: 60_000,
+    });
+    const result = await run({ ...defaults, image: 'svc-portal:v2' });
+    await traffic.stop();
+    expect(result.main.exitCode).toBe(0);
+    expect(result.outputs.outcome).toBe('promoted');
+    expect(await weights()).toEqual([0, 100]);
+    // Each step judged published periods with requests on the new colour.
+    expect(result.summary).toMatch(
+      /<td>5 %<\/td><td>[^<]+<\/td><td>[1-9]\d*<\/td><td>[1-9]\d* \/ [1-9]\d*<\/td>/,
+    );
+    expect(result.summary).toContain('✅ passed');
+  }, 90_000);
+
+  it('does not promote a 100 %-5xx release that no request reached: inconclusive, and red', async () => {
+    const { weights, run, tags } = await setUp();
+    const result = await run({ ...defaults, image: 'svc-portal:bad' });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.outputs).toMatchObject({ outcome: 'inconclusive', 'live-color': 'blue' });
+    expect(result.annotations[0]?.message).toMatch(
+      /^Gate inconclusive at 5 %: no evidence: no request reached green in \d+ complete periods?; no probe, no alarm; all traffic is back on blue$/,
+    );
+    expect(result.summary).toContain('⚪ inconclusive');
+    expect(await weights()).toEqual([100, 0]);
+    expect((await tags())['mpac:outcome']).toBe('inconclusive');
+  }, 60_000);
+
+  it('catches a 3 % release against a 0.2 % baseline at 5 %, below the 5 % guardrail', async () => {
+    const { twin, portal, weights, run } = await setUp(
+      { version: 'v1', errorEvery: 500 },
+      { 'svc-portal:three-percent': { version: 'v2', errorEvery: 33 } },
+    );
+    const traffic = twin.traffic.start({
+      url: `${portal.productionUrl}/orders`,
+      requestsPerSecond: 150,
+      maxDurationMs: 60_000,
+    });
+    const result = await run({ ...defaults, image: 'svc-portal:three-percent', 'step-bake': '40s' });
+    await traffic.stop();
+    expect(result.main.exitCode).toBe(1);
+    expect(result.outputs.outcome).toBe('rolled-back');
+    expect(result.annotations[0]?.message).toMatch(
+      /^Gate failed at 5 %: error rate rose against blue: green [23]\.\d\d % vs blue 0\.\d\d %, \+[1-3]\.\d\d pp, p = .*all traffic is back on blue$/,
+    );
+    expect(result.summary).not.toMatch(/<td>50 %<\/td>/);
+    expect(await weights()).toEqual([100, 0]);
+  }, 120_000);
+
+  it('catches a latency regression against the old colour under the 500 ms limit', async () => {
+    const { twin, portal, weights, run } = await setUp(
+      { version: 'v1' },
+      { 'svc-portal:slow': { version: 'v2', latencyMs: 300 } },
+    );
+    const traffic = twin.traffic.start({
+      url: `${portal.productionUrl}/orders`,
+      requestsPerSecond: 80,
+      maxDurationMs: 60_000,
+    });
+    const result = await run({ ...defaults, image: 'svc-portal:slow', 'step-bake': '3s' });
+    await traffic.stop();
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toMatch(
+      /p95 latency rose against blue: 3\d\d ms vs \d+ ms, \+\d+ ms > 100 ms/,
+    );
+    expect(await weights()).toEqual([100, 0]);
+  }, 60_000);
+});
