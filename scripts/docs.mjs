@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Writes each action's inputs and outputs tables into its README from action.yml, between
-// <!-- inputs --> / <!-- outputs --> markers. `--check` fails when a README is out of date.
-import { readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+// <!-- inputs --> / <!-- outputs --> markers, and the root <name>/action.yml that makes
+// `uses: mpac/actions/<name>@v1` resolve (as github/codeql-action's init/action.yml points at
+// ../lib): the source action.yml with runs pointing at ../actions/<name>/dist.
+// `--check` fails when a README or a root action.yml is out of date.
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 
@@ -39,6 +42,25 @@ for (const name of readdirSync(path.join(root, 'actions'))) {
     if (check) stale.push(`actions/${name}/README.md`);
     else writeFileSync(readmePath, after);
   }
+
+  const rootAction = path.join(root, name, 'action.yml');
+  const wanted = rootActionYaml(name, readFileSync(path.join(dir, 'action.yml'), 'utf8'));
+  const current = existsSync(rootAction) ? readFileSync(rootAction, 'utf8') : undefined;
+  if (current !== wanted) {
+    if (check) stale.push(`${name}/action.yml`);
+    else {
+      mkdirSync(path.dirname(rootAction), { recursive: true });
+      writeFileSync(rootAction, wanted);
+    }
+  }
+}
+
+/** The published copy of an action's metadata, with its entry points one folder up. */
+function rootActionYaml(name, source) {
+  const header = `# Generated from actions/${name}/action.yml by \`npm run docs\`; edit that file, not this one.\n# This copy makes \`uses: mpac/actions/${name}@v1\` resolve; the bundle stays in actions/${name}/dist.\n`;
+  const body = source.replace(/^( {2}(?:main|post): )dist\//gm, `$1../actions/${name}/dist/`);
+  if (body === source) throw new Error(`actions/${name}/action.yml has no runs.main of dist/…`);
+  return header + body;
 }
 if (stale.length > 0) {
   console.error(`Out of date with action.yml (run npm run docs): ${stale.join(', ')}`);

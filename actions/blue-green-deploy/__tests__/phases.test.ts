@@ -536,3 +536,27 @@ describe('gates on CloudWatch as AWS publishes it', () => {
     );
   });
 });
+
+describe('recovery (phase rollback with if-unsettled)', () => {
+  it('finishes what a dead run left: all traffic to the recorded safe end', async () => {
+    const { world, run } = setUp(
+      { phase: 'rollback', 'task-definition': '', 'if-unsettled': 'true' },
+      { weights: { blue: 50, green: 50 }, idleRunning: 2 },
+    );
+    world.tags.set('mpac:safe-end', 'blue run-1000-1@mpac/svc');
+    expect(await run()).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue' });
+    expect(world.weights).toEqual({ blue: 100, green: 0 });
+  });
+
+  it('does nothing when traffic is settled, even with an outcome recorded', async () => {
+    const { world, run } = setUp(
+      { phase: 'rollback', 'task-definition': '', 'if-unsettled': 'true' },
+      { live: 'green', idleRunning: 2 },
+    );
+    world.tags.set('mpac:live-color', 'green');
+    world.tags.set('mpac:previous-color', 'blue');
+    world.tags.set('mpac:outcome', 'promoted');
+    expect(await run()).toMatchObject({ outcome: 'unchanged', liveColor: 'green' });
+    expect(weightWrites(world)).toEqual([]);
+  });
+});

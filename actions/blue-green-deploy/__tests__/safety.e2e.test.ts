@@ -98,7 +98,8 @@ describe('blue/green safety, bundled, on the twin', () => {
     const result = await deploying;
     await traffic.stop();
     expect(result.main.exitCode).toBe(1);
-    expect(result.outputs.outcome).toBe('rolled-back');
+    // The log comes along so that a failure here says what happened.
+    expect({ outcome: result.outputs.outcome, log: result.log }).toMatchObject({ outcome: 'rolled-back' });
     expect(result.log).toMatch(/Could not put all traffic on blue yet/);
     expect(await weights()).toEqual([100, 0]);
   });

@@ -51,6 +51,7 @@ export interface Inputs extends AwsInputs {
   'to-color'?: Color;
   'to-task-definition'?: string;
   force: boolean;
+  'if-unsettled': boolean;
   'github-token'?: string;
   environment?: string;
   'environment-url'?: string;
@@ -168,6 +169,7 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     'force-from-split': reader.boolean('force-from-split', { default: false }),
     ...readRollbackTarget(reader, phase),
     force: reader.boolean('force', { default: false }),
+    'if-unsettled': reader.boolean('if-unsettled', { default: false }),
     'github-token': reader.secret('github-token'),
     environment: reader.string('environment', { example: 'production' }),
     'environment-url': reader.string('environment-url', {

@@ -76,6 +76,22 @@ export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenS
 
 export async function rollback(run: PhaseContext, state: BlueGreenState): Promise<DeployResult> {
   const { inputs, clients } = run;
+  if (inputs['if-unsettled'] && !state.safeEnd) {
+    const note = state.split
+      ? `traffic is split (${describeWeights(state.traffic.weights)}) but no run recorded where it must end: fix it with phase: rollback and to-color`
+      : 'no run left traffic unsettled';
+    run.log(`Nothing to recover: ${note}`);
+    if (state.split) run.notices.push(`Nothing recovered: ${note}`);
+    return {
+      taskDefinitionArn: state.sides[state.live].taskDefinition,
+      previousTaskDefinitionArn: state.sides[state.live].taskDefinition,
+      previousColor: state.live,
+      liveColor: state.live,
+      outcome: 'unchanged',
+      steps: [],
+      notices: run.notices,
+    };
+  }
   const target = chooseRollbackTarget(
     { toColor: inputs['to-color'], toTaskDefinition: inputs['to-task-definition'], force: inputs.force },
     state,

@@ -148,7 +148,7 @@ describe('ecr-push, bundled, on the twin with a recording fake docker', () => {
     const first = await push({ tags: 'release-1', 'scan-severity-threshold': 'none' });
     expect(first.result.main.exitCode).toBe(0);
     const second = await push(
-      { tags: 'release-1', 'scan-severity-threshold': 'none' },
+      { tags: 'release-1', 'scan-severity-threshold': 'none', 'reuse-existing': 'false' },
       {},
       { FAKE_DOCKER_SEED: 'different source' },
     );
@@ -201,5 +201,50 @@ describe('ecr-push, bundled, on the twin with a recording fake docker', () => {
     expect(result.main.exitCode).toBe(1);
     expect(result.annotations[0]?.message).toMatch(/^Input 'tags' has 'bad tag!', which is not an image tag/);
     expect(twin.calls.all()).toEqual([]);
+  });
+  it('builds once: a second run for the same commit reuses the digest and builds nothing', async () => {
+    const first = await push({});
+    expect(first.result.main.exitCode).toBe(0);
+    const second = await push({});
+    expect(second.result.main.exitCode).toBe(0);
+    expect(second.result.outputs.digest).toBe(first.result.outputs.digest);
+    expect(second.calls.some((call) => call.args[0] === 'buildx')).toBe(false);
+    expect(second.result.annotations.map((annotation) => annotation.message)).toContain(
+      `svc-portal:3f2c1ab4d5e6f708192a3b4c5d6e7f8091a2b3c4 already exists (${first.result.outputs.digest}): reusing it, nothing was built`,
+    );
+  });
+
+  it('passes build secrets by name from the environment, never their values, and labels with the commit time', async () => {
+    const token = 'npm_secretTokenValue123';
+    const { result, calls } = await push(
+      { 'build-secrets': 'NPM_TOKEN', cache: 'gha' },
+      {},
+      { NPM_TOKEN: token, SOURCE_DATE_EPOCH: '1790000000' },
+    );
+    expect(result.main.exitCode).toBe(0);
+    const build = calls.find((call) => call.args[0] === 'buildx')!;
+    expect(build.args).toEqual(
+      expect.arrayContaining([
+        '--secret',
+        'id=NPM_TOKEN,env=NPM_TOKEN',
+        '--cache-from',
+        'type=gha',
+        '--build-arg',
+        'SOURCE_DATE_EPOCH=1790000000',
+        '--label',
+        'org.opencontainers.image.created=2026-09-21T14:13:20.000Z',
+      ]),
+    );
+    expect(JSON.stringify(calls)).not.toContain(token);
+    expect(result.masks).toContain(token);
+  });
+
+  it('refuses a build secret whose variable is not set, naming it, before touching ECR', async () => {
+    const { result, twin } = await push({ 'build-secrets': 'NPM_TOKEN' });
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations[0]?.message).toMatch(
+      /Input 'build-secrets' names NPM_TOKEN, but the step's environment has no NPM_TOKEN/,
+    );
+    expect(twin.calls.mutating()).toEqual([]);
   });
 });

@@ -29,7 +29,7 @@ describe('Docker', () => {
     expect(options?.input?.toString()).toBe('pa55word');
   });
 
-  it('builds with buildx in a fixed argument order', () => {
+  it('builds with buildx in a fixed argument order; build secrets go by name, never by value', () => {
     const args = Docker.buildArgs(
       {
         context: '.',
@@ -40,6 +40,8 @@ describe('Docker', () => {
         labels: new Map([['team', 'platform']]),
         refs: ['r/svc:sha', 'r/svc:main'],
         push: true,
+        cache: 'gha',
+        secrets: ['NPM_TOKEN'],
       },
       '/tmp/meta.json',
     );
@@ -60,6 +62,12 @@ describe('Docker', () => {
       'r/svc:sha',
       '--tag',
       'r/svc:main',
+      '--cache-from',
+      'type=gha',
+      '--cache-to',
+      'type=gha,mode=max',
+      '--secret',
+      'id=NPM_TOKEN,env=NPM_TOKEN',
       '--metadata-file',
       '/tmp/meta.json',
       '--push',

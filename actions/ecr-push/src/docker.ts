@@ -19,6 +19,10 @@ export interface BuildOptions {
   labels: Map<string, string>;
   refs: string[];
   push: boolean;
+  /** `gha`: BuildKit's GitHub Actions cache, read and written (mode=max). */
+  cache: 'gha' | 'none';
+  /** Environment variable names handed to the build as secrets (`--secret id=X,env=X`): values never on a command line. */
+  secrets: string[];
 }
 
 export class Docker {
@@ -49,6 +53,8 @@ export class Docker {
     if (options.platforms.length > 0) args.push('--platform', options.platforms.join(','));
     for (const [key, value] of options.labels) args.push('--label', `${key}=${value}`);
     for (const ref of options.refs) args.push('--tag', ref);
+    if (options.cache === 'gha') args.push('--cache-from', 'type=gha', '--cache-to', 'type=gha,mode=max');
+    for (const name of options.secrets) args.push('--secret', `id=${name},env=${name}`);
     args.push('--metadata-file', metadataFile, options.push ? '--push' : '--load', options.context);
     return args;
   }

@@ -133,6 +133,23 @@ export async function conflictingTags(
 }
 
 /** Confirms the pushed digest is in the repository under the tags. */
+/** The digest of the image carrying `tag`, when the repository has one (an earlier run built this commit). */
+export async function findImageByTag(
+  ecr: ECRClient,
+  repository: string,
+  tag: string,
+): Promise<string | undefined> {
+  try {
+    const details = (
+      await ecr.send(new DescribeImagesCommand({ repositoryName: repository, imageIds: [{ imageTag: tag }] }))
+    ).imageDetails?.[0];
+    return details?.imageDigest;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ImageNotFoundException') return undefined;
+    throw error;
+  }
+}
+
 export async function confirmImage(ecr: ECRClient, repository: string, digest: string): Promise<string[]> {
   const details = (
     await ecr.send(

@@ -21,6 +21,9 @@ export interface Inputs extends AwsInputs {
   'scan-severity-threshold': (typeof SCAN_THRESHOLDS)[number];
   'scan-timeout': number;
   'skip-logout': boolean;
+  'reuse-existing': boolean;
+  cache: 'gha' | 'none';
+  'build-secrets': string[];
 }
 
 const REPOSITORY_NAME = /^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
@@ -68,6 +71,29 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     }),
     'scan-timeout': reader.duration('scan-timeout', { default: 600_000, min: 1000 }),
     'skip-logout': reader.boolean('skip-logout', { default: false }),
+    'reuse-existing': reader.boolean('reuse-existing', { default: true }),
+    cache: reader.enum('cache', ['none', 'gha'] as const, { default: 'none' }),
+    'build-secrets': readBuildSecrets(reader, env),
     ...readAwsInputs(reader, env),
   };
+}
+
+/** Names of environment variables to pass as build secrets; each must be set (its value is never logged). */
+function readBuildSecrets(reader: InputReader, env: NodeJS.ProcessEnv): string[] {
+  const names = reader.list('build-secrets', { example: 'NPM_TOKEN' });
+  for (const name of names) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name))
+      throw new InputError(
+        'build-secrets',
+        `has '${name}', which is not an environment variable name`,
+        'NPM_TOKEN',
+      );
+    if (!env[name])
+      throw new InputError(
+        'build-secrets',
+        `names ${name}, but the step's environment has no ${name}; set it with env: ${name}: \${{ secrets.${name} }}`,
+        'NPM_TOKEN',
+      );
+  }
+  return names;
 }

@@ -12,6 +12,7 @@ import {
   confirmImage,
   conflictingTags,
   ensureRepository,
+  findImageByTag,
   registryLogin,
   waitForScanFindings,
   type Finding,
@@ -29,6 +30,7 @@ const exec: Exec = async (command, args, options) => {
 
 export async function run(): Promise<void> {
   const inputs = getInputs();
+  for (const name of inputs['build-secrets']) registerSecret(process.env[name]);
   if (!(await which('docker', false)))
     throw new ActionError(
       'No docker on this runner: ecr-push needs the docker CLI with buildx (ubuntu-latest has both)',
@@ -62,27 +64,42 @@ export async function run(): Promise<void> {
   core.saveState('logout', String(!inputs['skip-logout']));
 
   const refs = tags.map((tag) => `${login.registry}/${inputs.repository}:${tag}`);
+  // Build once: an image already tagged with this commit is the one to deploy, not a rebuild.
+  const existing =
+    inputs['reuse-existing'] && inputs.push && !inputs.image
+      ? await findImageByTag(ecr, inputs.repository, tags[0]!)
+      : undefined;
+  if (existing)
+    core.notice(
+      `${inputs.repository}:${tags[0]} already exists (${existing}): reusing it, nothing was built`,
+    );
+  // Image metadata comes from the commit, not the clock, so a rebuild of the same commit is the same.
+  const sourceDateEpoch = await commitEpoch();
   const labels = new Map([
     [
       'org.opencontainers.image.source',
       `${process.env.GITHUB_SERVER_URL ?? 'https://github.com'}/${process.env.GITHUB_REPOSITORY ?? 'unknown'}`,
     ],
     ['org.opencontainers.image.revision', process.env.GITHUB_SHA ?? 'unknown'],
-    ['org.opencontainers.image.created', new Date().toISOString()],
+    ['org.opencontainers.image.created', new Date(sourceDateEpoch * 1000).toISOString()],
     ...inputs.labels,
   ]);
-  const pushed = inputs.image
-    ? await docker.tagAndPush(inputs.image, refs)
-    : await docker.build({
-        context: inputs.context,
-        dockerfile: inputs.dockerfile,
-        target: inputs.target,
-        buildArgs: inputs['build-args'],
-        platforms: inputs.platforms,
-        labels,
-        refs,
-        push: inputs.push,
-      });
+  const pushed = existing
+    ? { digest: existing, output: '' }
+    : inputs.image
+      ? await docker.tagAndPush(inputs.image, refs)
+      : await docker.build({
+          context: inputs.context,
+          dockerfile: inputs.dockerfile,
+          target: inputs.target,
+          buildArgs: new Map([['SOURCE_DATE_EPOCH', String(sourceDateEpoch)], ...inputs['build-args']]),
+          platforms: inputs.platforms,
+          labels,
+          refs,
+          push: inputs.push,
+          cache: inputs.cache,
+          secrets: inputs['build-secrets'],
+        });
   if (!pushed.digest) {
     const conflicts = !mutable ? await conflictingTags(ecr, inputs.repository, tags) : [];
     if (conflicts.length > 0) {
@@ -197,4 +214,18 @@ export async function post(): Promise<void> {
   if (!registry || core.getState('logout') !== 'true') return;
   await new Docker(exec).logout(registry);
   core.info(`Logged out of ${registry}`);
+}
+
+/** The commit time of HEAD (seconds), for reproducible image metadata; SOURCE_DATE_EPOCH wins when set. */
+async function commitEpoch(): Promise<number> {
+  const given = Number(process.env.SOURCE_DATE_EPOCH);
+  if (Number.isInteger(given) && given > 0) return given;
+  const result = await exec('git', ['log', '-1', '--format=%ct', 'HEAD'], {
+    silent: true,
+    ignoreReturnCode: true,
+  });
+  const epoch = Number(result.stdout.trim());
+  if (result.exitCode === 0 && Number.isInteger(epoch) && epoch > 0) return epoch;
+  core.notice('No git commit time here (not a checkout?): the image is labelled with the current time');
+  return Math.floor(Date.now() / 1000);
 }

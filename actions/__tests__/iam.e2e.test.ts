@@ -1,0 +1,124 @@
+/**
+ * docs/iam-policy.json against what the actions really call: every operation the twin records while
+ * the bundles push an image, deploy (migration, test listener, alarms), roll back, clean up and
+ * monitor is allowed; every allowed action is either called here or justified below.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { runBundledAction } from '../../packages/shared/testing/run-bundled-action.js';
+import { setUpTwin } from '../blue-green-deploy/__tests__/twin-setup.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const policy = JSON.parse(readFileSync(path.join(root, 'docs/iam-policy.json'), 'utf8')) as {
+  Statement: { Action: string | string[] }[];
+};
+const allowed = new Set(policy.Statement.flatMap((statement) => [statement.Action].flat()));
+
+/** Allowed but not seen on the twin, and why. */
+const JUSTIFIED: Record<string, string> = {
+  'iam:PassRole': 'RegisterTaskDefinition passes the task and execution roles (IAM is not in the twin)',
+  'ecs:TagResource': 'RegisterTaskDefinition with tags (mpac:run) needs it on AWS',
+  'elasticloadbalancing:ModifyListener':
+    'when the production split is a listener default action (listener-arn)',
+  'elasticloadbalancing:DescribeListeners':
+    'when the production split is a listener default action (listener-arn)',
+  'ecr:PutImageScanningConfiguration': 'update-repository: true',
+  'ecr:PutImageTagMutability': 'update-repository: true',
+  'ecr:BatchGetImage': 'docker pulls the image it tags and pushes (image input)',
+  'ecr:BatchCheckLayerAvailability': 'docker push (the registry API, not the twin)',
+  'ecr:InitiateLayerUpload': 'docker push',
+  'ecr:UploadLayerPart': 'docker push',
+  'ecr:CompleteLayerUpload': 'docker push',
+};
+
+const IAM_PREFIX: Record<string, string> = {
+  ecs: 'ecs',
+  elbv2: 'elasticloadbalancing',
+  ecr: 'ecr',
+  cloudwatch: 'cloudwatch',
+  sts: 'sts',
+};
+
+let close: (() => Promise<void>) | undefined;
+afterAll(async () => close?.());
+
+describe('docs/iam-policy.json', () => {
+  it('allows everything the actions call on the twin, and nothing unexplained', async () => {
+    const setup = await setUpTwin({}, { 'svc-portal:v1': { version: 'v1' } });
+    close = () => setup.twin.close();
+    const { twin, portal, run } = setup;
+    twin.services.cloudwatch.handlers.PutMetricAlarm!({
+      AlarmName: 'svc-portal-5xx',
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Statistic: 'Sum',
+      Period: 60,
+      EvaluationPeriods: 1,
+      Threshold: 1000,
+      ComparisonOperator: 'GreaterThanThreshold',
+    });
+    twin.calls.clear();
+
+    const fakeDocker = path.join(root, 'actions/ecr-push/__tests__/fake-docker');
+    const pushed = await runBundledAction(path.join(root, 'actions/ecr-push'), {
+      inputs: { repository: 'svc-portal', 'scan-timeout': '20s' },
+      env: {
+        ...twin.env,
+        PATH: `${fakeDocker}:${process.env.PATH}`,
+        FAKE_DOCKER_LOG: path.join(mkdtempSync(path.join(tmpdir(), 'iam-docker-')), 'calls.jsonl'),
+        GITHUB_SHA: '3f2c1ab4d5e6f708192a3b4c5d6e7f8091a2b3c4',
+        GITHUB_REPOSITORY: 'mpac/svc-portal',
+      },
+    });
+    expect(pushed.main.exitCode).toBe(0);
+    const deployed = await run({
+      image: 'svc-portal:v2',
+      'traffic-steps': '50,100',
+      'migration-command': 'alembic upgrade head',
+      'test-listener-rule-arn': portal.testRuleArn!,
+      alarms: 'svc-portal-5xx',
+    });
+    expect(deployed.outputs.outcome).toBe('promoted');
+    const monitored = await runBundledAction(path.join(root, 'actions/monitor-rollback'), {
+      inputs: {
+        cluster: portal.cluster,
+        service: 'svc-portal',
+        'listener-rule-arn': portal.productionRuleArn,
+        duration: '3s',
+        interval: '1s',
+        'metric-period': '1s',
+        'metric-delay': '3s',
+        'failures-before-rollback': '1',
+        'no-data': 'fail',
+      },
+      env: { ...twin.env, GITHUB_RUN_ID: '4004' },
+    });
+    expect(monitored.outputs.outcome).toBe('rolled-back');
+    expect(
+      (await run({ phase: 'cleanup', 'task-definition': '' }, { env: { GITHUB_RUN_ID: '4005' } })).outputs
+        .outcome,
+    ).toBe('cleaned-up');
+    expect(
+      (
+        await run(
+          { phase: 'rollback', 'task-definition': '', force: 'true' },
+          { env: { GITHUB_RUN_ID: '4006' } },
+        )
+      ).outputs.outcome,
+    ).toBe('rolled-back');
+
+    const called = twin.calls.actions().map((action) => {
+      const [service, operation] = action.split(':');
+      return `${IAM_PREFIX[service!]}:${operation}`;
+    });
+    expect(called.filter((action) => !allowed.has(action))).toEqual([]);
+    const unexplained = [...allowed].filter((action) => !called.includes(action) && !JUSTIFIED[action]);
+    expect(unexplained).toEqual([]);
+    // A justification must be for something allowed and not already shown to be used.
+    expect(
+      Object.keys(JUSTIFIED).filter((action) => !allowed.has(action) || called.includes(action)),
+    ).toEqual([]);
+  }, 120_000);
+});

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Says what a deploy or rollback did, in words a person reads at a glance, to the log, the job
+# summary and (when WEBHOOK_URL is set) Slack. Retries Slack three times; never fails the job: a
+# Slack outage must not turn a good deploy red.
+set -u
+
+case "${OUTCOME:-unknown}" in
+  promoted) headline="✅ ${SERVICE} promoted to ${ENVIRONMENT}: all traffic on the new release, watched and healthy" ;;
+  rolled-back-by-gate) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by a traffic gate: customers are on the previous release" ;;
+  rolled-back-by-monitor) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the monitor after the cutover: customers are on the previous release" ;;
+  rolled-back-by-workflow) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the workflow after a failure once traffic had moved" ;;
+  rolled-back-by-hand) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by hand" ;;
+  failed-before-traffic) headline="❌ ${SERVICE} failed before any customer traffic moved in ${ENVIRONMENT}: the previous release keeps serving" ;;
+  cancelled) headline="⏹️ ${SERVICE} deploy to ${ENVIRONMENT} was cancelled: traffic is put back on the previous release" ;;
+  *) headline="❌ ${SERVICE} deploy to ${ENVIRONMENT} failed (${OUTCOME:-unknown})" ;;
+esac
+
+run_url="${GITHUB_SERVER_URL:-https://github.com}/${GITHUB_REPOSITORY:-unknown}/actions/runs/${GITHUB_RUN_ID:-0}"
+details="commit ${GITHUB_SHA:-unknown}"
+[ -n "${IMAGE:-}" ] && details="${details}, image ${IMAGE}"
+[ -n "${REASON:-}" ] && details="${details}. Why: ${REASON}"
+text="${headline}
+${details}
+${run_url}"
+
+echo "${text}"
+if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
+  { echo "### ${headline}"; echo; echo "${details}"; echo; echo "${run_url}"; } >> "${GITHUB_STEP_SUMMARY}"
+fi
+
+if [ -z "${WEBHOOK_URL:-}" ]; then
+  echo "No Slack webhook given: the message stays in the log and the job summary."
+  exit 0
+fi
+payload=$(TEXT="${text}" node -e 'process.stdout.write(JSON.stringify({ text: process.env.TEXT }))')
+# The URL is a secret: it goes to curl through a config on stdin, never on its command line.
+for attempt in 1 2 3; do
+  if printf 'url = "%s"\n' "${WEBHOOK_URL}" | curl --silent --show-error --fail --max-time 10 \
+    -X POST -H 'content-type: application/json' --data "${payload}" --config - > /dev/null; then
+    echo "Slack notified."
+    exit 0
+  fi
+  echo "Slack did not take the message (attempt ${attempt} of 3)."
+  sleep $((attempt * 2))
+done
+echo "::warning::Slack could not be notified after 3 attempts; the deploy's own result stands."
+exit 0
