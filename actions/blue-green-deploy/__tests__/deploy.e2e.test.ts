@@ -28,9 +28,10 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     const traffic = twin.traffic.start({
       url: `${portal.productionUrl}/orders`,
       requestsPerSecond: 100,
-      maxDurationMs: 40_000,
+      maxDurationMs: 60_000,
     });
-    const result = await run({ image: 'svc-portal:v2' });
+    // The gates' defaults: a step without evidence would not pass.
+    const result = await run({ image: 'svc-portal:v2', 'step-bake': '2s', 'no-data': '' });
     const tally = await traffic.stop();
     expect(result.main.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({
@@ -70,7 +71,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       (service) => service.name === 'svc-portal-blue',
     )!;
     expect(blue.desiredCount).toBe(2);
-  });
+  }, 60_000);
 
   it('keeps a GitHub deployment true: in progress, then success, without printing the token', async () => {
     const { run } = await setUp();

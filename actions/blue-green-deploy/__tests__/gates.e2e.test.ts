@@ -16,8 +16,9 @@ afterEach(async () => {
 async function setUp(
   liveImage: ImageBehaviour = { version: 'v1' },
   moreImages: Record<string, ImageBehaviour> = {},
+  scenario: Parameters<typeof setUpTwin>[2] = {},
 ) {
-  const setup = await setUpTwin({}, { 'svc-portal:v1': liveImage, ...moreImages });
+  const setup = await setUpTwin({}, { 'svc-portal:v1': liveImage, ...moreImages }, scenario);
   twin = setup.twin;
   return setup;
 }
@@ -95,6 +96,44 @@ describe('deploy gates on CloudWatch as AWS publishes it (scaled)', () => {
     expect(result.annotations[0]?.message).toMatch(
       /p95 latency rose against blue: 3\d\d ms vs \d+ ms, \+\d+ ms > 100 ms/,
     );
+    expect(await weights()).toEqual([100, 0]);
+  }, 60_000);
+
+  it('follows every page when AWS answers one item at a time: metrics, alarms, services', async () => {
+    const { twin, portal, weights, run } = await setUp(
+      { version: 'v1' },
+      {},
+      {
+        pageSize: 1,
+        alarms: [
+          { name: 'portal-latency', metricName: 'TargetResponseTime', threshold: 10 },
+          { name: 'portal-5xx', metricName: 'HTTPCode_Target_5XX_Count', threshold: 100_000 },
+        ],
+      },
+    );
+    const traffic = twin.traffic.start({
+      url: `${portal.productionUrl}/orders`,
+      requestsPerSecond: 100,
+      maxDurationMs: 60_000,
+    });
+    const result = await run({
+      ...defaults,
+      image: 'svc-portal:bad',
+      'step-bake': '2s',
+      alarms: 'portal-latency, portal-5xx',
+    });
+    await traffic.stop();
+    expect(result.outputs.outcome).toBe('rolled-back');
+    expect(result.annotations[0]?.message).toMatch(
+      /^Gate failed at 5 %: error rate 100\.00 % > 5 % \(\d+ of \d+ requests\)/,
+    );
+    const pages = twin.calls
+      .of('cloudwatch', 'GetMetricData')
+      .filter((call) => call.params.NextToken !== undefined);
+    expect(pages.length).toBeGreaterThan(0);
+    expect(
+      twin.calls.of('cloudwatch', 'DescribeAlarms').some((call) => call.params.NextToken !== undefined),
+    ).toBe(true);
     expect(await weights()).toEqual([100, 0]);
   }, 60_000);
 });

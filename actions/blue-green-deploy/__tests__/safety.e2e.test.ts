@@ -142,6 +142,8 @@ describe('blue/green safety, bundled, on the twin', () => {
 
   it('4: of 40 pairs of runs started together, never two hold the lock and write weights at once', async () => {
     const { twin, run } = await setUp({ idleImage: 'svc-portal:v2' });
+    // A slow lock read holds both runs at the same point, so that they really race on a loaded machine.
+    twin.faults.add({ service: 'elbv2', operation: 'DescribeTags', latencyMs: 150 });
     let contended = 0;
     for (let pair = 0; pair < 40; pair++) {
       twin.calls.clear();

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTwin, type Twin } from '../../../packages/aws-twin/src/index.js';
-import type { BlueGreenSpec, ImageBehaviour } from '../../../packages/aws-twin/src/scenario.js';
+import type { BlueGreenSpec, ImageBehaviour, Scenario } from '../../../packages/aws-twin/src/scenario.js';
 import { runBundledAction } from '../../../packages/shared/testing/run-bundled-action.js';
 
 export const actionDir = path.join(import.meta.dirname, '..');
@@ -33,8 +33,10 @@ export interface RunExtra {
 export async function setUpTwin(
   spec: Partial<BlueGreenSpec> = {},
   moreImages: Record<string, ImageBehaviour> = {},
+  scenario: Omit<Scenario, 'images' | 'blueGreen'> = {},
 ) {
   const twin: Twin = await startTwin({
+    ...scenario,
     images: { ...images, ...moreImages },
     // CloudWatch as AWS publishes ALB metrics, scaled: 1-second periods, 3 seconds late.
     metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },

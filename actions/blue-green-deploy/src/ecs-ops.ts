@@ -142,12 +142,19 @@ export async function runMigration(ecs: ECSClient, options: MigrationOptions): P
     throw new ActionError(
       `The migration task ${taskArn} did not finish within ${Math.round(options.timeoutMs / 1000)} s`,
     );
-  const exitCode =
-    task?.containers?.find((container) => container.name === options.containerName)?.exitCode ??
-    task?.containers?.[0]?.exitCode;
-  if (exitCode !== 0) {
+  // Every container counts: a sidecar that failed fails the migration too.
+  const containers = task?.containers ?? [];
+  const exitCode = containers.find((container) => container.name === options.containerName)?.exitCode;
+  const others = containers.filter((container) => container.name !== options.containerName);
+  const failedOthers = others.filter((container) => container.exitCode !== 0);
+  if (exitCode !== 0 || failedOthers.length > 0) {
+    const codes = containers
+      .map((container) => `${container.name} ${container.exitCode ?? 'unknown'}`)
+      .join(', ');
     throw new ActionError(
-      `The migration task exited with code ${exitCode ?? 'unknown'} (${task?.stoppedReason ?? 'no reason given'}); no traffic was moved`,
+      exitCode !== 0
+        ? `The migration task exited with code ${exitCode ?? 'unknown'} (${task?.stoppedReason ?? 'no reason given'}; exit codes: ${codes}); no traffic was moved`
+        : `The migration's container exited 0 but ${failedOthers.map((container) => container.name).join(', ')} did not (exit codes: ${codes}); no traffic was moved`,
     );
   }
   options.log('Migration finished with exit code 0');

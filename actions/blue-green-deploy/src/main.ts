@@ -26,6 +26,7 @@ export async function run(): Promise<void> {
       clock: systemClock,
       holder: lockHolder(process.env),
       log: (line) => core.info(line),
+      group: (title, work) => core.group(title, work),
       readFile: (path) => readFileSync(path, 'utf8'),
       save: saveDeployState,
     });

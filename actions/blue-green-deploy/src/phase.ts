@@ -60,6 +60,8 @@ export interface DeployContext {
   save: (state: DeployState) => void;
   /** For the lock's pause between contended attempts (default Math.random). */
   random?: () => number;
+  /** Folds a long stretch of the log under a title (core.group on a runner). */
+  group?: <T>(title: string, work: () => Promise<T>) => Promise<T>;
   /** The HTTP probe of the gates (default: a real GET). */
   probe?: (url: string, timeoutMs: number) => Promise<ProbeResult>;
 }

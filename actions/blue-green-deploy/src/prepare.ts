@@ -195,16 +195,20 @@ export async function prepare(
     desiredCount,
   });
   try {
-    await waitForHealthyService(clients.ecs, clients.elbv2, {
-      cluster: inputs.cluster,
-      service: idleSide.serviceName,
-      targetGroupArn: idleSide.targetGroupArn,
-      taskDefinitionArn,
-      desiredCount,
-      timeoutMs: inputs['wait-timeout'],
-      clock: run.clock,
-      log: run.log,
-    });
+    const wait = () =>
+      waitForHealthyService(clients.ecs, clients.elbv2, {
+        cluster: inputs.cluster,
+        service: idleSide.serviceName,
+        targetGroupArn: idleSide.targetGroupArn,
+        taskDefinitionArn,
+        desiredCount,
+        timeoutMs: inputs['wait-timeout'],
+        clock: run.clock,
+        log: run.log,
+      });
+    await (run.group
+      ? run.group(`Waiting for ${idleSide.serviceName} to be stable and healthy`, wait)
+      : wait());
   } catch (error) {
     if (error instanceof DeploymentNotHealthyError)
       throw new DeployFailure(

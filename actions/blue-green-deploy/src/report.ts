@@ -1,6 +1,7 @@
 /** The job summary: what happened and why, at a glance. */
 import { formatDuration } from '../../../packages/shared/src/duration.js';
 import { formatPercent, type Aggregate } from '../../../packages/shared/src/signals/analysis.js';
+import { otherColor } from '../../../packages/shared/src/traffic.js';
 import {
   details,
   escapeHtml,
@@ -70,7 +71,7 @@ const latency = (aggregate?: Aggregate) =>
 /** Per step: what was seen of both colours, how much evidence, the verdict and why; charts of both colours. */
 function renderSteps(facts: ReportFacts): string[] {
   const newColor = facts.steps[0]!.newColor;
-  const oldColor = newColor === 'blue' ? 'green' : 'blue';
+  const oldColor = otherColor(newColor);
   const parts = [
     '<h3>Traffic steps</h3>\n',
     htmlTable(

@@ -79,17 +79,19 @@ export async function shift(
     run.log(
       `Traffic: ${percent} % on ${newColor}, ${100 - percent} % on ${previous}; baking ${Math.round(inputs['step-bake'] / 1000)} s`,
     );
-    const record = await bakeAndJudge(
-      {
-        cloudwatch: clients.cloudwatch,
-        bakeMs: inputs['step-bake'],
-        clock: run.clock,
-        probe: run.probe,
-        gates: gateSettings(inputs, state),
-      },
-      percent,
-      newColor,
-    );
+    const bake = () =>
+      bakeAndJudge(
+        {
+          cloudwatch: clients.cloudwatch,
+          bakeMs: inputs['step-bake'],
+          clock: run.clock,
+          probe: run.probe,
+          gates: gateSettings(inputs, state),
+        },
+        percent,
+        newColor,
+      );
+    const record = run.group ? await run.group(`Step ${percent} %: bake and gate`, bake) : await bake();
     steps.push(record);
     if (record.verdict === 'failed' || record.verdict === 'inconclusive') {
       const failure = `${record.verdict === 'failed' ? 'Gate failed' : 'Gate inconclusive'} at ${percent} %: ${record.reasons.join('; ')}`;

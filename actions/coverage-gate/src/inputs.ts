@@ -1,3 +1,4 @@
+import { InputError } from '../../../packages/shared/src/errors.js';
 import { InputReader } from '../../../packages/shared/src/inputs.js';
 
 export const METRICS = ['line', 'branch', 'function'] as const;
@@ -26,6 +27,20 @@ export function getInputs(reader = new InputReader()): Inputs {
     'github-token': reader.secret('github-token'),
     comment: reader.boolean('comment', { default: true }),
     annotations: reader.boolean('annotations', { default: true }),
-    'merged-output': reader.list('merged-output', { separators: 'newline', example: 'coverage/merged.xml' }),
+    'merged-output': readMergedOutput(reader),
   };
+}
+
+/** Where to write the merged report; the extension says the format (.info LCOV, .xml Cobertura). */
+function readMergedOutput(reader: InputReader): string[] {
+  const targets = reader.list('merged-output', { separators: 'newline', example: 'coverage/merged.xml' });
+  for (const target of targets) {
+    if (!/\.(info|xml)$/.test(target))
+      throw new InputError(
+        'merged-output',
+        `cannot tell the format of '${target}': end it in .info (LCOV) or .xml (Cobertura)`,
+        'coverage/merged.xml',
+      );
+  }
+  return targets;
 }

@@ -3,6 +3,7 @@
  * unit of weight 1; a Go block is a unit weighted by its statement count. Branches and functions
  * are counted alongside. Merging adds hits per unit; all arithmetic is on integers.
  */
+import { ActionError } from '../../../packages/shared/src/errors.js';
 export interface Unit {
   weight: number;
   hits: number;
@@ -18,7 +19,21 @@ export interface FileCoverage {
   functions: Map<string, number>;
 }
 
-export class CoverageError extends Error {}
+/** A report that cannot be read as coverage: the user's to fix, reported without a stack. */
+export class CoverageError extends ActionError {}
+
+/** Go blocks are keyed `B<startLine>.<startColumn>-<endLine>.<endColumn>`: one pattern reads them back. */
+export function blockKey(
+  start: { line: number; column: number },
+  end: { line: number; column: number },
+): string {
+  return `B${start.line}.${start.column}-${end.line}.${end.column}`;
+}
+
+export function blockLines(key: string): { start: number; end: number } | undefined {
+  const match = /^B(\d+)\.\d+-(\d+)\.\d+$/.exec(key);
+  return match ? { start: Number(match[1]), end: Number(match[2]) } : undefined;
+}
 
 export type CoverageMap = Map<string, FileCoverage>;
 

@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { ActionError } from '../../../packages/shared/src/errors.js';
-import type { CoverageMap, FileCoverage } from './model.js';
+import { blockLines, type CoverageMap, type FileCoverage } from './model.js';
 
 /** Added line numbers per repository path, from unified diff text (`--unified=0`). */
 export function parseAddedLines(diff: string): Map<string, number[]> {
@@ -76,11 +76,10 @@ function lineStatus(file: FileCoverage, line: number): 'covered' | 'uncovered' |
   const unit = file.units.get(`L${line}`);
   if (unit) return unit.hits > 0 ? 'covered' : 'uncovered';
   let seen = false;
-  for (const [key, block] of file.units) {
-    if (!key.startsWith('B')) continue;
-    const match = /^B(\d+)\.\d+-(\d+)\.\d+$/.exec(key);
-    if (match && line >= Number(match[1]) && line <= Number(match[2])) {
-      if (block.hits > 0) return 'covered';
+  for (const [key, counts] of file.units) {
+    const block = blockLines(key);
+    if (block && line >= block.start && line <= block.end) {
+      if (counts.hits > 0) return 'covered';
       seen = true;
     }
   }

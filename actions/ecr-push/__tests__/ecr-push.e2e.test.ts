@@ -247,4 +247,26 @@ describe('ecr-push, bundled, on the twin with a recording fake docker', () => {
     );
     expect(twin.calls.mutating()).toEqual([]);
   });
+  it('reads every page of scan findings: a CRITICAL on the last page of one-finding pages still fails the gate', async () => {
+    const { result } = await push(
+      {},
+      {
+        pageSize: 1,
+        ecr: {
+          scanDelayMs: 300,
+          findings: {
+            'svc-portal': [
+              { name: 'CVE-2026-0001', severity: 'LOW', package: 'zlib' },
+              { name: 'CVE-2026-0002', severity: 'MEDIUM', package: 'curl' },
+              { name: 'CVE-2026-4242', severity: 'CRITICAL', package: 'openssl' },
+            ],
+          },
+        },
+      },
+    );
+    expect(result.main.exitCode).toBe(1);
+    expect(result.annotations.at(-1)?.message).toBe(
+      'The scan found 1 finding(s) at or above CRITICAL: CVE-2026-4242 (CRITICAL, openssl)',
+    );
+  });
 });

@@ -212,9 +212,26 @@ export async function waitForScanFindings(
     throw new ActionError(
       `The ECR scan of ${digest} did not complete within ${Math.round(timeoutMs / 1000)} s (last status: ${result.value?.imageScanStatus?.status ?? 'not started'}); raise scan-timeout or check the repository's scan on push`,
     );
-  const findings = result.value!.imageScanFindings!;
+  // Findings come in pages: follow the tokens, or a finding on page two would pass the gate.
+  const findings = {
+    findings: [...(result.value!.imageScanFindings?.findings ?? [])],
+    enhancedFindings: [...(result.value!.imageScanFindings?.enhancedFindings ?? [])],
+  };
+  for (let nextToken = result.value!.nextToken; nextToken;) {
+    const page = await ecr.send(
+      new DescribeImageScanFindingsCommand({
+        repositoryName: repository,
+        imageId: { imageDigest: digest },
+        maxResults: 1000,
+        nextToken,
+      }),
+    );
+    findings.findings.push(...(page.imageScanFindings?.findings ?? []));
+    findings.enhancedFindings.push(...(page.imageScanFindings?.enhancedFindings ?? []));
+    nextToken = page.nextToken;
+  }
   const fixed = new Map<string, string | undefined>();
-  for (const enhanced of findings.enhancedFindings ?? []) {
+  for (const enhanced of findings.enhancedFindings) {
     const vulnerable = enhanced.packageVulnerabilityDetails?.vulnerablePackages?.[0];
     if (enhanced.packageVulnerabilityDetails?.vulnerabilityId)
       fixed.set(enhanced.packageVulnerabilityDetails.vulnerabilityId, vulnerable?.fixedInVersion);

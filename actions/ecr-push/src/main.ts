@@ -5,7 +5,7 @@ import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { registerSecret } from '../../../packages/shared/src/secrets.js';
-import { escapeHtml, htmlTable, keyValueList, writeSummary } from '../../../packages/shared/src/summary.js';
+import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { Docker, type Exec } from './docker.js';
 import {
   atOrAbove,
@@ -18,6 +18,8 @@ import {
   type Finding,
 } from './ecr.js';
 import { getInputs } from './inputs.js';
+import { builtSummary, pushedSummary } from './report.js';
+import { loadEcrPushState, saveEcrPushState } from './state.js';
 import { defaultTags } from './tags.js';
 
 const exec: Exec = async (command, args, options) => {
@@ -60,8 +62,7 @@ export async function run(): Promise<void> {
   const login = await registryLogin(ecr, inputs['registry-id']);
   registerSecret(login.password);
   await docker.login(login.registry, login.username, login.password);
-  core.saveState('registry', login.registry);
-  core.saveState('logout', String(!inputs['skip-logout']));
+  saveEcrPushState({ registry: login.registry, logout: !inputs['skip-logout'] });
 
   const refs = tags.map((tag) => `${login.registry}/${inputs.repository}:${tag}`);
   // Build once: an image already tagged with this commit is the one to deploy, not a rebuild.
@@ -118,13 +119,7 @@ export async function run(): Promise<void> {
   core.setOutput('digest', digest);
   core.setOutput('tags', tags.join(','));
   if (!inputs.push) {
-    await writeSummary([
-      `<h2>Image built (not pushed)</h2>\n`,
-      keyValueList([
-        ['digest', digest],
-        ['tags', tags.join(', ')],
-      ]),
-    ]);
+    await writeSummary(builtSummary(digest, tags));
     return;
   }
   const confirmedTags = await confirmImage(ecr, inputs.repository, digest);
@@ -149,7 +144,7 @@ export async function run(): Promise<void> {
     blocking = atOrAbove(findings, inputs['scan-severity-threshold']);
   }
   await writeSummary(
-    summary(
+    pushedSummary(
       `${login.registry}/${inputs.repository}@${digest}`,
       tags,
       findings,
@@ -169,51 +164,12 @@ export async function run(): Promise<void> {
   }
 }
 
-function summary(
-  imageUri: string,
-  tags: string[],
-  findings: Finding[],
-  blocking: Finding[],
-  threshold: string,
-): string[] {
-  const parts = [
-    `<h2>${blocking.length > 0 ? '❌ Image blocked by the scan' : '✅ Image pushed'}</h2>\n`,
-    keyValueList([
-      ['image', imageUri],
-      ['tags', tags.join(', ')],
-      ['scan threshold', threshold],
-      ['findings', findings.length],
-    ]),
-  ];
-  const shown = blocking.length > 0 ? blocking : findings;
-  if (shown.length > 0) {
-    parts.push(
-      `<h3>${blocking.length > 0 ? `Findings at or above ${escapeHtml(threshold)}` : 'Findings below the threshold'}</h3>\n`,
-    );
-    parts.push(
-      htmlTable(
-        ['CVE', 'severity', 'package', 'version', 'fixed in'],
-        shown
-          .slice(0, 200)
-          .map((finding) => [
-            finding.id,
-            finding.severity,
-            finding.package,
-            finding.version,
-            finding.fixedVersion ?? 'no fix yet',
-          ]),
-      ),
-    );
-  }
-  return parts;
-}
-
 /** The post step: log out of the registry unless skip-logout. */
 export async function post(): Promise<void> {
-  const registry = core.getState('registry');
-  if (!registry || core.getState('logout') !== 'true') return;
-  await new Docker(exec).logout(registry);
-  core.info(`Logged out of ${registry}`);
+  const state = loadEcrPushState();
+  if (!state?.logout) return;
+  await new Docker(exec).logout(state.registry);
+  core.info(`Logged out of ${state.registry}`);
 }
 
 /** The commit time of HEAD (seconds), for reproducible image metadata; SOURCE_DATE_EPOCH wins when set. */

@@ -16,16 +16,19 @@ import { renderReport } from './report.js';
 export async function run(): Promise<void> {
   const inputs = getInputs();
   const clients = awsClientsFor(inputs);
-  const result = await monitor({
-    inputs,
-    ecs: clients.ecs,
-    elbv2: clients.elbv2,
-    cloudwatch: clients.cloudwatch,
-    clock: systemClock,
-    send: (request, timeoutMs) => sendRequest(request, timeoutMs),
-    log: (line) => core.info(line),
-    holder: lockHolder(process.env),
-  });
+  const result = await core.group(`Watching ${inputs.service}`, () =>
+    monitor({
+      inputs,
+      ecs: clients.ecs,
+      elbv2: clients.elbv2,
+      cloudwatch: clients.cloudwatch,
+      clock: systemClock,
+      send: (request, timeoutMs) => sendRequest(request, timeoutMs),
+      log: (line) => core.info(line),
+      holder: lockHolder(process.env),
+    }),
+  );
+  core.info(`Outcome: ${result.outcome}${result.reason ? `: ${result.reason}` : ''}`);
   const iso = (at?: number) => (at === undefined ? '' : new Date(at).toISOString());
   // Every data point and decision, so a verdict can be reproduced.
   const reportPath = path.join(process.env.RUNNER_TEMP ?? process.cwd(), 'monitor-rollback-report.json');

@@ -1,4 +1,5 @@
 /** What a person reads: the summary table, failure details with a curl line, JSON and JUnit reports. */
+import { escapeXml } from '../../../packages/shared/src/xml.js';
 import { escapeHtml, htmlTable } from '../../../packages/shared/src/summary.js';
 import { truncate } from '../../../packages/shared/src/checks/assertions.js';
 import type { Check } from '../../../packages/shared/src/checks/checks.js';
@@ -82,11 +83,7 @@ export function jsonReport(results: CheckResult[]): JsonReport {
   };
 }
 
-const xml = (text: string) =>
-  text.replace(
-    /[<>&"']/g,
-    (character) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[character]!,
-  );
+const xml = escapeXml;
 
 export function junitXml(results: CheckResult[], suite: string): string {
   const failed = results.filter((result) => !result.passed && !result.skipped).length;

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 
 /** Lower-case hex of the given length, as AWS resource ids look. */
@@ -16,6 +17,11 @@ export interface Account {
   region: string;
 }
 
+/** The region the current request was signed for (its SigV4 credential scope), while it is served. */
+export const requestRegion = new AsyncLocalStorage<string>();
+
+/** An ARN in the region of the request being served (the client's region), else the twin's own. */
 export function arn(account: Account, service: string, resource: string, global = false): string {
-  return `arn:aws:${service}:${global ? '' : account.region}:${account.accountId}:${resource}`;
+  const region = global ? '' : (requestRegion.getStore() ?? account.region);
+  return `arn:aws:${service}:${region}:${account.accountId}:${resource}`;
 }

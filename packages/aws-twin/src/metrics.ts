@@ -58,6 +58,23 @@ export class MetricStore {
     public profile: MetricsProfile = { periodSeconds: 1, publicationDelayMs: 0, wholePeriods: false },
   ) {}
 
+  /** Every series stored, as ListMetrics shows them. */
+  list(): { namespace: string; metricName: string; dimensions: Dimension[] }[] {
+    return [...this.series.keys()].map((key) => {
+      const [namespace, metricName, dims] = key.split('|') as [string, string, string];
+      return {
+        namespace,
+        metricName,
+        dimensions: dims
+          ? dims.split(',').map((pair) => {
+              const at = pair.indexOf('=');
+              return { Name: pair.slice(0, at), Value: pair.slice(at + 1) };
+            })
+          : [],
+      };
+    });
+  }
+
   /** Adds one sample (a request's latency, a count of 1) at `atMs`. */
   put(
     namespace: string,

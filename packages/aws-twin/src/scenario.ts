@@ -67,6 +67,8 @@ export interface Scenario {
   metrics?: { periodSeconds?: number; publicationDelaySeconds?: number };
   /** Bind the control plane to this port (default: an ephemeral one). */
   port?: number;
+  /** Every paginated List/Describe answers at most this many items a page (tests that callers follow tokens). */
+  pageSize?: number;
 }
 
 export type { Finding, ImageBehaviour };
@@ -89,3 +91,155 @@ export interface BlueGreenResources {
   blueTargetGroupArn: string;
   greenTargetGroupArn: string;
 }
+
+/** A scenario that cannot be what its author meant: names the key or value and where it is. */
+export class ScenarioError extends Error {
+  constructor(message: string) {
+    super(`scenario: ${message}`);
+    this.name = 'ScenarioError';
+  }
+}
+
+const KNOWN: Record<string, readonly string[]> = {
+  scenario: [
+    'accountId',
+    'region',
+    'seed',
+    'timing',
+    'images',
+    'blueGreen',
+    'ecr',
+    'alarms',
+    'credentialLifetimeMs',
+    'metrics',
+    'port',
+    'pageSize',
+  ],
+  timing: [
+    'healthCheckIntervalMs',
+    'healthyThreshold',
+    'unhealthyThreshold',
+    'taskStartDelayMs',
+    'deregistrationDelayMs',
+    'reconcileIntervalMs',
+  ],
+  image: [
+    'errorRate',
+    'errorEvery',
+    'statusMix',
+    'latencyMs',
+    'healthStatus',
+    'version',
+    'crashAfterMs',
+    'failToStart',
+    'dropRate',
+    'exitCode',
+    'runMs',
+  ],
+  blueGreen: [
+    'name',
+    'cluster',
+    'image',
+    'desiredCount',
+    'live',
+    'containerName',
+    'containerPort',
+    'healthCheckPath',
+    'testListener',
+    'stickinessSeconds',
+    'idleImage',
+  ],
+  ecr: ['findings', 'scanDelayMs', 'repositories'],
+  alarm: [
+    'name',
+    'metricName',
+    'namespace',
+    'dimensions',
+    'statistic',
+    'periodSeconds',
+    'evaluationPeriods',
+    'threshold',
+    'comparison',
+  ],
+  metrics: ['periodSeconds', 'publicationDelaySeconds'],
+};
+
+function mapping(value: unknown, where: string): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new ScenarioError(`${where} must be a mapping`);
+  return value as Record<string, unknown>;
+}
+
+function checkKeys(value: unknown, kind: keyof typeof KNOWN, where: string): Record<string, unknown> {
+  const object = mapping(value, where);
+  for (const key of Object.keys(object)) {
+    if (!KNOWN[kind]!.includes(key))
+      throw new ScenarioError(`unknown key '${key}' in ${where} (known: ${KNOWN[kind]!.join(', ')})`);
+  }
+  return object;
+}
+
+/**
+ * Checks a scenario as read from JSON: an unknown key (a typo such as `blueGren`) is an error
+ * naming it, never a silently empty twin; so is a blue/green service whose image is not described.
+ */
+export function validateScenario(raw: unknown): Scenario {
+  const scenario = checkKeys(raw, 'scenario', 'the scenario');
+  if (scenario.timing !== undefined) checkKeys(scenario.timing, 'timing', 'timing');
+  if (scenario.metrics !== undefined) checkKeys(scenario.metrics, 'metrics', 'metrics');
+  if (scenario.ecr !== undefined) checkKeys(scenario.ecr, 'ecr', 'ecr');
+  const images = scenario.images === undefined ? {} : mapping(scenario.images, 'images');
+  for (const [name, behaviour] of Object.entries(images)) checkKeys(behaviour, 'image', `images['${name}']`);
+  if (scenario.blueGreen !== undefined && !Array.isArray(scenario.blueGreen))
+    throw new ScenarioError('blueGreen must be a list of services');
+  ((scenario.blueGreen as unknown[] | undefined) ?? []).forEach((entry, index) => {
+    const spec = checkKeys(entry, 'blueGreen', `blueGreen[${index}]`);
+    if (typeof spec.name !== 'string' || !spec.name)
+      throw new ScenarioError(`blueGreen[${index}] has no name`);
+    for (const key of ['image', 'idleImage'] as const) {
+      const image = spec[key];
+      if (image === undefined) {
+        if (key === 'image') throw new ScenarioError(`blueGreen[${index}] (${spec.name}) has no image`);
+        continue;
+      }
+      if (typeof image !== 'string' || !image)
+        throw new ScenarioError(`blueGreen[${index}].${key} must be an image name such as 'svc-portal:v1'`);
+    }
+  });
+  if (scenario.alarms !== undefined && !Array.isArray(scenario.alarms))
+    throw new ScenarioError('alarms must be a list');
+  ((scenario.alarms as unknown[] | undefined) ?? []).forEach((entry, index) =>
+    checkKeys(entry, 'alarm', `alarms[${index}]`),
+  );
+  if (
+    scenario.pageSize !== undefined &&
+    !(Number.isInteger(scenario.pageSize) && (scenario.pageSize as number) >= 1)
+  )
+    throw new ScenarioError(
+      `pageSize must be a whole number of at least 1; got ${JSON.stringify(scenario.pageSize)}`,
+    );
+  return scenario as Scenario;
+}
+
+/** The scenario format, for `aws-twin --help`. */
+export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
+  region, accountId           where the twin's ARNs live (default eu-west-1, 123456789012)
+  seed                        seeds routing and behaviour draws (default: random)
+  images                      { "<image>": behaviour }: how tasks of an image answer
+                                errorRate 0–1, errorEvery N, statusMix {"200":90,"404":10},
+                                latencyMs N or {min,max}, healthStatus, version, crashAfterMs,
+                                failToStart true|"reason", dropRate 0–1, exitCode and runMs (one-off tasks)
+  blueGreen                   [{ name, image, desiredCount, live: blue|green, idleImage, containerName,
+                                containerPort, healthCheckPath, testListener, stickinessSeconds, cluster }]
+                                two services, two target groups, an ALB with production and test listeners
+  metrics                     { periodSeconds, publicationDelaySeconds }: CloudWatch as AWS publishes
+                                ALB metrics (60 and 120); omitted: 1-second data at once
+  alarms                      [{ name, metricName, threshold, namespace, dimensions, statistic,
+                                periodSeconds, evaluationPeriods, comparison }]
+  ecr                         { repositories: [{ name, scanOnPush, immutable }], findings, scanDelayMs }
+  timing                      { healthCheckIntervalMs, healthyThreshold, unhealthyThreshold,
+                                taskStartDelayMs, deregistrationDelayMs, reconcileIntervalMs }
+  credentialLifetimeMs        sessions from AssumeRoleWithWebIdentity last this long
+  pageSize                    every List/Describe page holds at most this many items (test paging)
+  port                        the control plane's port (default: any free one)
+Ready scenarios: packages/aws-twin/examples/*.json. An unknown key is an error naming it.`;

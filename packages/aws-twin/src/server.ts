@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CallLog } from './calls.js';
 import { AwsError } from './errors.js';
 import type { Faults } from './faults.js';
-import { requestId } from './ids.js';
+import { requestId, requestRegion } from './ids.js';
 import { parseQueryForm, queryErrorXml, queryResponseXml, toJsonWire, type WireValue } from './protocols.js';
 
 type Handler = (input: Record<string, unknown>, accessKeyId?: string) => unknown;
@@ -64,8 +64,23 @@ async function serve(
   response: ServerResponse,
 ): Promise<void> {
   const body = (request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
-  const id = requestId();
   const accessKeyId = /Credential=([^/,\s]+)\//.exec(String(request.headers.authorization ?? ''))?.[1];
+  // Credential=<key>/<date>/<region>/<service>/aws4_request: resources created now get that region.
+  const region = /Credential=[^/,\s]+\/\d{8}\/([a-z0-9-]+)\//.exec(
+    String(request.headers.authorization ?? ''),
+  )?.[1];
+  const signed = () => serveRequest(options, request, response, accessKeyId, body);
+  return region ? requestRegion.run(region, signed) : signed();
+}
+
+async function serveRequest(
+  options: ControlPlaneOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  accessKeyId: string | undefined,
+  body: string,
+): Promise<void> {
+  const id = requestId();
   const target = String(request.headers['x-amz-target'] ?? '');
 
   if (target) {

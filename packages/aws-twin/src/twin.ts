@@ -10,7 +10,8 @@ import type { Account } from './ids.js';
 import { ImageCatalog, type ImageBehaviour } from './images.js';
 import { MetricStore } from './metrics.js';
 import { seededRandom } from './random.js';
-import type { BlueGreenResources, BlueGreenSpec, Scenario } from './scenario.js';
+import { Pager } from './pages.js';
+import { validateScenario, type BlueGreenResources, type BlueGreenSpec, type Scenario } from './scenario.js';
 import { createControlPlane } from './server.js';
 import { CloudWatchService } from './services/cloudwatch.js';
 import { EcrService } from './services/ecr.js';
@@ -59,7 +60,8 @@ export interface Twin {
   close(): Promise<void>;
 }
 
-export async function startTwin(scenario: Scenario = {}): Promise<Twin> {
+export async function startTwin(given: Scenario = {}): Promise<Twin> {
+  const scenario = validateScenario(given);
   const account: Account = {
     accountId: scenario.accountId ?? '123456789012',
     region: scenario.region ?? 'eu-west-1',
@@ -153,6 +155,8 @@ export async function startTwin(scenario: Scenario = {}): Promise<Twin> {
 
   const ecs = new EcsService(account, elbv2, runtime, now, () => timing.taskStartDelayMs);
   const cloudwatch = new CloudWatchService(account, metrics, now);
+  const pager = new Pager(scenario.pageSize);
+  for (const service of [ecs, elbv2, ecr, cloudwatch]) service.pager = pager;
   const sts = new StsService(account, now, () => scenario.credentialLifetimeMs);
   const healthChecker = new HealthChecker(elbv2, metrics, () => timing.healthCheckIntervalMs);
 

@@ -133,16 +133,20 @@ export async function collectDiagnostics(
   elbv2: ElasticLoadBalancingV2Client,
   where: { cluster: string; service: string; targetGroupArn: string },
 ): Promise<Diagnostics> {
-  const stoppedArns =
-    (
-      await ecs.send(
-        new ListTasksCommand({
-          cluster: where.cluster,
-          serviceName: where.service,
-          desiredStatus: 'STOPPED',
-        }),
-      )
-    ).taskArns ?? [];
+  const stoppedArns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(
+      new ListTasksCommand({
+        cluster: where.cluster,
+        serviceName: where.service,
+        desiredStatus: 'STOPPED',
+        nextToken,
+      }),
+    );
+    stoppedArns.push(...(page.taskArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
   const stopped =
     stoppedArns.length === 0
       ? []

@@ -2,7 +2,7 @@
  * Go coverprofiles (`mode: set|count|atomic`): statement-weighted blocks. Blocks with the same file
  * and span (from -coverpkg=./... or concatenated profiles) merge as `go tool cover` merges them.
  */
-import { addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+import { addUnit, blockKey, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
 import { forEachLine } from './lines.js';
 
 const BLOCK = /^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$/;
@@ -31,7 +31,10 @@ export async function parseGoProfile(
     const file = fileCoverage(map, resolvePath(importPath!));
     addUnit(
       file,
-      `B${startLine}.${startColumn}-${endLine}.${endColumn}`,
+      blockKey(
+        { line: Number(startLine), column: Number(startColumn) },
+        { line: Number(endLine), column: Number(endColumn) },
+      ),
       Number(statements),
       Number(count),
       `${filePath}:${lineNumber}`,

@@ -1,5 +1,6 @@
 /** CloudWatch (awsJson1_0, query-compatible): GetMetricData with metric math, PutMetricData, alarms. */
 import { AwsError } from '../errors.js';
+import { Pager } from '../pages.js';
 import { arn, type Account } from '../ids.js';
 import {
   evaluateExpression,
@@ -43,6 +44,8 @@ const MAX_QUERIES = 500;
 
 export class CloudWatchService {
   readonly alarms = new Map<string, Alarm>();
+  /** Page sizes; a scenario can force pages of one. */
+  pager = new Pager();
 
   constructor(
     private readonly account: Account,
@@ -136,12 +139,64 @@ export class CloudWatchService {
             Label:
               query.Label ??
               (query.MetricStat ? ((query.MetricStat as Json).Metric as Json).MetricName : query.Id),
-            Timestamps: order.map((index) => new Date(found.timestamps[index]! * 1000)),
-            Values: order.map((index) => found.values[index]!),
-            StatusCode: 'Complete',
+            points: order.map((index) => ({
+              at: new Date(found.timestamps[index]! * 1000),
+              value: found.values[index]!,
+            })),
           };
         });
-      return { MetricDataResults: results, Messages: [] };
+      // MaxDatapoints spread over the queries in order; the token says where the next page starts.
+      const flat = results.flatMap((result) => result.points.map((point) => ({ result, point })));
+      const page = this.pager.page(
+        flat,
+        { token: input.NextToken, size: input.MaxDatapoints },
+        { defaultSize: 100_800, maxSize: 100_800, badTokenCode: 'InvalidNextToken' },
+      );
+      const onPage = (result: (typeof results)[number]) =>
+        page.items.filter((entry) => entry.result === result).map((entry) => entry.point);
+      return {
+        MetricDataResults: results.map((result) => ({
+          Id: result.Id,
+          Label: result.Label,
+          Timestamps: onPage(result).map((point) => point.at),
+          Values: onPage(result).map((point) => point.value),
+          StatusCode: page.nextToken ? 'PartialData' : 'Complete',
+        })),
+        Messages: [],
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      };
+    },
+    ListMetrics: (input) => {
+      const namespace = input.Namespace ? String(input.Namespace) : undefined;
+      const name = input.MetricName ? String(input.MetricName) : undefined;
+      const wanted = (input.Dimensions as { Name: string; Value?: string }[] | undefined) ?? [];
+      const metrics = this.metrics
+        .list()
+        .filter(
+          (metric) =>
+            (!namespace || metric.namespace === namespace) &&
+            (!name || metric.metricName === name) &&
+            wanted.every((dimension) =>
+              metric.dimensions.some(
+                (own) =>
+                  own.Name === dimension.Name &&
+                  (dimension.Value === undefined || own.Value === dimension.Value),
+              ),
+            ),
+        );
+      const page = this.pager.page(
+        metrics,
+        { token: input.NextToken },
+        { defaultSize: 500, maxSize: 500, badTokenCode: 'InvalidNextToken' },
+      );
+      return {
+        Metrics: page.items.map((metric) => ({
+          Namespace: metric.namespace,
+          MetricName: metric.metricName,
+          Dimensions: metric.dimensions,
+        })),
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+      };
     },
     PutMetricData: (input) => {
       const namespace = String(input.Namespace ?? '');
@@ -220,26 +275,30 @@ export class CloudWatchService {
           (names.length === 0 || names.includes(alarm.name)) && (!prefix || alarm.name.startsWith(prefix)),
       );
       for (const alarm of alarms) this.evaluate(alarm);
+      const page = this.pager.page(
+        alarms.filter((alarm) => !state || alarm.state === state),
+        { token: input.NextToken, size: input.MaxRecords },
+        { defaultSize: 50, maxSize: 100, badTokenCode: 'InvalidNextToken' },
+      );
       return {
-        MetricAlarms: alarms
-          .filter((alarm) => !state || alarm.state === state)
-          .map((alarm) => ({
-            AlarmName: alarm.name,
-            AlarmArn: alarm.arn,
-            StateValue: alarm.state,
-            StateReason: alarm.reason,
-            StateUpdatedTimestamp: alarm.updatedAt,
-            MetricName: alarm.metricName,
-            Namespace: alarm.namespace,
-            Dimensions: alarm.dimensions,
-            Period: alarm.periodSeconds,
-            EvaluationPeriods: alarm.evaluationPeriods,
-            DatapointsToAlarm: alarm.datapointsToAlarm,
-            Threshold: alarm.threshold,
-            ComparisonOperator: alarm.comparison,
-            TreatMissingData: alarm.treatMissingData,
-            ...(alarm.stat.startsWith('p') ? { ExtendedStatistic: alarm.stat } : { Statistic: alarm.stat }),
-          })),
+        ...(page.nextToken ? { NextToken: page.nextToken } : {}),
+        MetricAlarms: page.items.map((alarm) => ({
+          AlarmName: alarm.name,
+          AlarmArn: alarm.arn,
+          StateValue: alarm.state,
+          StateReason: alarm.reason,
+          StateUpdatedTimestamp: alarm.updatedAt,
+          MetricName: alarm.metricName,
+          Namespace: alarm.namespace,
+          Dimensions: alarm.dimensions,
+          Period: alarm.periodSeconds,
+          EvaluationPeriods: alarm.evaluationPeriods,
+          DatapointsToAlarm: alarm.datapointsToAlarm,
+          Threshold: alarm.threshold,
+          ComparisonOperator: alarm.comparison,
+          TreatMissingData: alarm.treatMissingData,
+          ...(alarm.stat.startsWith('p') ? { ExtendedStatistic: alarm.stat } : { Statistic: alarm.stat }),
+        })),
         CompositeAlarms: [],
       };
     },

@@ -1,4 +1,5 @@
 /** ECR (awsJson1_1): repositories, images by manifest, scan on push with scenario findings. */
+import { Pager } from '../pages.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.js';
 import { arn, type Account } from '../ids.js';
@@ -47,6 +48,8 @@ export class EcrService {
   readonly repositories = new Map<string, Repository>();
   /** Every registry password handed out, so tests can prove none was printed. */
   readonly issuedPasswords: string[] = [];
+  /** Page sizes; a scenario can force pages of one. */
+  pager = new Pager();
 
   constructor(
     private readonly account: Account,
@@ -106,7 +109,12 @@ export class EcrService {
     },
     DescribeRepositories: (input) => {
       const names = (input.repositoryNames as string[] | undefined) ?? [...this.repositories.keys()];
-      return { repositories: names.map((name) => this.describeRepository(this.requireRepository(name))) };
+      const page = this.pager.page(
+        names.map((name) => this.describeRepository(this.requireRepository(name))),
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 100, maxSize: 1000, badTokenCode: 'InvalidParameterException' },
+      );
+      return { repositories: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
     PutImageScanningConfiguration: (input) => {
       const repository = this.requireRepository(input.repositoryName);
@@ -217,7 +225,12 @@ export class EcrService {
             return image;
           })
         : [...repository.images.values()];
-      return { imageDetails: images.map((image) => this.describeImage(repository, image)) };
+      const page = this.pager.page(
+        images.map((image) => this.describeImage(repository, image)),
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 100, maxSize: 1000, badTokenCode: 'InvalidParameterException' },
+      );
+      return { imageDetails: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
     DescribeImageScanFindings: (input) => {
       const repository = this.requireRepository(input.repositoryName);
@@ -235,8 +248,14 @@ export class EcrService {
         );
       }
       const status = this.scanStatus(repository, image);
-      const findings = status.status === 'COMPLETE' ? image.findings : [];
+      const page = this.pager.page(
+        status.status === 'COMPLETE' ? image.findings : [],
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 100, maxSize: 1000, badTokenCode: 'InvalidParameterException' },
+      );
+      const findings = page.items;
       return {
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
         registryId: this.account.accountId,
         repositoryName: repository.name,
         imageId: { imageDigest: image.digest },
@@ -245,7 +264,7 @@ export class EcrService {
           status.status === 'COMPLETE'
             ? {
                 imageScanCompletedAt: new Date(image.scanCompleteAt),
-                findingSeverityCounts: severityCounts(findings),
+                findingSeverityCounts: severityCounts(image.findings),
                 findings: findings.map((finding) => ({
                   name: finding.name,
                   description: finding.description,

@@ -1,5 +1,6 @@
 /** ECS (awsJson1_1): clusters, task definitions, services with deployments, tasks, tags. */
 import { AwsError } from '../errors.js';
+import { Pager } from '../pages.js';
 import { arn, hexId, type Account } from '../ids.js';
 import type { ImageBehaviour } from '../images.js';
 import type { ElbService } from './elbv2.js';
@@ -49,6 +50,8 @@ export interface Task {
   taskDefinitionArn: string;
   image: string;
   containerName: string;
+  /** The task definition's other containers (sidecars), each with its own image and exit code. */
+  sidecars: { name: string; image: string }[];
   serviceName?: string;
   deploymentId?: string;
   startedBy?: string;
@@ -95,6 +98,8 @@ export class EcsService {
   readonly services = new Map<string, Service>();
   readonly tasks = new Map<string, Task>();
   readonly tags = new Map<string, Map<string, string>>();
+  /** Page sizes; a scenario can force pages of one. */
+  pager = new Pager();
 
   constructor(
     private readonly account: Account,
@@ -111,6 +116,26 @@ export class EcsService {
       this.clusters.set(name, cluster);
       this.setTags(cluster.arn, input.tags);
       return { cluster: this.describeCluster(cluster.name) };
+    },
+    ListClusters: (input) => {
+      const page = this.pager.page(
+        [...this.clusters.values()].map((cluster) => cluster.arn),
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 100, maxSize: 100, badTokenCode: 'InvalidParameterException' },
+      );
+      return { clusterArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
+    },
+    ListServices: (input) => {
+      const cluster = this.requireCluster(input.cluster);
+      const arns = [...this.services.values()]
+        .filter((service) => service.clusterArn === cluster.arn && service.status !== 'INACTIVE')
+        .map((service) => service.arn);
+      const page = this.pager.page(
+        arns,
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 10, maxSize: 100, badTokenCode: 'InvalidParameterException' },
+      );
+      return { serviceArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
     DescribeClusters: (input) => {
       const names = (input.clusters as string[] | undefined) ?? ['default'];
@@ -131,6 +156,11 @@ export class EcsService {
       const family = String(input.family ?? '');
       if (!/^[A-Za-z0-9_-]{1,255}$/.test(family))
         throw client('Family contains invalid characters or is empty.');
+      if (((input.requiresCompatibilities as string[] | undefined) ?? []).includes('FARGATE')) {
+        if (input.networkMode !== 'awsvpc') throw client('Fargate only supports network mode ‘awsvpc’.');
+        for (const field of ['cpu', 'memory'])
+          if (!input[field]) throw client(`Fargate requires that '${field}' be defined at the task level.`);
+      }
       const describeOnly = DESCRIBE_ONLY.filter((key) => key in input);
       if (describeOnly.length > 0) throw client(`Unexpected keys in the request: ${describeOnly.join(', ')}`);
       const containers = input.containerDefinitions as Json[] | undefined;
@@ -174,7 +204,12 @@ export class EcsService {
         .filter((definition) => definition.status === status && (!prefix || definition.family === prefix))
         .sort((a, b) => a.family.localeCompare(b.family) || a.revision - b.revision);
       if (input.sort === 'DESC') definitions.reverse();
-      return { taskDefinitionArns: definitions.map((definition) => definition.arn) };
+      const page = this.pager.page(
+        definitions.map((definition) => definition.arn),
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 100, maxSize: 100, badTokenCode: 'InvalidParameterException' },
+      );
+      return { taskDefinitionArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
     CreateService: (input) => {
       const cluster = this.requireCluster(input.cluster);
@@ -254,6 +289,8 @@ export class EcsService {
     },
     DescribeServices: (input) => {
       const cluster = this.requireCluster(input.cluster);
+      if (((input.services as string[] | undefined) ?? []).length > 10)
+        throw new AwsError('InvalidParameterException', 'services can have at most 10 items.');
       const services: unknown[] = [];
       const failures: unknown[] = [];
       for (const wanted of (input.services as string[] | undefined) ?? []) {
@@ -286,7 +323,12 @@ export class EcsService {
             (!input.family || task.taskDefinitionArn.includes(`/${String(input.family)}:`)),
         )
         .map((task) => task.arn);
-      return { taskArns };
+      const page = this.pager.page(
+        taskArns,
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 100, maxSize: 100, badTokenCode: 'InvalidParameterException' },
+      );
+      return { taskArns: page.items, ...(page.nextToken ? { nextToken: page.nextToken } : {}) };
     },
     DescribeTasks: (input) => {
       const cluster = this.requireCluster(input.cluster);
@@ -600,6 +642,9 @@ export class EcsService {
       taskDefinitionArn: definition.arn,
       image: String(container.image),
       containerName: String(container.name),
+      sidecars: (definition.body.containerDefinitions as Json[])
+        .filter((entry) => entry !== container)
+        .map((entry) => ({ name: String(entry.name), image: String(entry.image) })),
       lastStatus: 'PROVISIONING',
       desiredStatus: 'RUNNING',
       createdAt: new Date(this.now()),
@@ -822,6 +867,17 @@ export class EcsService {
           reason: task.stopCode === 'TaskFailedToStart' ? task.stoppedReason : undefined,
           networkInterfaces: task.port ? [{ privateIpv4Address: '127.0.0.1' }] : [],
         },
+        // A sidecar runs as its image says: its exit code is the image's (0 when it has none).
+        ...task.sidecars.map((sidecar) => ({
+          name: sidecar.name,
+          image: sidecar.image,
+          lastStatus:
+            task.lastStatus === 'STOPPED' ? 'STOPPED' : task.lastStatus === 'RUNNING' ? 'RUNNING' : 'PENDING',
+          exitCode:
+            task.lastStatus === 'STOPPED' && task.stopCode !== 'TaskFailedToStart'
+              ? (this.runtime.behaviourOf(sidecar.image).exitCode ?? 0)
+              : undefined,
+        })),
       ],
     };
   }

@@ -1,4 +1,5 @@
 /** Elastic Load Balancing v2 (awsQuery): load balancers, target groups, listeners, rules, targets, tags. */
+import { Pager } from '../pages.js';
 import { AwsError, validation } from '../errors.js';
 import { arn, hexId, type Account } from '../ids.js';
 import { queryBoolean, queryList, queryNumber, type WireValue } from '../protocols.js';
@@ -104,6 +105,8 @@ export class ElbService {
   readonly listeners = new Map<string, Listener>();
   readonly rules = new Map<string, Rule>();
   readonly tags = new Map<string, Map<string, string>>();
+  /** Page sizes; a scenario can force pages of one. */
+  pager = new Pager();
 
   constructor(
     private readonly account: Account,
@@ -147,7 +150,15 @@ export class ElbService {
         if (!this.loadBalancers.has(wanted)) throw notFound('LoadBalancerNotFound', wanted);
       if (names.length > 0 && found.length < names.length)
         throw new AwsError('LoadBalancerNotFound', `One or more load balancers not found`);
-      return { LoadBalancers: found.map((lb) => this.describeLoadBalancer(lb)) };
+      const page = this.pager.page(
+        found,
+        { token: input.Marker, size: input.PageSize },
+        { defaultSize: 400, maxSize: 400, badTokenCode: 'ValidationError' },
+      );
+      return {
+        LoadBalancers: page.items.map((lb) => this.describeLoadBalancer(lb)),
+        ...(page.nextToken ? { NextMarker: page.nextToken } : {}),
+      };
     },
     CreateTargetGroup: (input) => {
       const name = requireString(input, 'Name');
@@ -196,7 +207,15 @@ export class ElbService {
       );
       if (names.length > 0 && found.length < names.length)
         throw new AwsError('TargetGroupNotFound', 'One or more target groups not found');
-      return { TargetGroups: found.map((group) => this.describeTargetGroup(group)) };
+      const page = this.pager.page(
+        found,
+        { token: input.Marker, size: input.PageSize },
+        { defaultSize: 400, maxSize: 400, badTokenCode: 'ValidationError' },
+      );
+      return {
+        TargetGroups: page.items.map((group) => this.describeTargetGroup(group)),
+        ...(page.nextToken ? { NextMarker: page.nextToken } : {}),
+      };
     },
     CreateListener: async (input) => {
       const lb = this.requireLoadBalancer(String(input.LoadBalancerArn ?? ''));
@@ -244,7 +263,15 @@ export class ElbService {
           (arns.length === 0 || arns.includes(listener.arn)) &&
           (!lbArn || listener.loadBalancerArn === lbArn),
       );
-      return { Listeners: found.map((listener) => this.describeListener(listener)) };
+      const page = this.pager.page(
+        found,
+        { token: input.Marker, size: input.PageSize },
+        { defaultSize: 400, maxSize: 400, badTokenCode: 'ValidationError' },
+      );
+      return {
+        Listeners: page.items.map((listener) => this.describeListener(listener)),
+        ...(page.nextToken ? { NextMarker: page.nextToken } : {}),
+      };
     },
     ModifyListener: (input) => {
       const listener = this.requireListener(String(input.ListenerArn ?? ''));
@@ -287,7 +314,12 @@ export class ElbService {
       if (listenerArn) {
         const listener = this.requireListener(listenerArn);
         const rules = this.rulesOf(listener.arn).map((rule) => this.describeRule(rule));
-        return { Rules: [...rules, this.describeDefaultRule(listener)] };
+        const page = this.pager.page(
+          [...rules, this.describeDefaultRule(listener)],
+          { token: input.Marker, size: input.PageSize },
+          { defaultSize: 400, maxSize: 400, badTokenCode: 'ValidationError' },
+        );
+        return { Rules: page.items, ...(page.nextToken ? { NextMarker: page.nextToken } : {}) };
       }
       return {
         Rules: arns.map((ruleArn) => {
@@ -316,10 +348,10 @@ export class ElbService {
         if (actions) rule.actions = actions;
         return { Rules: [this.describeRule(rule)] };
       }
-      if (input.Conditions !== undefined)
-        throw new AwsError('OperationNotPermitted', 'The default rule has no conditions');
-      if (actions) listener!.defaultActions = actions;
-      return { Rules: [this.describeDefaultRule(listener!)] };
+      throw new AwsError(
+        'OperationNotPermitted',
+        `${ruleArn} is a listener's default rule: it cannot be modified with ModifyRule; use ModifyListener`,
+      );
     },
     RegisterTargets: (input) => {
       const group = this.requireTargetGroup(String(input.TargetGroupArn ?? ''));
@@ -349,7 +381,8 @@ export class ElbService {
         const registered = group.targets.get(`${target.id}:${target.port}`);
         const health = !registered
           ? {
-              State: 'unavailable',
+              // As the AWS docs say, and as boto3's target_deregistered waiter expects.
+              State: 'unused',
               Reason: 'Target.NotRegistered',
               Description: 'Target is not registered to the target group',
             }

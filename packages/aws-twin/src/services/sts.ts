@@ -6,7 +6,7 @@ import { queryNumber, type WireValue } from '../protocols.js';
 
 export class StsService {
   /** Access key id → expiry (ms) of every credential set issued. */
-  readonly issued = new Map<string, { expiresAt: number; roleArn: string }>();
+  readonly issued = new Map<string, { expiresAt: number; roleArn: string; sessionName: string }>();
 
   constructor(
     private readonly account: Account,
@@ -17,11 +17,20 @@ export class StsService {
 
   readonly handlers: Record<string, (input: Record<string, unknown>, accessKeyId?: string) => WireValue> = {
     GetCallerIdentity: (_input, accessKeyId) => {
-      const role = accessKeyId ? this.issued.get(accessKeyId)?.roleArn : undefined;
-      const arn = role
-        ? role.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + '/session'
-        : `arn:aws:iam::${this.account.accountId}:user/twin`;
-      return { UserId: 'AIDATWIN', Account: this.account.accountId, Arn: arn };
+      const issued = accessKeyId ? this.issued.get(accessKeyId) : undefined;
+      if (!issued)
+        return {
+          UserId: 'AIDATWIN',
+          Account: this.account.accountId,
+          Arn: `arn:aws:iam::${this.account.accountId}:user/twin`,
+        };
+      return {
+        UserId: `AROATWIN:${issued.sessionName}`,
+        Account: this.account.accountId,
+        Arn:
+          issued.roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') +
+          `/${issued.sessionName}`,
+      };
     },
     AssumeRoleWithWebIdentity: (input) => {
       const roleArn = String(input.RoleArn ?? '');
@@ -48,7 +57,7 @@ export class StsService {
         throw new AwsError('ValidationError', 'DurationSeconds must be between 900 and 43200');
       const accessKeyId = `ASIA${hexId(16).toUpperCase()}`;
       const expiresAt = this.now() + (this.sessionDurationMs() ?? requested * 1000);
-      this.issued.set(accessKeyId, { expiresAt, roleArn });
+      this.issued.set(accessKeyId, { expiresAt, roleArn, sessionName });
       return {
         Credentials: {
           AccessKeyId: accessKeyId,
