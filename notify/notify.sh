@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Says what a deploy or rollback did, in words a person reads at a glance, to the log, the job
-# summary and (when WEBHOOK_URL is set) Slack. Retries Slack three times; never fails the job: a
+# summary and (when WEBHOOK_URL is set) Slack. Tries Slack three times; never fails the job: a
 # Slack outage must not turn a good deploy red.
 set -u
 
@@ -9,7 +9,8 @@ case "${OUTCOME:-unknown}" in
   rolled-back-by-gate) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by a traffic gate: customers are on the previous release" ;;
   rolled-back-by-monitor) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the monitor after the cutover: customers are on the previous release" ;;
   rolled-back-by-workflow) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the workflow after a failure once traffic had moved" ;;
-  rolled-back-by-hand) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by hand" ;;
+  rolled-back-by-hand) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by hand: customers are on the previous release" ;;
+  rollback-failed) headline="❌ Rollback of ${SERVICE} in ${ENVIRONMENT} did not complete (why below)" ;;
   failed-before-traffic) headline="❌ ${SERVICE} failed before any customer traffic moved in ${ENVIRONMENT}: the previous release keeps serving" ;;
   cancelled) headline="⏹️ ${SERVICE} deploy to ${ENVIRONMENT} was cancelled: traffic is put back on the previous release" ;;
   *) headline="❌ ${SERVICE} deploy to ${ENVIRONMENT} failed (${OUTCOME:-unknown})" ;;
@@ -32,16 +33,22 @@ if [ -z "${WEBHOOK_URL:-}" ]; then
   echo "No Slack webhook given: the message stays in the log and the job summary."
   exit 0
 fi
-payload=$(TEXT="${text}" node -e 'process.stdout.write(JSON.stringify({ text: process.env.TEXT }))')
-# The URL is a secret: it goes to curl through a config on stdin, never on its command line.
+# The URL is a secret: node reads it from the environment, never from a command line. node is on
+# every runner (actions run on it), curl is not on every self-hosted one.
 for attempt in 1 2 3; do
-  if printf 'url = "%s"\n' "${WEBHOOK_URL}" | curl --silent --show-error --fail --max-time 10 \
-    -X POST -H 'content-type: application/json' --data "${payload}" --config - > /dev/null; then
+  if TEXT="${text}" node -e '
+    fetch(process.env.WEBHOOK_URL, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ text: process.env.TEXT }),
+      signal: AbortSignal.timeout(10000),
+    }).then((response) => process.exit(response.ok ? 0 : 1), () => process.exit(1));
+  '; then
     echo "Slack notified."
     exit 0
   fi
   echo "Slack did not take the message (attempt ${attempt} of 3)."
-  sleep $((attempt * 2))
+  [ "${attempt}" -lt 3 ] && sleep $((attempt * 2))
 done
 echo "::warning::Slack could not be notified after 3 attempts; the deploy's own result stands."
 exit 0

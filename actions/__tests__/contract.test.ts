@@ -105,7 +105,9 @@ describe('blue-green-deploy inputs', () => {
           'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2',
       }),
     ).toThrow(/'listener-rule-arn' and listener-arn were both given; give exactly one/);
-    expect(readWith({ 'listener-rule-arn': undefined })).toThrow(/are both empty; give exactly one/);
+    expect(readWith({ 'listener-rule-arn': undefined })).toThrow(
+      /\(or listener-arn\) is needed: .*both are empty/,
+    );
   });
   it('rejects two task definition sources, and none for a deploy', () => {
     expect(readWith({ 'task-definition-family': 'svc-portal' })).toThrow(

@@ -31,7 +31,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       maxDurationMs: 60_000,
     });
     // The gates' defaults: a step without evidence would not pass.
-    const result = await run({ image: 'svc-portal:v2', 'step-bake': '2s', 'no-data': '' });
+    const result = await run({ image: 'svc-portal:v2', 'step-bake': '3s', 'no-data': '' });
     const tally = await traffic.stop();
     expect(result.main.exitCode).toBe(0);
     expect(result.outputs).toMatchObject({
@@ -328,8 +328,12 @@ describe('blue-green-deploy, bundled, on the twin', () => {
     [{ 'traffic-steps': '50,5,100' }, /'traffic-steps' must increase step by step and end at 100/],
     [{ 'step-bake': '-5s' }, /'step-bake' is negative/],
     [
+      { 'task-definition': 'deploy/missing.json' },
+      /'task-definition' points to \S+\/deploy\/missing.json, which cannot be read/,
+    ],
+    [
       { 'task-definition': '/nonexistent/td.json' },
-      /'task-definition' points to \/nonexistent\/td.json, which cannot be read/,
+      /'task-definition' '\/nonexistent\/td.json' resolves to \/nonexistent\/td.json, outside the workspace/,
     ],
     [
       { 'listener-arn': 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/x/1/2' },

@@ -31,10 +31,11 @@ describe('deploy gates on CloudWatch as AWS publishes it (scaled)', () => {
     const { twin, portal, weights, run } = await setUp();
     const traffic = twin.traffic.start({
       url: `${portal.productionUrl}/orders`,
-      requestsPerSecond: 50,
+      // 5 requests a second reach the new colour at 5 %: a 3 s bake never judges an empty period.
+      requestsPerSecond: 100,
       maxDurationMs: 60_000,
     });
-    const result = await run({ ...defaults, image: 'svc-portal:v2' });
+    const result = await run({ ...defaults, image: 'svc-portal:v2', 'step-bake': '3s' });
     await traffic.stop();
     expect(result.main.exitCode).toBe(0);
     expect(result.outputs.outcome).toBe('promoted');
@@ -119,7 +120,7 @@ describe('deploy gates on CloudWatch as AWS publishes it (scaled)', () => {
     const result = await run({
       ...defaults,
       image: 'svc-portal:bad',
-      'step-bake': '2s',
+      'step-bake': '3s',
       alarms: 'portal-latency, portal-5xx',
     });
     await traffic.stop();

@@ -31,10 +31,10 @@ describe('blue/green safety, bundled, on the twin', () => {
     const { twin, portal, weights, run, service } = await setUp();
     const traffic = twin.traffic.start({
       url: `${portal.productionUrl}/orders`,
-      requestsPerSecond: 50,
+      requestsPerSecond: 100,
       maxDurationMs: 50_000,
     });
-    const first = run({ image: 'svc-portal:v2', 'step-bake': '2s' });
+    const first = run({ image: 'svc-portal:v2', 'step-bake': '3s' });
     await twin.waitFor(
       () => twin.calls.of('elbv2', 'ModifyRule').length > 0,
       20_000,
@@ -85,7 +85,7 @@ describe('blue/green safety, bundled, on the twin', () => {
     const { twin, portal, weights, run } = await setUp();
     const traffic = twin.traffic.start({
       url: `${portal.productionUrl}/orders`,
-      requestsPerSecond: 50,
+      requestsPerSecond: 100,
       maxDurationMs: 30_000,
     });
     const deploying = run({ image: 'svc-portal:bad' });
@@ -108,7 +108,7 @@ describe('blue/green safety, bundled, on the twin', () => {
     const { twin, portal, tags, weights, run } = await setUp();
     const traffic = twin.traffic.start({
       url: `${portal.productionUrl}/orders`,
-      requestsPerSecond: 50,
+      requestsPerSecond: 100,
       maxDurationMs: 30_000,
     });
     const deploying = run({ image: 'svc-portal:bad', 'restore-timeout': '3s', 'aws-max-attempts': '1' });

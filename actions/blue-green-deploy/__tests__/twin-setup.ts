@@ -105,6 +105,8 @@ export async function setUpTwin(
       timeoutMs: 60_000,
       killMainWhen: extra.killMainWhen,
       runPost: extra.runPost,
+      // The workspace holds the task definition file, as a checkout does.
+      cwd: dir,
     });
   /** Calls that change something other than the deploy lock's own tags. */
   const changes = () =>
@@ -119,5 +121,5 @@ export async function setUpTwin(
             (call.operation === 'RemoveTags' && JSON.stringify(call.params).includes('mpac:lock:'))
           ),
       );
-  return { twin, portal, elbv2, weights, tags, service, run, changes, taskDefinitionPath };
+  return { twin, portal, elbv2, weights, tags, service, run, changes, taskDefinitionPath, workspace: dir };
 }

@@ -2,6 +2,7 @@
 import { acquireLease, LeaseLostError } from '../../../packages/shared/src/blue-green/lease.js';
 import { TrafficChangedError } from '../../../packages/shared/src/blue-green/move.js';
 import { readBlueGreen, type BlueGreenTarget } from '../../../packages/shared/src/blue-green/read.js';
+import { describeColorServices } from '../../../packages/shared/src/ecs.js';
 import { cleanup } from './cleanup.js';
 import type { Inputs } from './inputs.js';
 import { DeployFailure, type DeployContext, type DeployResult, type PhaseContext } from './phase.js';
@@ -24,8 +25,10 @@ export async function deploy(context: DeployContext): Promise<DeployResult> {
   const { inputs, clients } = context;
   const target = blueGreenTarget(inputs);
   const deploying = inputs.phase === 'all' || inputs.phase === 'prepare';
-  // Before the lock: the release is resolved with reads only, so its mistakes change nothing.
+  // Before the lock, with reads only, so that a mistake in the inputs changes nothing: the release,
+  // and that the cluster has both colours (the plan itself is read after the lock).
   const resolved = deploying ? await resolveTaskDefinition(context) : undefined;
+  await describeColorServices(clients.ecs, inputs.cluster, target.serviceNames);
   const lease = await acquireLease(clients.elbv2, target.production.arn, {
     holder: context.holder,
     ttlMs: inputs['lock-ttl'],

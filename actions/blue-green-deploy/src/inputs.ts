@@ -1,4 +1,10 @@
 import { InputError } from '../../../packages/shared/src/errors.js';
+import { inWorkspace } from '../../../packages/shared/src/workspace.js';
+import {
+  readCluster,
+  readProductionTarget,
+  RULE_EXAMPLE,
+} from '../../../packages/shared/src/blue-green/inputs.js';
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
 import { parseTrafficSteps, type Color } from '../../../packages/shared/src/traffic.js';
@@ -54,13 +60,12 @@ export interface Inputs extends AwsInputs {
   'if-unsettled': boolean;
   'github-token'?: string;
   environment?: string;
+  'deployment-id'?: number;
   'environment-url'?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
 const HOUR = 3_600_000;
-const RULE_EXAMPLE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
 
 export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
   const service = reader.string('service', {
@@ -70,24 +75,7 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     example: 'svc-portal',
   });
   const phase = reader.enum('phase', PHASES, { default: 'all' });
-  const ruleArn = reader.arn('listener-rule-arn', 'elasticloadbalancing', {
-    resourcePrefix: 'listener-rule/',
-  });
-  const listenerArn = reader.arn('listener-arn', 'elasticloadbalancing', { resourcePrefix: 'listener/' });
-  if (ruleArn && listenerArn) {
-    throw new InputError(
-      'listener-rule-arn',
-      'and listener-arn were both given; give exactly one',
-      RULE_EXAMPLE,
-    );
-  }
-  if (!ruleArn && !listenerArn) {
-    throw new InputError(
-      'listener-rule-arn',
-      'and listener-arn are both empty; give exactly one',
-      RULE_EXAMPLE,
-    );
-  }
+  const production = readProductionTarget(reader);
   const taskDefinition = readTaskDefinitionSource(reader, phase);
   const containerName = reader.string('container-name', { example: 'app' });
   const image = reader.string('image', {
@@ -124,11 +112,11 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     hasFastSignals: alarms.length > 0 || Boolean(probeUrl),
   });
   return {
-    cluster: reader.string('cluster', { required: true, example: 'mpac-production' }),
+    cluster: readCluster(reader),
     service,
     'blue-service': blueService,
     'green-service': greenService,
-    production: ruleArn ? { kind: 'rule', arn: ruleArn } : { kind: 'listener', arn: listenerArn! },
+    production,
     test: readTestListener(reader),
     taskDefinition,
     'container-name': containerName,
@@ -158,7 +146,7 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     'wait-timeout': reader.duration('wait-timeout', { default: 1_800_000, min: 1000, max: 6 * HOUR }),
     'desired-count': reader.integer('desired-count', { min: 1, max: 5000, example: '4' }),
     'max-error-rate': reader.number('max-error-rate', { default: 5, min: 0, max: 100 }),
-    'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1 }),
+    'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1, max: 600_000 }),
     alarms,
     'probe-url': probeUrl,
     ...signals,
@@ -172,6 +160,7 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     'if-unsettled': reader.boolean('if-unsettled', { default: false }),
     'github-token': reader.secret('github-token'),
     environment: reader.string('environment', { example: 'production' }),
+    'deployment-id': reader.integer('deployment-id', { min: 1, example: '123456789' }),
     'environment-url': reader.string('environment-url', {
       pattern: /^https?:\/\/\S+$/,
       patternHint: 'an http(s) URL',
@@ -208,7 +197,11 @@ function readTaskDefinitionSource(reader: InputReader, phase: Phase): TaskDefini
       'deploy/task-definition.json',
     );
   }
-  if (file) return { kind: 'file', path: file };
+  if (file)
+    return {
+      kind: 'file',
+      path: inWorkspace('task-definition', file, { example: 'deploy/task-definition.json' }),
+    };
   if (arn) return { kind: 'arn', arn };
   if (family) return { kind: 'family', family };
   return undefined;

@@ -6,16 +6,25 @@ import { rollBackTo } from '../../../packages/shared/src/blue-green/move.js';
 import { clearTags, SAFE_END_TAG } from '../../../packages/shared/src/blue-green/outcome.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { errorMessage } from '../../../packages/shared/src/errors.js';
-import { startDeployment, type DeploymentTracker } from '../../../packages/shared/src/github.js';
+import {
+  existingDeployment,
+  startDeployment,
+  type DeploymentTracker,
+} from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { deploy, DeployFailure, type DeployResult } from './deploy.js';
 import { getInputs, type Inputs } from './inputs.js';
+import { renderFileTaskDefinition } from './prepare.js';
 import { renderReport } from './report.js';
 import { loadDeployState, saveDeployState } from './state.js';
+import { setOutput } from '../../../packages/shared/src/outputs.js';
 
 /** Reads inputs, runs the phase, sets outputs and the job summary. */
 export async function run(): Promise<void> {
   const inputs = getInputs();
+  const readFile = (path: string) => readFileSync(path, 'utf8');
+  // The task definition file and the container name are checked before any AWS call.
+  if (inputs.taskDefinition?.kind === 'file') renderFileTaskDefinition(inputs, readFile);
   const clients = awsClientsFor(inputs);
   const tracker = await trackDeployment(inputs);
   let result: DeployResult;
@@ -27,14 +36,14 @@ export async function run(): Promise<void> {
       holder: lockHolder(process.env),
       log: (line) => core.info(line),
       group: (title, work) => core.group(title, work),
-      readFile: (path) => readFileSync(path, 'utf8'),
+      readFile,
       save: saveDeployState,
     });
   } catch (error) {
     await tracker?.setStatus('failure', errorMessage(error));
     if (error instanceof DeployFailure) {
       const partial = { ...error.partial, outcome: error.partial.outcome ?? 'failed' };
-      setOutputs(partial, tracker);
+      setOutputs(partial, tracker, error.message);
       await writeSummary(
         renderReport({
           ...reportBase(inputs, partial.outcome),
@@ -43,6 +52,8 @@ export async function run(): Promise<void> {
           diagnostics: error.diagnostics,
         }),
       );
+    } else {
+      setOutput('reason', errorMessage(error).split('\n')[0]!);
     }
     throw error;
   }
@@ -50,6 +61,7 @@ export async function run(): Promise<void> {
     'success',
     `${result.outcome}: ${result.liveColor} runs ${result.taskDefinitionArn ?? 'the service'}`,
   );
+  if (result.outcome === 'rolled-back') await markRolledBack(inputs, result);
   setOutputs(result, tracker);
   for (const notice of result.notices) core.notice(notice);
   await writeSummary(renderReport({ ...reportBase(inputs, result.outcome), ...result }));
@@ -64,35 +76,58 @@ function reportBase(inputs: Inputs, outcome: string) {
   };
 }
 
-/** A GitHub deployment for the run, when a token and an environment are given (never for cleanup). */
+/** A GitHub deployment for a deploy (all, shift), when a token and an environment are given. */
 async function trackDeployment(inputs: Inputs): Promise<DeploymentTracker | undefined> {
   if (
     !inputs['github-token'] ||
     !inputs.environment ||
     inputs.phase === 'cleanup' ||
-    inputs.phase === 'prepare'
+    inputs.phase === 'prepare' ||
+    inputs.phase === 'rollback'
   )
     return undefined;
   return startDeployment({
     token: inputs['github-token'],
     environment: inputs.environment,
     environmentUrl: inputs['environment-url'],
-    description: `${inputs.phase === 'rollback' ? 'Rollback' : 'Blue/green deploy'} of ${inputs.service}`,
+    description: `Blue/green deploy of ${inputs.service}`,
     warn: (message) => core.warning(message),
   });
+}
+
+/** After a rollback: the deployment of the release taken off (given, or the environment's newest) is marked failed. */
+async function markRolledBack(inputs: Inputs, result: DeployResult): Promise<void> {
+  if (
+    inputs.phase !== 'rollback' ||
+    !inputs['github-token'] ||
+    !(inputs['deployment-id'] || inputs.environment)
+  )
+    return;
+  const deployment = await existingDeployment({
+    token: inputs['github-token'],
+    deploymentId: inputs['deployment-id'],
+    environment: inputs.environment,
+    warn: (message) => core.warning(message),
+  });
+  await deployment?.setStatus(
+    'failure',
+    `Rolled back: ${result.liveColor} runs ${result.taskDefinitionArn ?? 'the previous release'} again`,
+  );
 }
 
 function setOutputs(
   result: Omit<Partial<DeployResult>, 'outcome'> & { outcome: string },
   tracker?: DeploymentTracker,
+  reason = '',
 ): void {
-  core.setOutput('outcome', result.outcome);
-  core.setOutput('task-definition-arn', result.taskDefinitionArn ?? '');
-  core.setOutput('previous-task-definition-arn', result.previousTaskDefinitionArn ?? '');
-  core.setOutput('live-color', result.liveColor ?? '');
-  core.setOutput('previous-color', result.previousColor ?? '');
-  core.setOutput('test-listener-color', result.testListener?.color ?? '');
-  core.setOutput('deployment-id', tracker ? String(tracker.id) : '');
+  setOutput('outcome', result.outcome);
+  setOutput('task-definition-arn', result.taskDefinitionArn ?? '');
+  setOutput('previous-task-definition-arn', result.previousTaskDefinitionArn ?? '');
+  setOutput('live-color', result.liveColor ?? '');
+  setOutput('previous-color', result.previousColor ?? '');
+  setOutput('test-listener-color', result.testListener?.color ?? '');
+  setOutput('deployment-id', tracker ? String(tracker.id) : '');
+  setOutput('reason', reason.split('\n')[0]!);
 }
 
 /**

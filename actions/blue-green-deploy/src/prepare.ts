@@ -19,6 +19,7 @@ import {
   runMigration,
   splitCommand,
 } from './ecs-ops.js';
+import type { Inputs } from './inputs.js';
 import { DeployFailure, moveOptions, type DeployContext, type PhaseContext } from './phase.js';
 import { parseTaskDefinitionText, renderTaskDefinition, sameTaskDefinition } from './task-definition.js';
 
@@ -49,29 +50,41 @@ export async function resolveTaskDefinition(context: DeployContext): Promise<Res
     });
     return { arn: source.arn, notices: [] };
   }
-  let template: Record<string, unknown>;
-  if (source.kind === 'family') {
-    const latest = await describeLatestRevision(clients.ecs, source.family);
-    if (!latest)
-      throw new InputError(
-        'task-definition-family',
-        `names ${source.family}, which has no ACTIVE revision`,
-        'svc-portal',
-      );
-    template = latest.definition;
-  } else {
-    let text: string;
-    try {
-      text = context.readFile(source.path);
-    } catch {
-      throw new InputError(
-        'task-definition',
-        `points to ${source.path}, which cannot be read`,
-        'deploy/task-definition.json',
-      );
-    }
-    template = parseTaskDefinitionText(text, source.path);
+  if (source.kind === 'file') return renderFileTaskDefinition(inputs, context.readFile);
+  const latest = await describeLatestRevision(clients.ecs, source.family);
+  if (!latest)
+    throw new InputError(
+      'task-definition-family',
+      `names ${source.family}, which has no ACTIVE revision`,
+      'svc-portal',
+    );
+  return renderWithInputs(latest.definition, inputs);
+}
+
+/**
+ * The task definition file rendered with the inputs (image, environment, secrets, labels, log
+ * options): pure, so a bad file or container name fails before any AWS call.
+ */
+export function renderFileTaskDefinition(
+  inputs: Inputs,
+  readFile: (path: string) => string,
+): ResolvedTaskDefinition {
+  const source = inputs.taskDefinition;
+  if (source?.kind !== 'file') throw new Error('renderFileTaskDefinition needs a task-definition file');
+  let text: string;
+  try {
+    text = readFile(source.path);
+  } catch {
+    throw new InputError(
+      'task-definition',
+      `points to ${source.path}, which cannot be read`,
+      'deploy/task-definition.json',
+    );
   }
+  return renderWithInputs(parseTaskDefinitionText(text, source.path), inputs);
+}
+
+function renderWithInputs(template: Record<string, unknown>, inputs: Inputs): ResolvedTaskDefinition {
   const rendered = renderTaskDefinition(template, {
     containerName: inputs['container-name'],
     image: inputs.image,

@@ -117,9 +117,14 @@ describe('coverage-gate, bundled, on a mixed Python + Go + TypeScript repository
 });
 
 describe('the sticky pull-request comment', () => {
-  it('is created once and then updated in place; a refusing token only warns', async () => {
+  it('is created once and then updated in place, never a person’s comment that quotes the marker; a refusing token only warns', async () => {
     const { createServer } = await import('node:http');
-    const comments: { id: number; body: string }[] = [];
+    const person = {
+      id: 1,
+      body: 'Why does <!-- mpac-coverage-gate --> say 75 %?',
+      user: { login: 'carol' },
+    };
+    const comments: { id: number; body: string; user: { login: string } }[] = [person];
     const requests: string[] = [];
     let refuse = false;
     const api = createServer((request, response) => {
@@ -133,10 +138,12 @@ describe('the sticky pull-request comment', () => {
             .end('{"message":"Resource not accessible by integration"}');
         const json = (status: number, payload: unknown) =>
           response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+        // The job's GITHUB_TOKEN may not ask who it is; it writes as github-actions[bot].
+        if (request.url === '/user') return json(403, { message: 'Resource not accessible by integration' });
         if (request.method === 'GET') return json(200, comments);
         const text = (JSON.parse(body) as { body: string }).body;
         if (request.method === 'POST') {
-          comments.push({ id: comments.length + 1, body: text });
+          comments.push({ id: comments.length + 1, body: text, user: { login: 'github-actions[bot]' } });
           return json(201, comments.at(-1));
         }
         const id = Number(request.url!.split('/').pop());
@@ -171,11 +178,16 @@ describe('the sticky pull-request comment', () => {
       const second = await run();
       expect(requests.filter((entry) => !entry.startsWith('GET'))).toEqual([
         'POST /repos/mpac/platform/issues/42/comments',
-        'PATCH /repos/mpac/platform/issues/comments/1',
+        'PATCH /repos/mpac/platform/issues/comments/2',
       ]);
-      expect(comments).toHaveLength(1);
-      expect(comments[0]!.body.startsWith('<!-- mpac-coverage-gate -->')).toBe(true);
-      expect(comments[0]!.body).toContain('Coverage 75.00 %');
+      expect(comments).toHaveLength(2);
+      expect(comments[0]).toEqual({
+        id: 1,
+        body: 'Why does <!-- mpac-coverage-gate --> say 75 %?',
+        user: { login: 'carol' },
+      });
+      expect(comments[1]!.body.startsWith('<!-- mpac-coverage-gate -->')).toBe(true);
+      expect(comments[1]!.body).toContain('Coverage 75.00 %');
       expect(first.log).toContain('Pull-request comment: created');
       expect(second.log).toContain('Pull-request comment: updated');
       expect(second.unmaskedLog).not.toContain('ghs_secret_token_value');

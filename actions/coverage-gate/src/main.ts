@@ -3,6 +3,7 @@ import path from 'node:path';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { upsertStickyComment } from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
+import { inWorkspace, workspaceRoot } from '../../../packages/shared/src/workspace.js';
 import { loadConfig } from './config.js';
 import { evaluate } from './gate.js';
 import { getInputs } from './inputs.js';
@@ -11,19 +12,28 @@ import { writeMerged } from './merged.js';
 import { changedLines, mergeBase, patchCoverage, type PatchResult } from './patch.js';
 import { readReports } from './read.js';
 import { MAX_ANNOTATIONS, patchSummary, summary } from './report.js';
+import { setOutput } from '../../../packages/shared/src/outputs.js';
 
 export async function run(): Promise<void> {
   const inputs = getInputs();
-  const root = path.resolve(process.env.GITHUB_WORKSPACE ?? process.cwd(), inputs['working-directory']);
-  const config = loadConfig(inputs.config ? path.resolve(root, inputs.config) : undefined);
+  // Every path an input names stays inside the workspace, checked before anything is read.
+  const workspace = workspaceRoot();
+  const root = inWorkspace('working-directory', inputs['working-directory'], {
+    root: workspace,
+    example: '.',
+  });
+  const inRoot = (input: string, value: string, example: string) =>
+    inWorkspace(input, value, { base: root, root: workspace, example });
+  const configFile = inputs.config ? inRoot('config', inputs.config, '.github/coverage.yml') : undefined;
+  const mergedOutputs = inputs['merged-output'].map((target) =>
+    inRoot('merged-output', target, 'coverage/merged.xml'),
+  );
+  const config = loadConfig(configFile);
 
-  const read = await readReports(inputs.files, root, config.pathMap, config.formats);
+  const read = await readReports(inputs.files, root, config.pathMap, config.formats, workspace);
   const reports = read.reports;
   const result = evaluate(read.map, config, inputs.metric, inputs.threshold);
-  writeMerged(
-    read.map,
-    inputs['merged-output'].map((target) => path.resolve(root, target)),
-  );
+  writeMerged(read.map, mergedOutputs);
   const wantsPatch =
     inputs['patch-threshold'] !== undefined || (inputs.annotations && Boolean(process.env.GITHUB_BASE_REF));
   const patch: PatchResult | undefined = wantsPatch
@@ -53,13 +63,13 @@ export async function run(): Promise<void> {
 
   const overall = result.overall;
   const branches = result.totals.branches;
-  core.setOutput('coverage', overall.percent ?? '');
-  core.setOutput('covered', String(overall.covered));
-  core.setOutput('total', String(overall.total));
-  core.setOutput('branch-coverage', percentFloor(branches.covered, branches.total) ?? '');
-  core.setOutput('patch-coverage', patchPercent ?? '');
-  core.setOutput('passed', String(result.passed && patchPassed));
-  core.setOutput(
+  setOutput('coverage', overall.percent ?? '');
+  setOutput('covered', String(overall.covered));
+  setOutput('total', String(overall.total));
+  setOutput('branch-coverage', percentFloor(branches.covered, branches.total) ?? '');
+  setOutput('patch-coverage', patchPercent ?? '');
+  setOutput('passed', String(result.passed && patchPassed));
+  setOutput(
     'components',
     JSON.stringify(
       result.components.map(({ name, metric, covered, total, percent, threshold, passed }) => ({
@@ -108,7 +118,9 @@ export async function run(): Promise<void> {
       );
     for (const component of result.components.filter((candidate) => !candidate.passed)) {
       reasons.push(
-        `${component.name}: ${component.percent ?? 'no data'} % (${component.covered}/${component.total}) is below ${component.threshold} %`,
+        component.percent === undefined
+          ? `${component.name}: no coverage data (no report covers ${component.name}'s paths), so it cannot meet ${component.threshold} %`
+          : `${component.name}: ${component.percent} % (${component.covered}/${component.total}) is below ${component.threshold} %`,
       );
     }
     if (result.filesBelowMinimum.length > 0)

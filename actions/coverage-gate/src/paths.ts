@@ -1,5 +1,6 @@
 /** Report paths → repository paths: path-map rewrites, Cobertura sources, Go import paths via go.mod. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { isInside } from '../../../packages/shared/src/workspace.js';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { CoverageError } from './model.js';
@@ -30,6 +31,8 @@ export class PathResolver {
     private readonly root: string,
     private readonly pathMap: [string, string][],
     private readonly goModules: GoModule[] = [],
+    /** Nothing a report names is counted outside it (symlinks followed). */
+    private readonly workspace: string = root,
   ) {}
 
   /** A repository-relative POSIX path; reported paths that exist nowhere are remembered as unmatched. */
@@ -59,8 +62,22 @@ export class PathResolver {
       path.posix.normalize(candidate.replace(/\\/g, '/')).replace(/^\.\//, ''),
     );
     const found = normalized.find((candidate) => existsSync(path.join(this.root, candidate)));
+    const outside = this.outsideWorkspace(path.join(this.root, found ?? normalized[0]!));
+    if (outside)
+      throw new CoverageError(
+        `'${reported}' names ${outside}, outside the workspace (${this.workspace}); a report may only count files of the repository`,
+      );
     if (!found) this.unmatched.add(reported);
     return found ?? normalized[0]!;
+  }
+
+  /** The real path of a file outside the workspace, or undefined when it is inside (or does not exist). */
+  private outsideWorkspace(file: string): string | undefined {
+    const resolved = path.resolve(file);
+    if (!isInside(this.workspace, resolved)) return resolved;
+    if (!existsSync(resolved)) return undefined;
+    const real = realpathSync(resolved);
+    return isInside(this.workspace, real) ? undefined : real;
   }
 
   private applyPathMap(reported: string): string {

@@ -1,7 +1,9 @@
 /** Finds the reports, detects each format and merges them into one coverage map. */
+import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { InputError } from '../../../packages/shared/src/errors.js';
+import { isInside } from '../../../packages/shared/src/workspace.js';
 import picomatch from 'picomatch';
 import { detectFormat, type Format } from './detect.js';
 import { parseClover } from './formats/clover.js';
@@ -23,6 +25,7 @@ export async function readReports(
   root: string,
   pathMap: [string, string][],
   formats: [string, Format][] = [],
+  workspace: string = root,
 ): Promise<ReadResult> {
   const overrides = formats.map(([glob, format]) => [picomatch(glob, { dot: true }), format] as const);
   const files = await fg(patterns, {
@@ -39,7 +42,16 @@ export async function readReports(
       'coverage/lcov.info',
     );
   }
-  const resolver = new PathResolver(root, pathMap, findGoModules(root));
+  for (const file of files) {
+    const real = realpathSync(file);
+    if (!isInside(workspace, real))
+      throw new InputError(
+        'files',
+        `matched ${file}${real !== file ? ` (a link to ${real})` : ''}, outside the workspace (${workspace}); reports must be inside the repository`,
+        'coverage/lcov.info',
+      );
+  }
+  const resolver = new PathResolver(root, pathMap, findGoModules(root), workspace);
   const map: CoverageMap = new Map();
   // JaCoCo names files by package path: look for them under the usual JVM source roots too.
   const sourceRoots = fg.sync('**/src/{main,test}/{java,kotlin}', {
@@ -49,44 +61,14 @@ export async function readReports(
   });
   const reports: ReadResult['reports'] = [];
   for (const file of files.sort()) {
-    const relative = path.relative(root, file).split(path.sep).join('/');
-    const format = overrides.find(([matches]) => matches(relative))?.[1] ?? detectFormat(file);
     const shown = path.relative(root, file);
-    if (format === 'lcov') await parseLcov(file, map, (reported) => resolver.resolve(reported));
-    else if (format === 'go') await parseGoProfile(file, map, (reported) => resolver.resolve(reported));
-    else if (format === 'cobertura')
-      await parseCobertura(file, map, (reported, sources) => resolver.resolve(reported, sources));
-    else if (format === 'jacoco')
-      await parseJacoco(file, map, (reported) => resolver.resolve(reported, sourceRoots));
-    else if (format === 'clover') await parseClover(file, map, (reported) => resolver.resolve(reported));
-    else {
-      const document = readJson(file);
-      if (document.files && typeof document.files === 'object' && document.meta)
-        parseCoveragePyJson(file, document, map, (reported) => resolver.resolve(reported));
-      else if ('total' in document)
-        parseIstanbulSummary(file, document, map, (reported) => resolver.resolve(reported));
-      else if (
-        Object.values(document).every(
-          (entry) => entry && typeof entry === 'object' && 'statementMap' in (entry as object),
-        )
-      )
-        parseIstanbulFinal(file, document, map, (reported) => resolver.resolve(reported));
-      else
-        throw new CoverageError(
-          `${shown}: JSON, but neither coverage.py JSON nor Istanbul coverage-final/summary`,
-        );
-      reports.push({
-        file: shown,
-        format:
-          'files' in document
-            ? 'coverage.py json'
-            : 'total' in document
-              ? 'istanbul summary'
-              : 'istanbul json',
-      });
-      continue;
+    try {
+      reports.push(await readReport(file, shown, { resolver, overrides, sourceRoots, map }));
+    } catch (error) {
+      // Say which report, as the repository knows it, not the runner's absolute path.
+      if (error instanceof CoverageError) throw new CoverageError(error.message.split(file).join(shown));
+      throw error;
     }
-    reports.push({ file: shown, format });
   }
   if (resolver.unmatched.size > 0) {
     const listed = [...resolver.unmatched].slice(0, 10).join(', ');
@@ -99,4 +81,51 @@ export async function readReports(
     );
   }
   return { map, reports };
+}
+
+interface ReadContext {
+  resolver: PathResolver;
+  overrides: (readonly [(path: string) => boolean, Format])[];
+  sourceRoots: string[];
+  map: CoverageMap;
+}
+
+/** One report into the map, by its format (detected, or named in the config). */
+async function readReport(
+  file: string,
+  shown: string,
+  { resolver, overrides, sourceRoots, map }: ReadContext,
+): Promise<{ file: string; format: string }> {
+  const relative = shown.split(path.sep).join('/');
+  const format = overrides.find(([matches]) => matches(relative))?.[1] ?? detectFormat(file);
+  if (format === 'lcov') await parseLcov(file, map, (reported) => resolver.resolve(reported));
+  else if (format === 'go') await parseGoProfile(file, map, (reported) => resolver.resolve(reported));
+  else if (format === 'cobertura')
+    await parseCobertura(file, map, (reported, sources) => resolver.resolve(reported, sources));
+  else if (format === 'jacoco')
+    await parseJacoco(file, map, (reported) => resolver.resolve(reported, sourceRoots));
+  else if (format === 'clover') await parseClover(file, map, (reported) => resolver.resolve(reported));
+  else {
+    const document = readJson(file);
+    if (document.files && typeof document.files === 'object' && document.meta)
+      parseCoveragePyJson(file, document, map, (reported) => resolver.resolve(reported));
+    else if ('total' in document)
+      parseIstanbulSummary(file, document, map, (reported) => resolver.resolve(reported));
+    else if (
+      Object.values(document).every(
+        (entry) => entry && typeof entry === 'object' && 'statementMap' in (entry as object),
+      )
+    )
+      parseIstanbulFinal(file, document, map, (reported) => resolver.resolve(reported));
+    else
+      throw new CoverageError(
+        `${shown}: JSON, but neither coverage.py JSON nor Istanbul coverage-final/summary`,
+      );
+    return {
+      file: shown,
+      format:
+        'files' in document ? 'coverage.py json' : 'total' in document ? 'istanbul summary' : 'istanbul json',
+    };
+  }
+  return { file: shown, format };
 }

@@ -1,4 +1,6 @@
 import { InputError } from '../../../packages/shared/src/errors.js';
+import { existsSync, statSync } from 'node:fs';
+import { inWorkspace } from '../../../packages/shared/src/workspace.js';
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
 
@@ -51,15 +53,14 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
       patternHint: 'a 12-digit AWS account ID',
       example: '123456789012',
     }),
-    context: reader.string('context', { default: '.' }),
-    dockerfile: reader.string('dockerfile', { example: 'services/svc-portal/Dockerfile' }),
+    ...readBuildFiles(reader),
     target: reader.string('target', { example: 'production' }),
     'build-args': parseKeyValueLines(
       'build-args',
       reader.list('build-args', { separators: 'newline' }),
       'GO_VERSION=1.23',
     ),
-    platforms: reader.list('platforms', { example: 'linux/amd64,linux/arm64' }),
+    platforms: readPlatforms(reader),
     labels: parseKeyValueLines('labels', reader.list('labels', { separators: 'newline' }), 'team=platform'),
     push: reader.boolean('push', { default: true }),
     tags,
@@ -69,13 +70,41 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     'scan-severity-threshold': reader.enum('scan-severity-threshold', SCAN_THRESHOLDS, {
       default: 'CRITICAL',
     }),
-    'scan-timeout': reader.duration('scan-timeout', { default: 600_000, min: 1000 }),
+    'scan-timeout': reader.duration('scan-timeout', { default: 600_000, min: 1000, max: 3_600_000 }),
     'skip-logout': reader.boolean('skip-logout', { default: false }),
     'reuse-existing': reader.boolean('reuse-existing', { default: true }),
     cache: reader.enum('cache', ['none', 'gha'] as const, { default: 'none' }),
     'build-secrets': readBuildSecrets(reader, env),
     ...readAwsInputs(reader, env),
   };
+}
+
+/** The build context and Dockerfile: inside the workspace, and there. */
+function readBuildFiles(reader: InputReader): { context: string; dockerfile?: string } {
+  const context = reader.string('context', { default: '.' });
+  const contextPath = inWorkspace('context', context, { example: 'services/svc-portal' });
+  if (!existsSync(contextPath) || !statSync(contextPath).isDirectory())
+    throw new InputError('context', `'${context}' is not a folder of the workspace`, 'services/svc-portal');
+  const dockerfile = reader.string('dockerfile', { example: 'services/svc-portal/Dockerfile' });
+  if (dockerfile !== undefined) {
+    const file = inWorkspace('dockerfile', dockerfile, { example: 'services/svc-portal/Dockerfile' });
+    if (!existsSync(file))
+      throw new InputError('dockerfile', `'${dockerfile}' does not exist`, 'services/svc-portal/Dockerfile');
+  }
+  return { context, dockerfile };
+}
+
+/** `os/arch` or `os/arch/variant`, as buildx takes them. */
+function readPlatforms(reader: InputReader): string[] {
+  const platforms = reader.list('platforms', { example: 'linux/amd64,linux/arm64' });
+  for (const platform of platforms)
+    if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(platform))
+      throw new InputError(
+        'platforms',
+        `has '${platform}', which is not a platform (os/arch, e.g. linux/amd64 or linux/arm64/v8)`,
+        'linux/amd64,linux/arm64',
+      );
+  return platforms;
 }
 
 /** Names of environment variables to pass as build secrets; each must be set (its value is never logged). */

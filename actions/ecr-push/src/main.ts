@@ -21,6 +21,7 @@ import { getInputs } from './inputs.js';
 import { builtSummary, pushedSummary } from './report.js';
 import { loadEcrPushState, saveEcrPushState } from './state.js';
 import { defaultTags } from './tags.js';
+import { setOutput } from '../../../packages/shared/src/outputs.js';
 
 const exec: Exec = async (command, args, options) => {
   const result = await getExecOutput(command, args, {
@@ -113,11 +114,11 @@ export async function run(): Promise<void> {
     );
   }
   const digest = pushed.digest;
-  core.setOutput('registry', login.registry);
-  core.setOutput('image', refs[0]);
-  core.setOutput('image-uri', `${login.registry}/${inputs.repository}@${digest}`);
-  core.setOutput('digest', digest);
-  core.setOutput('tags', tags.join(','));
+  setOutput('registry', login.registry);
+  setOutput('image', refs[0]);
+  setOutput('image-uri', `${login.registry}/${inputs.repository}@${digest}`);
+  setOutput('digest', digest);
+  setOutput('tags', tags.join(','));
   if (!inputs.push) {
     await writeSummary(builtSummary(digest, tags));
     return;

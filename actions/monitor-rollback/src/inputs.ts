@@ -1,7 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
-import { parseChecks, type Check } from '../../../packages/shared/src/checks/checks.js';
+import { checkSecrets, parseChecks, type Check } from '../../../packages/shared/src/checks/checks.js';
 import { InputError } from '../../../packages/shared/src/errors.js';
+import { readCluster, readProductionTarget } from '../../../packages/shared/src/blue-green/inputs.js';
 import { InputReader } from '../../../packages/shared/src/inputs.js';
 import { registerSecret } from '../../../packages/shared/src/secrets.js';
 import {
@@ -11,8 +12,6 @@ import {
 } from '../../../packages/shared/src/signals/inputs.js';
 
 const HOUR = 3_600_000;
-const RULE_EXAMPLE =
-  'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';
 const PROMETHEUS_EXAMPLE =
   '- name: p99 checkout\n  query: histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{color="{{color}}"}[5m])) by (le))\n  threshold: 1\n  direction: above';
 
@@ -56,17 +55,7 @@ export interface Inputs extends AwsInputs, MetricInputs {
 
 export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
   const service = reader.string('service', { required: true, example: 'svc-portal' });
-  const ruleArn = reader.arn('listener-rule-arn', 'elasticloadbalancing', {
-    resourcePrefix: 'listener-rule/',
-  });
-  const listenerArn = reader.arn('listener-arn', 'elasticloadbalancing', { resourcePrefix: 'listener/' });
-  if (Boolean(ruleArn) === Boolean(listenerArn)) {
-    throw new InputError(
-      'listener-rule-arn',
-      `and listener-arn: give exactly one (got ${ruleArn ? 'both' : 'neither'})`,
-      RULE_EXAMPLE,
-    );
-  }
+  const production = readProductionTarget(reader);
   const duration = reader.duration('duration', { default: HOUR, min: 1000, max: 12 * HOUR });
   const interval = reader.duration('interval', { default: 60_000, min: 1000, max: HOUR });
   if (interval > duration)
@@ -93,11 +82,11 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     );
   const deploymentId = reader.integer('deployment-id', { min: 1, example: '123456789' });
   return {
-    cluster: reader.string('cluster', { required: true, example: 'mpac-production' }),
+    cluster: readCluster(reader),
     service,
     'blue-service': blueService,
     'green-service': greenService,
-    production: ruleArn ? { kind: 'rule', arn: ruleArn } : { kind: 'listener', arn: listenerArn! },
+    production,
     duration,
     interval,
     'failures-before-rollback': reader.integer('failures-before-rollback', { default: 3, min: 1, max: 100 }),
@@ -142,7 +131,7 @@ function readProbes(reader: InputReader): Check[] {
     );
   const text = reader.string('probe-checks');
   if (text) probes.push(...parseChecks(text, 'probe-checks', defaults));
-  for (const check of probes) for (const name of check.secretHeaders) registerSecret(check.headers[name]);
+  for (const check of probes) for (const secret of checkSecrets(check)) registerSecret(secret);
   return probes;
 }
 

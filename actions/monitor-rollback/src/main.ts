@@ -11,6 +11,7 @@ import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { getInputs } from './inputs.js';
 import { monitor } from './monitor.js';
 import { renderReport } from './report.js';
+import { setOutput } from '../../../packages/shared/src/outputs.js';
 
 /** Watches the live colour for the window and rolls back on repeated failed checks. */
 export async function run(): Promise<void> {
@@ -58,13 +59,13 @@ export async function run(): Promise<void> {
       2,
     ),
   );
-  core.setOutput('outcome', result.outcome);
-  core.setOutput('live-color', result.liveColor);
-  core.setOutput('checks', String(result.checks.length));
-  core.setOutput('reason', result.reason ?? '');
-  core.setOutput('detected-at', iso(result.detectedAt));
-  core.setOutput('restored-at', iso(result.restoredAt));
-  core.setOutput('report', reportPath);
+  setOutput('outcome', result.outcome);
+  setOutput('live-color', result.liveColor);
+  setOutput('checks', String(result.checks.length));
+  setOutput('reason', result.reason ?? '');
+  setOutput('detected-at', iso(result.detectedAt));
+  setOutput('restored-at', iso(result.restoredAt));
+  setOutput('report', reportPath);
   await writeSummary(renderReport(result, inputs));
   if (
     result.outcome === 'rolled-back' &&

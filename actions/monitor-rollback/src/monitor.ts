@@ -35,7 +35,7 @@ import {
   describeRestart,
   readPrometheus,
   runProbeRound,
-  stoppedTasksBetween,
+  newStoppedTasks,
   type PrometheusReading,
   type ProbeRound,
   type Restart,
@@ -138,7 +138,8 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   let probesFailedInARow = 0;
   let nextCheck = startedAt + inputs.interval;
   let roundsSinceCheck: ProbeRound[] = [];
-  let lastCheckAt = startedAt;
+  // Stopped tasks already counted as restarts, so each counts once, whenever ECS lists it.
+  const countedRestarts = new Set<string>();
   const decide = async (reason: string): Promise<MonitorResult> => {
     result.reason = reason;
     result.detectedAt = clock.now();
@@ -199,16 +200,10 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
       context.log(result.reason);
       return result;
     }
-    const check = await runCheck(
-      context,
-      state,
-      live,
-      judgedUntil,
-      roundsSinceCheck,
-      result.baseline,
-      lastCheckAt,
-    );
-    lastCheckAt = check.record.at;
+    const check = await runCheck(context, state, live, judgedUntil, roundsSinceCheck, result.baseline, {
+      since: startedAt,
+      counted: countedRestarts,
+    });
     roundsSinceCheck = [];
     judgedUntil = check.judgedUntil;
     result.checks.push(check.record);
@@ -269,7 +264,7 @@ async function runCheck(
   judgedUntil: number,
   rounds: ProbeRound[],
   baseline: Baseline | undefined,
-  lastCheckAt: number,
+  restarts: { since: number; counted: Set<string> },
 ): Promise<{ record: CheckRecord; judgedUntil: number }> {
   const { inputs, clock } = context;
   const now = clock.now();
@@ -331,12 +326,13 @@ async function runCheck(
     if (record.alarmsInAlarm.length > 0)
       record.reasons.push(`alarm ${record.alarmsInAlarm.join(', ')} in ALARM`);
   }
-  record.restarts = await stoppedTasksBetween(
+  record.restarts = await newStoppedTasks(
     context.ecs,
     inputs.cluster,
     state.sides[live].serviceName,
-    lastCheckAt,
+    restarts.since,
     now,
+    restarts.counted,
   );
   if (record.restarts.length > inputs['max-task-restarts'])
     record.reasons.push(

@@ -14,13 +14,18 @@ export interface Restart {
   exitCodes: { container: string; exitCode?: number }[];
 }
 
-/** Tasks of the service that stopped in [sinceMs, untilMs) (ListTasks STOPPED, all pages, then DescribeTasks). */
-export async function stoppedTasksBetween(
+/**
+ * Tasks of the service that stopped since `sinceMs` (up to now) and were not counted before (ListTasks STOPPED,
+ * all pages, then DescribeTasks). Tracked by task, not by time window: ECS lists a task as STOPPED
+ * only a while after its stoppedAt, so a window ending now would miss the ones still stopping.
+ */
+export async function newStoppedTasks(
   ecs: ECSClient,
   cluster: string,
   serviceName: string,
   sinceMs: number,
   untilMs: number,
+  counted: Set<string>,
 ): Promise<Restart[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
@@ -36,11 +41,12 @@ export async function stoppedTasksBetween(
     const batch = arns.slice(index, index + 100);
     tasks.push(...((await ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }))).tasks ?? []));
   }
-  return tasks
-    .filter((task) => {
-      const stoppedAt = task.stoppedAt ? new Date(task.stoppedAt).getTime() : Number.NaN;
-      return stoppedAt >= sinceMs && stoppedAt < untilMs;
-    })
+  const fresh = tasks.filter((task) => {
+    const stoppedAt = task.stoppedAt ? new Date(task.stoppedAt).getTime() : Number.NaN;
+    return stoppedAt >= sinceMs && stoppedAt <= untilMs && !counted.has(task.taskArn!);
+  });
+  for (const task of fresh) counted.add(task.taskArn!);
+  return fresh
     .map((task) => ({
       taskId: task.taskArn!.split('/').pop()!,
       stoppedAt: new Date(task.stoppedAt!).getTime(),

@@ -102,8 +102,10 @@ describe('smoke-test, bundled, against real HTTP servers', () => {
       inputs: {
         'base-url': base,
         checks: `- name: orders\n  path: /orders\n  headers: { Authorization: "${token}" }\n  expect: { status: 200, json: { "$.items": { count: { gte: 1 } } } }\n- name: health\n  path: /health\n  expect: { json: { "$.checks": { count: 3 } } }`,
-        junit: path.join(junitDir, 'smoke.xml'),
+        junit: path.join(junitDir, 'reports', 'smoke.xml'),
       },
+      // The report goes into the workspace; its folder does not exist yet and is created.
+      cwd: junitDir,
     });
     expect(result.main.exitCode).toBe(1);
     expect(result.outputs).toMatchObject({ passed: '1', failed: '1', total: '2' });
@@ -115,7 +117,7 @@ describe('smoke-test, bundled, against real HTTP servers', () => {
     );
     expect(result.unmaskedLog).not.toContain('super-secret-token-123');
     expect(result.summary).not.toContain('super-secret-token-123');
-    expect(readFileSync(path.join(junitDir, 'smoke.xml'), 'utf8')).toContain('failures="1"');
+    expect(readFileSync(path.join(junitDir, 'reports', 'smoke.xml'), 'utf8')).toContain('failures="1"');
   });
 
   it('gives up at the overall timeout on a server that never answers', async () => {
@@ -249,6 +251,7 @@ describe('smoke-test against the twin test listener during a deploy', () => {
           },
           env: { ...twin.env, GITHUB_RUN_ID: '7', GITHUB_REPOSITORY: 'mpac/svc-portal' },
           runPost: false,
+          cwd: path.dirname(taskDefinition),
         });
       expect((await deploy('prepare')).outputs.outcome).toBe('prepared');
       const smoke = await runBundledAction(actionDir, {

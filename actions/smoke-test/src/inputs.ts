@@ -1,4 +1,5 @@
 import { InputError } from '../../../packages/shared/src/errors.js';
+import { inWorkspace } from '../../../packages/shared/src/workspace.js';
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 
 export interface Inputs {
@@ -29,7 +30,9 @@ export function getInputs(reader = new InputReader()): Inputs {
     example: 'https://portal.example.com/health',
   });
   const checks = reader.string('checks', { example: '- name: health\n  path: /health' });
-  const checksFile = reader.string('checks-file', { example: '.github/smoke/checks.yml' });
+  const checksFileText = reader.string('checks-file', { example: '.github/smoke/checks.yml' });
+  const checksFile =
+    checksFileText && inWorkspace('checks-file', checksFileText, { example: '.github/smoke/checks.yml' });
   if (!url && !checks && !checksFile) {
     throw new InputError(
       'url',
@@ -64,14 +67,20 @@ export function getInputs(reader = new InputReader()): Inputs {
       example: 'portal.example.com',
     }),
     'wait-for': reader.string('wait-for', { example: 'path: /version' }),
-    timeout: reader.duration('timeout', { default: 300_000, min: 1 }),
-    'request-timeout': reader.duration('request-timeout', { default: 10_000, min: 1 }),
+    timeout: reader.duration('timeout', { default: 300_000, min: 1, max: 3_600_000 }),
+    'request-timeout': reader.duration('request-timeout', { default: 10_000, min: 1, max: 600_000 }),
     retries: reader.integer('retries', { default: 3, min: 0, max: 100 }),
     'retry-on-status': retryOnStatus,
     'retry-on-assertion': reader.boolean('retry-on-assertion', { default: false }),
     'fail-fast': reader.boolean('fail-fast', { default: false }),
     concurrency: reader.integer('concurrency', { default: 1, min: 1, max: 64 }),
     'show-body': reader.boolean('show-body', { default: true }),
-    junit: reader.string('junit', { example: 'smoke-junit.xml' }),
+    junit: readJunit(reader),
   };
+}
+
+/** Where the JUnit report goes: inside the workspace (its folder is created when missing). */
+function readJunit(reader: InputReader): string | undefined {
+  const junit = reader.string('junit', { example: 'reports/smoke-junit.xml' });
+  return junit && inWorkspace('junit', junit, { example: 'reports/smoke-junit.xml' });
 }

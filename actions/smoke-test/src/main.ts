@@ -1,15 +1,21 @@
 import * as core from '@actions/core';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../../packages/shared/src/clock.js';
-import { ActionError, InputError } from '../../../packages/shared/src/errors.js';
-import { registerSecret } from '../../../packages/shared/src/secrets.js';
+import { ActionError, errorMessage, InputError } from '../../../packages/shared/src/errors.js';
+import { redactSecrets, registerSecret, registerUrlSecrets } from '../../../packages/shared/src/secrets.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
-import { parseChecks, type Check, type CheckDefaults } from '../../../packages/shared/src/checks/checks.js';
+import {
+  checkSecrets,
+  parseChecks,
+  type Check,
+  type CheckDefaults,
+} from '../../../packages/shared/src/checks/checks.js';
 import { sendRequest } from '../../../packages/shared/src/checks/http.js';
 import { getInputs, type Inputs } from './inputs.js';
 import { jsonReport, junitXml, summaryParts } from './report.js';
 import { runCheck, runChecks, type RunOptions } from '../../../packages/shared/src/checks/runner.js';
+import { setOutput } from '../../../packages/shared/src/outputs.js';
 
 export async function run(): Promise<void> {
   const inputs = getInputs();
@@ -20,9 +26,9 @@ export async function run(): Promise<void> {
   };
   const checks = loadChecks(inputs, defaults);
   const waitFor = inputs['wait-for'] ? parseChecks(inputs['wait-for'], 'wait-for', defaults)[0] : undefined;
-  for (const check of [...checks, ...(waitFor ? [waitFor] : [])]) {
-    for (const name of check.secretHeaders) registerSecret(check.headers[name]);
-  }
+  registerUrlSecrets(inputs['base-url']);
+  for (const check of [...checks, ...(waitFor ? [waitFor] : [])])
+    for (const secret of checkSecrets(check)) registerSecret(secret);
 
   const options: RunOptions = {
     requestTimeoutMs: inputs['request-timeout'],
@@ -58,17 +64,32 @@ export async function run(): Promise<void> {
     );
   }
   const report = jsonReport(results);
-  const reportPath = path.join(process.env.RUNNER_TEMP ?? process.cwd(), 'smoke-test-report.json');
-  writeFileSync(reportPath, JSON.stringify(report, null, 2));
-  if (inputs.junit) writeFileSync(inputs.junit, junitXml(results, 'smoke-test'));
-  core.setOutput('passed', String(report.passed));
-  core.setOutput('failed', String(report.failed));
-  core.setOutput('total', String(report.total));
-  core.setOutput('report', reportPath);
+  // The results come first (summary and outputs): a report that cannot be written never hides them.
   await writeSummary(summaryParts(results, inputs['show-body'], 'Smoke tests'));
+  setOutput('passed', String(report.passed));
+  setOutput('failed', String(report.failed));
+  setOutput('total', String(report.total));
+  const reportPath = path.join(process.env.RUNNER_TEMP ?? process.cwd(), 'smoke-test-report.json');
+  writeFileSync(reportPath, redactSecrets(JSON.stringify(report, null, 2)));
+  setOutput('report', reportPath);
+  if (inputs.junit) writeReport('junit', inputs.junit, redactSecrets(junitXml(results, 'smoke-test')));
   if (report.failed > 0) {
     const names = results.filter((result) => !result.passed).map((result) => result.check.name);
     throw new ActionError(`${report.failed} of ${report.total} smoke checks failed: ${names.join(', ')}`);
+  }
+}
+
+/** Writes a report, creating its folder; a failure names the input and the path. */
+function writeReport(input: string, file: string, text: string): void {
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+  } catch (error) {
+    throw new InputError(
+      input,
+      `could not be written to ${file}: ${errorMessage(error)}`,
+      'reports/smoke-junit.xml',
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 /** What a person reads: the summary table, failure details with a curl line, JSON and JUnit reports. */
+import { redactUrl } from '../../../packages/shared/src/secrets.js';
 import { escapeXml } from '../../../packages/shared/src/xml.js';
 import { escapeHtml, htmlTable } from '../../../packages/shared/src/summary.js';
 import { truncate } from '../../../packages/shared/src/checks/assertions.js';
@@ -8,7 +9,7 @@ import type { CheckResult } from '../../../packages/shared/src/checks/runner.js'
 /** An equivalent curl command line, with secret header values shown as ***. */
 export function curlCommand(check: Check): string {
   const quote = (text: string) => `'${text.replace(/'/g, `'\\''`)}'`;
-  const parts = ['curl', '-sS', '-X', check.method, quote(check.url)];
+  const parts = ['curl', '-sS', '-X', check.method, quote(redactUrl(check.url))];
   for (const [name, value] of Object.entries(check.headers))
     parts.push('-H', quote(`${name}: ${check.secretHeaders.has(name) ? '***' : value}`));
   if (check.body !== undefined) parts.push('--data', quote(check.body));

@@ -55,7 +55,7 @@ describe('readAwsInputs', () => {
       readAwsInputs(reader({ 'aws-region': 'eu-west-1', 'role-to-assume': 'deploy' }), {}),
     ).toThrow(/'role-to-assume' is not an ARN/);
     expect(() => readAwsInputs(reader({ 'aws-region': 'eu-west-1', 'role-duration': '5m' }), {})).toThrow(
-      /'role-duration' must be at least 900000 ms/,
+      /'role-duration' must be at least 15m/,
     );
   });
   it('refuses role-to-assume when the job cannot request an OIDC token', () => {

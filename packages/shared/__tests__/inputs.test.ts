@@ -125,19 +125,37 @@ describe('InputReader.list', () => {
 
 describe('InputReader.duration', () => {
   it('reads durations in milliseconds', () => {
-    expect(readerOf({ d: '1h30m' }).duration('d')).toBe(5_400_000);
-    expect(readerOf({}).duration('d', { default: 1000 })).toBe(1000);
+    expect(readerOf({ d: '1h30m' }).duration('d', { max: 86_400_000 })).toBe(5_400_000);
+    expect(readerOf({}).duration('d', { default: 1000, max: 60_000 })).toBe(1000);
   });
   it.each([
     ['-5s', /negative/],
     ['soon', /not a duration/],
     ['5 m', /not a duration/],
   ])('rejects %s', (text, problem) => {
-    expectInputError(() => readerOf({ 'step-bake': text }).duration('step-bake'), 'step-bake', problem);
+    expectInputError(
+      () => readerOf({ 'step-bake': text }).duration('step-bake', { max: 21_600_000 }),
+      'step-bake',
+      problem,
+    );
   });
   it('rejects durations out of range', () => {
-    expectInputError(() => readerOf({ d: '10ms' }).duration('d', { min: 1000 }), 'd', /at least 1000 ms/);
-    expectInputError(() => readerOf({ d: '2d' }).duration('d', { max: 3_600_000 }), 'd', /at most/);
+    expectInputError(
+      () => readerOf({ d: '10ms' }).duration('d', { min: 1000, max: 60_000 }),
+      'd',
+      /at least 1s; got '10ms'/,
+    );
+    expectInputError(
+      () => readerOf({ d: '2d' }).duration('d', { max: 3_600_000 }),
+      'd',
+      /at most 1h; got '2d'/,
+    );
+    // A typo'd eternity is refused, not turned into an invalid date later.
+    expectInputError(
+      () => readerOf({ d: '999999999d' }).duration('d', { max: 86_400_000 }),
+      'd',
+      /at most 1d/,
+    );
   });
 });
 

@@ -12,7 +12,7 @@ import {
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from './clock.js';
-import { ActionError } from './errors.js';
+import { ActionError, InputError } from './errors.js';
 import { pollUntil } from './poll.js';
 import type { Color } from './traffic.js';
 
@@ -26,9 +26,18 @@ export async function describeColorServices(
   cluster: string,
   names: Record<Color, string>,
 ): Promise<ColorServices> {
-  const response = await ecs.send(
-    new DescribeServicesCommand({ cluster, services: [names.blue, names.green] }),
-  );
+  let response;
+  try {
+    response = await ecs.send(new DescribeServicesCommand({ cluster, services: [names.blue, names.green] }));
+  } catch (error) {
+    throw error instanceof Error && error.name === 'ClusterNotFoundException'
+      ? new InputError(
+          'cluster',
+          `names ${cluster}, which ECS does not have in this account and region`,
+          'mpac-production',
+        )
+      : error;
+  }
   const find = (name: string) =>
     response.services?.find((service) => service.serviceName === name && service.status === 'ACTIVE');
   const missing = [names.blue, names.green].filter((name) => !find(name));

@@ -174,6 +174,7 @@ export async function upsertStickyComment(
     baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
   });
   try {
+    const identity = await ownLogin(octokit);
     for (let page = 1; page <= 10; page++) {
       const comments = await octokit.rest.issues.listComments({
         owner,
@@ -182,7 +183,10 @@ export async function upsertStickyComment(
         per_page: 100,
         page,
       });
-      const mine = comments.data.find((comment) => comment.body?.includes(options.marker));
+      // Only a comment this token wrote: a person quoting the marker keeps their comment.
+      const mine = comments.data.find(
+        (comment) => comment.body?.includes(options.marker) && comment.user?.login === identity,
+      );
       if (mine) {
         await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
         return 'updated';
@@ -196,5 +200,17 @@ export async function upsertStickyComment(
       `Could not comment on pull request #${number} (${errorMessage(error)}); tokens of forked pull requests cannot comment. The job summary has the full report.`,
     );
     return 'refused';
+  }
+}
+
+/**
+ * Who the token writes as: a personal or app-user token can ask (GET /user); the job's
+ * GITHUB_TOKEN cannot, and writes as github-actions[bot].
+ */
+async function ownLogin(octokit: ReturnType<typeof github.getOctokit>): Promise<string> {
+  try {
+    return (await octokit.rest.users.getAuthenticated()).data.login;
+  } catch {
+    return 'github-actions[bot]';
   }
 }

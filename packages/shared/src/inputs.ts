@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
 import { parse as parseYaml } from 'yaml';
-import { DurationSyntaxError, parseDuration } from './duration.js';
+import { DurationSyntaxError, formatDuration, parseDuration } from './duration.js';
 import { InputError } from './errors.js';
-import { registerSecret } from './secrets.js';
+import { registerSecret, registerUrlSecrets, URL_IN_TEXT } from './secrets.js';
 
 /** Where raw input text comes from: `core.getInput` on a runner, a plain map in tests. */
 export type InputSource = (name: string) => string;
@@ -31,7 +31,10 @@ export class InputReader {
   constructor(private readonly source: InputSource = coreInputSource) {}
 
   private raw(name: string): string {
-    return (this.source(name) ?? '').trim();
+    const text = (this.source(name) ?? '').trim();
+    // A password in a URL, or a token in its query, is a secret whatever input it came in.
+    for (const url of text.match(URL_IN_TEXT) ?? []) registerUrlSecrets(url);
+    return text;
   }
 
   private missing<T>(name: string, options: Common<T>, example: string): T | undefined {
@@ -124,9 +127,10 @@ export class InputReader {
   }
 
   /** A duration (`250ms`, `30s`, `5m`, `1h30m`, plain seconds) in milliseconds. */
-  duration(name: string, options: Common<number> & { min?: number; max?: number; default: number }): number;
-  duration(name: string, options?: Common<number> & { min?: number; max?: number }): number | undefined;
-  duration(name: string, options: Common<number> & { min?: number; max?: number } = {}): number | undefined {
+  /** A duration; every one has a maximum (documented in action.yml), so none can be a typo'd eternity. */
+  duration(name: string, options: Common<number> & { min?: number; max: number; default: number }): number;
+  duration(name: string, options: Common<number> & { min?: number; max: number }): number | undefined;
+  duration(name: string, options: Common<number> & { min?: number; max: number }): number | undefined {
     const example = options.example ?? '5m';
     const text = this.raw(name);
     if (text === '') return this.missing(name, options, example);
@@ -144,10 +148,10 @@ export class InputReader {
       throw error;
     }
     if (options.min !== undefined && ms < options.min) {
-      throw new InputError(name, `must be at least ${options.min} ms; got '${text}'`, example);
+      throw new InputError(name, `must be at least ${formatDuration(options.min)}; got '${text}'`, example);
     }
-    if (options.max !== undefined && ms > options.max) {
-      throw new InputError(name, `must be at most ${options.max} ms; got '${text}'`, example);
+    if (ms > options.max) {
+      throw new InputError(name, `must be at most ${formatDuration(options.max)}; got '${text}'`, example);
     }
     return ms;
   }

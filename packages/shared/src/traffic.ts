@@ -1,10 +1,12 @@
 import {
   DescribeListenersCommand,
   DescribeRulesCommand,
+  DescribeTagsCommand,
   ModifyListenerCommand,
   ModifyRuleCommand,
   type Action,
   type ElasticLoadBalancingV2Client,
+  type Tag,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ActionError, InputError } from './errors.js';
 
@@ -144,19 +146,54 @@ export function forwardWithWeights(
   ];
 }
 
+/** The production rule or listener ELB does not have: the input's mistake, said in its words. */
+export function unknownTargetError(arn: string): InputError {
+  const rule = arn.includes(':listener-rule/');
+  const input = rule ? 'listener-rule-arn' : 'listener-arn';
+  return new InputError(
+    input,
+    `names ${arn}, a ${rule ? 'listener rule' : 'listener'} the load balancers of this account and region do not have; check the ARN and aws-region`,
+    rule
+      ? 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/portal/0f1e/9a8b/7c6d'
+      : 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/portal/0f1e/9a8b',
+  );
+}
+
+const NOT_FOUND = new Set(['RuleNotFoundException', 'ListenerNotFoundException']);
+
+/** An ELB read of the production rule or listener, with "not found" said as the input's mistake. */
+async function readTarget<T>(arn: string, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    throw error instanceof Error && NOT_FOUND.has(error.name) ? unknownTargetError(arn) : error;
+  }
+}
+
+/** The tags of the production rule or listener (the lock and the recorded outcome live there). */
+export async function describeTags(elbv2: ElasticLoadBalancingV2Client, arn: string): Promise<Tag[]> {
+  const response = await readTarget(arn, () => elbv2.send(new DescribeTagsCommand({ ResourceArns: [arn] })));
+  return response.TagDescriptions?.[0]?.Tags ?? [];
+}
+
 /** Reads the production actions as AWS has them now. */
 export async function readProductionActions(
   elbv2: ElasticLoadBalancingV2Client,
   target: ProductionTarget,
 ): Promise<Action[]> {
   if (target.kind === 'rule') {
-    const rule = (await elbv2.send(new DescribeRulesCommand({ RuleArns: [target.arn] }))).Rules?.[0];
-    if (!rule) throw new ActionError(`Listener rule ${target.arn} was not found`);
+    const rule = (
+      await readTarget(target.arn, () => elbv2.send(new DescribeRulesCommand({ RuleArns: [target.arn] })))
+    ).Rules?.[0];
+    if (!rule) throw unknownTargetError(target.arn);
     return rule.Actions ?? [];
   }
-  const listener = (await elbv2.send(new DescribeListenersCommand({ ListenerArns: [target.arn] })))
-    .Listeners?.[0];
-  if (!listener) throw new ActionError(`Listener ${target.arn} was not found`);
+  const listener = (
+    await readTarget(target.arn, () =>
+      elbv2.send(new DescribeListenersCommand({ ListenerArns: [target.arn] })),
+    )
+  ).Listeners?.[0];
+  if (!listener) throw unknownTargetError(target.arn);
   return listener.DefaultActions ?? [];
 }
 

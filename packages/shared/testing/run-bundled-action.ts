@@ -13,6 +13,8 @@ export interface RunBundledActionOptions {
   timeoutMs?: number;
   /** Kill the main step (SIGKILL, as a cancelled job's runner does in the end) once its output matches. */
   killMainWhen?: RegExp;
+  /** The signal `killMainWhen` sends (default SIGKILL; a cancelling runner sends SIGINT, then SIGTERM). */
+  killSignal?: NodeJS.Signals;
   /** Run the post step when action.yml has one (default true). */
   runPost?: boolean;
   cwd?: string;
@@ -105,6 +107,7 @@ export async function runBundledAction(
       options.cwd,
       timeoutMs,
       options.killMainWhen,
+      options.killSignal,
     );
     const state = parseFileCommands(readFileSync(files.state, 'utf8'));
     const exportedEnv = parseFileCommands(readFileSync(files.env, 'utf8'));
@@ -169,7 +172,7 @@ export function parseFileCommands(text: string): Record<string, string> {
   return values;
 }
 
-function consumeWorkflowCommands(output: string): {
+export function consumeWorkflowCommands(output: string): {
   masks: string[];
   annotations: Annotation[];
   visible: string;
@@ -210,7 +213,7 @@ function unescapeData(text: string): string {
     .replace(/%25/g, '%');
 }
 
-function applyMasks(text: string, masks: string[]): string {
+export function applyMasks(text: string, masks: string[]): string {
   let masked = text;
   for (const secret of masks.filter((value) => value.length > 0).sort((a, b) => b.length - a.length)) {
     masked = masked.split(secret).join('***');
@@ -224,6 +227,7 @@ function runStep(
   cwd: string | undefined,
   timeoutMs: number,
   killWhen?: RegExp,
+  killSignal: NodeJS.Signals = 'SIGKILL',
 ): Promise<StepResult> {
   if (!existsSync(entry)) throw new Error(`No bundle at ${entry}; run npm run bundle`);
   return new Promise((resolve, reject) => {
@@ -236,7 +240,9 @@ function runStep(
       stdout += chunk;
       if (killWhen && !killed && killWhen.test(stdout)) {
         killed = true;
-        child.kill('SIGKILL');
+        child.kill(killSignal);
+        // A process that traps the signal and lingers is killed for good, as a runner does.
+        setTimeout(() => child.kill('SIGKILL'), 5000).unref();
       }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

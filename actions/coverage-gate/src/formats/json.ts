@@ -1,15 +1,31 @@
 /** coverage.py JSON and Istanbul coverage-final.json / coverage-summary.json. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { addCount, addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
 
 type Json = Record<string, unknown>;
 
+/** JSON is parsed whole: larger reports are refused (LCOV and Cobertura are streamed instead). */
+export const MAX_JSON_BYTES = 256 * 1024 * 1024;
+
 export function readJson(filePath: string): Json {
+  const size = statSync(filePath).size;
+  if (size > MAX_JSON_BYTES)
+    throw new CoverageError(
+      `${filePath}: ${Math.round(size / 1024 / 1024)} MiB of JSON; JSON reports over 256 MiB are not read whole. Write LCOV or Cobertura, which are streamed`,
+    );
+  let document: unknown;
   try {
-    return JSON.parse(readFileSync(filePath, 'utf8')) as Json;
+    document = JSON.parse(readFileSync(filePath, 'utf8'));
   } catch (error) {
     throw new CoverageError(`${filePath}: not valid JSON (${(error as Error).message})`);
   }
+  if (document === null || typeof document !== 'object' || Array.isArray(document))
+    throw new CoverageError(`${filePath}: JSON, but not an object, so not a coverage report`);
+  if (Object.keys(document).length === 0)
+    throw new CoverageError(
+      `${filePath}: an empty JSON object ({}), not a coverage report: nothing to count`,
+    );
+  return document as Json;
 }
 
 export function parseCoveragePyJson(
@@ -27,7 +43,10 @@ export function parseCoveragePyJson(
       }
       return value as number[];
     };
-    for (const line of lines('executed_lines')) addUnit(file, `L${line}`, 1, 1, filePath);
+    // coverage.py lists excluded lines that ran among executed_lines; its own totals leave them out.
+    const excluded = new Set(lines('excluded_lines'));
+    for (const line of lines('executed_lines'))
+      if (!excluded.has(line)) addUnit(file, `L${line}`, 1, 1, filePath);
     for (const line of lines('missing_lines')) addUnit(file, `L${line}`, 1, 0, filePath);
     for (const [from, to] of (raw.executed_branches as [number, number][] | undefined) ?? [])
       addCount(file.branches, `${from}:${to}`, 1);

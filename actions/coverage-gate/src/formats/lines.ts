@@ -1,4 +1,14 @@
 import { createReadStream } from 'node:fs';
+import { CoverageError } from '../model.js';
+
+/** No report line this action reads is anywhere near this long; a longer one is refused, naming it. */
+export const MAX_LINE_CHARS = 1 << 20;
+
+function tooLong(filePath: string, lineNumber: number): CoverageError {
+  return new CoverageError(
+    `${filePath}: line ${lineNumber} is longer than ${MAX_LINE_CHARS} characters (1 MiB), which no LCOV or Go coverage line is; is it the right file?`,
+  );
+}
 
 /**
  * Calls `onLine` for every line of a file, streamed in chunks (faster than readline for the
@@ -14,6 +24,7 @@ export async function forEachLine(
     const text = rest + (chunk as string);
     let start = 0;
     for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
+      if (end - start > MAX_LINE_CHARS) throw tooLong(filePath, lineNumber + 1);
       onLine(
         text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end),
         ++lineNumber,
@@ -21,6 +32,8 @@ export async function forEachLine(
       start = end + 1;
     }
     rest = text.slice(start);
+    // Memory stays bounded: an unending line is refused as soon as it passes the cap.
+    if (rest.length > MAX_LINE_CHARS) throw tooLong(filePath, lineNumber + 1);
   }
   if (rest !== '') onLine(rest, lineNumber + 1);
 }

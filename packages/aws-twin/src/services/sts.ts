@@ -6,7 +6,10 @@ import { queryNumber, type WireValue } from '../protocols.js';
 
 export class StsService {
   /** Access key id → expiry (ms) of every credential set issued. */
-  readonly issued = new Map<string, { expiresAt: number; roleArn: string; sessionName: string }>();
+  readonly issued = new Map<
+    string,
+    { expiresAt: number; roleArn: string; sessionName: string; secretAccessKey: string; sessionToken: string }
+  >();
 
   constructor(
     private readonly account: Account,
@@ -57,12 +60,15 @@ export class StsService {
         throw new AwsError('ValidationError', 'DurationSeconds must be between 900 and 43200');
       const accessKeyId = `ASIA${hexId(16).toUpperCase()}`;
       const expiresAt = this.now() + (this.sessionDurationMs() ?? requested * 1000);
-      this.issued.set(accessKeyId, { expiresAt, roleArn, sessionName });
+      // Kept so a test can look for them where they must never be (logs, summaries, outputs).
+      const secretAccessKey = randomBytes(30).toString('base64');
+      const sessionToken = randomBytes(60).toString('base64');
+      this.issued.set(accessKeyId, { expiresAt, roleArn, sessionName, secretAccessKey, sessionToken });
       return {
         Credentials: {
           AccessKeyId: accessKeyId,
-          SecretAccessKey: randomBytes(30).toString('base64'),
-          SessionToken: randomBytes(60).toString('base64'),
+          SecretAccessKey: secretAccessKey,
+          SessionToken: sessionToken,
           Expiration: new Date(expiresAt),
         },
         AssumedRoleUser: {

@@ -15,13 +15,13 @@
 import { createHash } from 'node:crypto';
 import {
   AddTagsCommand,
-  DescribeTagsCommand,
   RemoveTagsCommand,
   type ElasticLoadBalancingV2Client,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clock } from '../clock.js';
 import { formatDuration } from '../duration.js';
 import { ActionError } from '../errors.js';
+import { describeTags } from '../traffic.js';
 
 export const LOCK_TAG_PREFIX = 'mpac:lock:';
 /** Attempts to settle a tie between candidates before giving up (each after a random pause). */
@@ -70,9 +70,7 @@ export async function readLockEntries(
   elbv2: ElasticLoadBalancingV2Client,
   resourceArn: string,
 ): Promise<LockEntry[]> {
-  const tags =
-    (await elbv2.send(new DescribeTagsCommand({ ResourceArns: [resourceArn] }))).TagDescriptions?.[0]?.Tags ??
-    [];
+  const tags = await describeTags(elbv2, resourceArn);
   return tags.flatMap((tag) => parseLockEntry(tag.Key ?? '', tag.Value) ?? []);
 }
 

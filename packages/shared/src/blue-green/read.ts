@@ -1,13 +1,11 @@
 /** One read of everything a blue/green decision needs: services, target groups, weights, recorded tags. */
 import type { ECSClient, Service } from '@aws-sdk/client-ecs';
-import {
-  DescribeTagsCommand,
-  type ElasticLoadBalancingV2Client,
-} from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describeColorServices } from '../ecs.js';
 import { ActionError } from '../errors.js';
 import {
   analyseTraffic,
+  describeTags,
   readProductionActions,
   type Color,
   type ColorGroups,
@@ -81,9 +79,7 @@ export async function readTags(
   elbv2: ElasticLoadBalancingV2Client,
   resourceArn: string,
 ): Promise<Map<string, string>> {
-  const tags =
-    (await elbv2.send(new DescribeTagsCommand({ ResourceArns: [resourceArn] }))).TagDescriptions?.[0]?.Tags ??
-    [];
+  const tags = await describeTags(elbv2, resourceArn);
   return new Map(tags.map((tag) => [tag.Key ?? '', tag.Value ?? '']));
 }
 

@@ -1,6 +1,7 @@
 /** The check list: parsed, variables substituted and every key validated before any request. */
 import { parse as parseYaml } from 'yaml';
 import { parseDuration } from '../duration.js';
+import { SECRET_NAME, urlSecrets } from '../secrets.js';
 import { InputError } from '../errors.js';
 import { JsonPathError, parseJsonPath, type Segment } from './jsonpath.js';
 
@@ -118,7 +119,9 @@ function parseCheck(raw: unknown, index: number, input: string, defaults: CheckD
       } else {
         headers[header.toLowerCase()] = String(value);
       }
-      if (ALWAYS_SECRET.has(header.toLowerCase())) secretHeaders.add(header.toLowerCase());
+      // Secret by name too (X-Auth-Token, X-Session-Id, …): a header that says it is secret is one.
+      if (ALWAYS_SECRET.has(header.toLowerCase()) || SECRET_NAME.test(header))
+        secretHeaders.add(header.toLowerCase());
     }
   }
   let body: string | undefined;
@@ -326,4 +329,12 @@ function substitute(value: unknown, vars: Map<string, string>, input: string, wh
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** The secrets a check carries, to register before it runs: its URL's userinfo and secret query values, secret headers. */
+export function checkSecrets(check: Check): string[] {
+  return [
+    ...urlSecrets(check.url),
+    ...[...check.secretHeaders].map((name) => check.headers[name] ?? ''),
+  ].filter(Boolean);
 }

@@ -1,0 +1,3 @@
+module github.com/mpac/mpac-pgw
+
+go 1.23

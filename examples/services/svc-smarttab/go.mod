@@ -1,0 +1,3 @@
+module github.com/mpac/svc-smarttab
+
+go 1.23

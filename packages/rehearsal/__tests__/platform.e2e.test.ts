@@ -1,0 +1,213 @@
+/**
+ * The example platform's workflow files (examples/workflows/) rehearsed end to end on the AWS
+ * twin, through this suite's reusable workflows and bundled actions, under customer traffic: the
+ * five paths a release can take, each ending with traffic on the right release and the right
+ * notification.
+ */
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { startPlatform, type Platform } from '../src/platform.js';
+import { findJob, findStep, formatRehearsal } from '../src/report.js';
+
+let platform: Platform | undefined;
+afterEach(async () => {
+  await platform?.close();
+  platform = undefined;
+});
+
+const REGISTRY = '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com';
+const errorsOf = (tally: { byStatus: Record<string, number> }) =>
+  Object.entries(tally.byStatus)
+    .filter(([status]) => Number(status) >= 500)
+    .reduce((sum, [, count]) => sum + count, 0);
+
+async function setUp(): Promise<Platform> {
+  platform = await startPlatform({ services: ['svc-portal'] });
+  return platform;
+}
+
+describe('the example platform, rehearsed on the twin', () => {
+  it('takes a good release through staging (develop) and production (main), building it once', async () => {
+    const platform = await setUp();
+    const sha = platform.commit('a good release');
+    const staging = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/develop',
+    });
+    expect(findJob(staging.record, 'staging (svc-portal)')?.outputs.outcome).toBe('promoted');
+    expect(findJob(staging.record, 'production')?.result).toBe('skipped');
+    expect(platform.live('staging', 'svc-portal').image).toBe(`${REGISTRY}/svc-portal:${sha}`);
+    expect(staging.customers['svc-portal']!.failed).toBe(0);
+    expect(errorsOf(staging.customers['svc-portal']!)).toBe(0);
+
+    const production = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/main',
+    });
+    expect(findJob(production.record, 'production (svc-portal)')?.outputs).toMatchObject({
+      outcome: 'promoted',
+      'live-color': 'green',
+      image: `${REGISTRY}/svc-portal:${sha}`,
+    });
+    // Build once: main found develop's image of the same commit in ECR and pushed nothing new.
+    const image = findStep(production.record, 'build/build/image')!;
+    expect(image.log).toMatch(/already exists \(sha256:[0-9a-f]{64}\): reusing it, nothing was built/);
+    expect(platform.live('production', 'svc-portal')).toEqual({
+      image: `${REGISTRY}/svc-portal:${sha}`,
+      weights: { blue: 0, green: 100 },
+    });
+    const customers = production.customers['svc-portal']!;
+    expect(customers.failed).toBe(0);
+    expect(errorsOf(customers)).toBe(0);
+    expect(customers.byVersion[sha]).toBeGreaterThan(0);
+    expect(production.notifications).toEqual([
+      expect.stringMatching(
+        /^✅ svc-portal promoted to production: all traffic on the new release, watched and healthy\ncommit [0-9a-f]{40}, image \S+svc-portal:[0-9a-f]{40}\n/,
+      ),
+    ]);
+    expect(
+      production.deployments.map((deployment) => deployment.statuses.map((status) => status.state)),
+    ).toEqual([['in_progress', 'success']]);
+    // The rehearsal says what it did not run itself.
+    const report = formatRehearsal(production.record).join('\n');
+    expect(report).toContain(
+      'Third-party actions not run (counted as success): actions/setup-python, docker/setup-buildx-action',
+    );
+    expect(report).toContain('python/test');
+    expect(report).toMatch(/step-bake: 5m → 3s/);
+  }, 240_000);
+
+  it('rolls back a release that fails customers at 5 %, caught by the gate in staging, and says so', async () => {
+    const platform = await setUp();
+    platform.commit('a release whose orders endpoint answers 500');
+    const run = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/develop',
+      story: 'bad-image',
+    });
+    const deploy = findJob(run.record, 'staging (svc-portal)')!;
+    expect(deploy.outputs.outcome).toBe('rolled-back-by-gate');
+    expect(deploy.outputs.reason).toMatch(/^Gate failed at 5 %: error rate 100\.00 % > 5 %/);
+    // The smoke tests on the test listener passed: /health and /version were fine; customers were not.
+    expect(findStep(run.record, 'staging/deploy/smoke-test-listener')?.conclusion).toBe('success');
+    expect(platform.live('staging', 'svc-portal').image).toBe('svc-portal:v1');
+    expect(platform.live('staging', 'svc-portal').weights).toEqual({ blue: 100, green: 0 });
+    const customers = run.customers['svc-portal']!;
+    expect(customers.failed).toBe(0);
+    // Only the customers routed to the new release during the 5 % step saw an error.
+    expect(errorsOf(customers) / customers.sent).toBeLessThan(0.05);
+    expect(run.notifications).toEqual([
+      expect.stringMatching(
+        /^↩️ svc-portal rolled back in staging by a traffic gate: customers are on the previous release\n.*Why: Gate failed at 5 %/s,
+      ),
+    ]);
+    expect(run.deployments.map((deployment) => deployment.statuses.at(-1)?.state)).toEqual(['failure']);
+    // A failed deploy job brings the recovery job, which finds traffic settled and changes nothing.
+    expect(findJob(run.record, 'staging/recovery')?.result).toBe('success');
+  }, 240_000);
+
+  it('lets the monitor roll back a release that breaks after the cutover, and marks its deployment failed', async () => {
+    const platform = await setUp();
+    platform.commit('a release that breaks under full load');
+    const run = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/main',
+      story: 'breaks-after-cutover',
+    });
+    const deploy = findJob(run.record, 'production (svc-portal)')!;
+    expect(deploy.outputs.outcome).toBe('rolled-back-by-monitor');
+    expect(deploy.outputs.reason).toMatch(/checks in a row failed/);
+    expect(findStep(run.record, 'production/deploy/rollback')?.outcome).toBe('skipped');
+    expect(platform.live('production', 'svc-portal')).toEqual({
+      image: 'svc-portal:v1',
+      weights: { blue: 100, green: 0 },
+    });
+    expect(run.notifications).toEqual([
+      expect.stringMatching(/^↩️ svc-portal rolled back in production by the monitor after the cutover/),
+    ]);
+    expect(run.deployments.map((deployment) => deployment.statuses.map((status) => status.state))).toEqual([
+      ['in_progress', 'success', 'failure'],
+    ]);
+  }, 240_000);
+
+  it('rolls back in the workflow when the production smoke test fails after the cutover', async () => {
+    const platform = await setUp();
+    platform.commit('a release whose health check fails on production');
+    const run = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/main',
+      story: 'fails-production-smoke',
+    });
+    const deploy = findJob(run.record, 'production (svc-portal)')!;
+    expect(deploy.outputs.outcome).toBe('rolled-back-by-workflow');
+    expect(findStep(run.record, 'production/deploy/smoke-production')?.conclusion).toBe('failure');
+    expect(findStep(run.record, 'production/deploy/monitor')?.outcome).toBe('skipped');
+    expect(findStep(run.record, 'production/deploy/rollback')?.outputs.outcome).toBe('rolled-back');
+    expect(platform.live('production', 'svc-portal')).toEqual({
+      image: 'svc-portal:v1',
+      weights: { blue: 100, green: 0 },
+    });
+    expect(run.notifications).toEqual([
+      expect.stringMatching(
+        /^↩️ svc-portal rolled back in production by the workflow.*Why: the smoke tests on production failed after the cutover/s,
+      ),
+    ]);
+    // The release taken off is marked failed; the rollback made no deployment of its own.
+    expect(run.deployments.map((deployment) => deployment.statuses.map((status) => status.state))).toEqual([
+      ['in_progress', 'success', 'failure'],
+    ]);
+  }, 240_000);
+
+  it('rolls back by hand from the Actions tab, to the release live before, and notifies', async () => {
+    const platform = await setUp();
+    const sha = platform.commit('a release the on-call takes off');
+    await platform.run({ workflow: 'platform.yml', event: 'push', ref: 'refs/heads/main' });
+    expect(platform.live('production', 'svc-portal').image).toBe(`${REGISTRY}/svc-portal:${sha}`);
+    const run = await platform.run({
+      workflow: 'rollback.yml',
+      event: 'workflow_dispatch',
+      inputs: {
+        environment: 'production',
+        service: 'svc-portal',
+        target: 'previous',
+        reason: 'receipts print twice on T-1001',
+      },
+    });
+    expect(findJob(run.record, 'rollback/rollback')?.result).toBe('success');
+    expect(platform.live('production', 'svc-portal')).toEqual({
+      image: 'svc-portal:v1',
+      weights: { blue: 100, green: 0 },
+    });
+    expect(run.customers['svc-portal']!.failed).toBe(0);
+    expect(errorsOf(run.customers['svc-portal']!)).toBe(0);
+    expect(run.notifications).toEqual([
+      expect.stringMatching(
+        /^↩️ svc-portal rolled back in production by hand: customers are on the previous release\n.*Why: receipts print twice on T-1001/s,
+      ),
+    ]);
+    // The deployment of the release taken off (the newest of production) is marked failed.
+    expect(platform.standIns.deployments.at(-1)!.statuses.at(-1)?.state).toBe('failure');
+    // A second on-call rollback does not put the rolled-back release back: it is refused, and says so.
+    const again = await platform.run({
+      workflow: 'rollback.yml',
+      event: 'workflow_dispatch',
+      inputs: {
+        environment: 'production',
+        service: 'svc-portal',
+        target: 'previous',
+        reason: 'clicked twice',
+      },
+    });
+    expect(findJob(again.record, 'rollback/rollback')?.result).toBe('failure');
+    expect(again.notifications).toEqual([
+      expect.stringMatching(
+        /^❌ Rollback of svc-portal in production did not complete.*clicked twice; not done: .*was rolled back/s,
+      ),
+    ]);
+    expect(platform.live('production', 'svc-portal').image).toBe('svc-portal:v1');
+  }, 240_000);
+});

@@ -1,0 +1,379 @@
+/**
+ * The example platform repository (examples/) rehearsed against the AWS twin: a registry account,
+ * a staging and a production account, each with blue/green ECS services behind an ALB under steady
+ * customer traffic; the stand-ins for OIDC, GitHub and Slack; the repository variables the
+ * workflows read; and the stories a release can go through.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { startTwin, type Twin } from '../../aws-twin/src/index.js';
+import type { TrafficRun, TrafficTally } from '../../aws-twin/src/traffic.js';
+import type { Json } from './expressions.js';
+import { rehearse } from './rehearse.js';
+import { startStandIns, type DeploymentRecord, type StandIns } from './stand-ins.js';
+import type { RehearsalOptions, StepWhere, WorkflowRecord } from './types.js';
+
+/** This suite's checkout, where `mpac/actions/...` resolves (bundled scripts pass their own). */
+export const SUITE_ROOT = path.resolve(import.meta.dirname, '../../..');
+
+export interface PlatformService {
+  name: string;
+  language: string;
+  path: string;
+  container: string;
+  port: number;
+}
+
+/**
+ * What happens to a release: `good`; `bad-image` answers every customer request with 500 but its
+ * /health and /version are fine (smoke tests pass, the 5 % gate must catch it); `breaks-after-cutover`
+ * starts failing customers once traffic reached 100 % (the monitor must roll it back);
+ * `fails-production-smoke` fails its health check once on production (the workflow must roll back).
+ */
+export type Story = 'good' | 'bad-image' | 'breaks-after-cutover' | 'fails-production-smoke';
+export const STORIES: readonly Story[] = [
+  'good',
+  'bad-image',
+  'breaks-after-cutover',
+  'fails-production-smoke',
+];
+
+/** The time scale of a rehearsal: minutes of the real workflow as seconds, said in every summary. */
+export const TIME_SCALE: Record<string, Record<string, string>> = {
+  'blue-green-deploy': {
+    'step-bake': '3s',
+    'metric-period': '1s',
+    'metric-delay': '3s',
+    'wait-timeout': '60s',
+  },
+  'monitor-rollback': {
+    duration: '15s',
+    interval: '2s',
+    'probe-interval': '1s',
+    'metric-period': '1s',
+    'metric-delay': '3s',
+  },
+};
+
+export interface PlatformRun {
+  record: WorkflowRecord;
+  /** What customers of each service saw in the environment deployed to, while the workflow ran. */
+  customers: Record<string, TrafficTally>;
+  /** Slack messages and GitHub deployments made during this run. */
+  notifications: string[];
+  deployments: DeploymentRecord[];
+  log: string[];
+}
+
+export interface Platform {
+  workspace: string;
+  services: PlatformService[];
+  twins: { registry: Twin; staging: Twin; production: Twin };
+  standIns: StandIns;
+  /** Makes a new commit in the workspace (a new release) and returns its sha. */
+  commit(message: string): string;
+  run(options: {
+    /** A file of examples/workflows (run from the workspace's copy), or any workflow file's path. */
+    workflow: string;
+    event: 'push' | 'workflow_dispatch';
+    ref?: string;
+    story?: Story;
+    /** The services the story happens to (default: all); the others get a good release. */
+    storyServices?: string[];
+    inputs?: Record<string, Json>;
+    log?: (line: string) => void;
+  }): Promise<PlatformRun>;
+  /** The release customers get now: the image the larger-weighted colour runs, and the weights. */
+  live(
+    environment: 'staging' | 'production',
+    service: string,
+  ): { image: string; weights: Record<string, number> };
+  close(): Promise<void>;
+}
+
+const ACCOUNT = '123456789012';
+const REGION = 'ap-northeast-1';
+const ROLE = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
+
+export async function startPlatform(
+  options: { services?: string[]; requestsPerSecond?: number; suiteRoot?: string } = {},
+): Promise<Platform> {
+  const suiteRoot = options.suiteRoot ?? SUITE_ROOT;
+  const fakeDocker = path.join(suiteRoot, 'actions/ecr-push/__tests__/fake-docker');
+  const workspace = mkdtempSync(path.join(tmpdir(), 'mpac-platform-'));
+  cpSync(path.join(suiteRoot, 'examples'), workspace, { recursive: true });
+  const servicesFile = path.join(workspace, '.github/services.json');
+  const file = JSON.parse(readFileSync(servicesFile, 'utf8')) as {
+    registry: string;
+    services: PlatformService[];
+  };
+  const services = file.services.filter(
+    (service) => !options.services || options.services.includes(service.name),
+  );
+  writeFileSync(servicesFile, JSON.stringify({ ...file, services }, null, 2));
+  // One coverage component per service that is there.
+  const coverageFile = path.join(workspace, '.github/coverage.yml');
+  const coverage = parseYaml(readFileSync(coverageFile, 'utf8')) as { components: { name: string }[] };
+  coverage.components = coverage.components.filter((component) =>
+    services.some((service) => service.name === component.name),
+  );
+  writeFileSync(coverageFile, stringifyYaml(coverage));
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
+      cwd: workspace,
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        GIT_AUTHOR_NAME: 'rehearsal',
+        GIT_AUTHOR_EMAIL: 'rehearsal@example.com',
+        GIT_COMMITTER_NAME: 'rehearsal',
+        GIT_COMMITTER_EMAIL: 'rehearsal@example.com',
+      },
+    }).trim();
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'platform');
+
+  const scenario = (cluster: string) => ({
+    accountId: ACCOUNT,
+    region: REGION,
+    metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
+    blueGreen: services.map((service) => ({
+      name: service.name,
+      cluster,
+      image: `${service.name}:v1`,
+      desiredCount: 2,
+      containerName: service.container,
+      containerPort: service.port,
+    })),
+  });
+  const [registry, staging, production, standIns] = await Promise.all([
+    startTwin({ accountId: ACCOUNT, region: REGION }),
+    startTwin(scenario('mpac-staging')),
+    startTwin(scenario('mpac-production')),
+    startStandIns(),
+  ]);
+  // The production alarm the workflow names (<service>-5xx): 10 target 5xx in a period.
+  for (const service of services) {
+    const loadBalancer = production.resources[service.name]!.loadBalancerArn.split(':loadbalancer/')[1]!;
+    production.services.cloudwatch.handlers.PutMetricAlarm!({
+      AlarmName: `${service.name}-5xx`,
+      Namespace: 'AWS/ApplicationELB',
+      MetricName: 'HTTPCode_Target_5XX_Count',
+      Dimensions: [{ Name: 'LoadBalancer', Value: loadBalancer }],
+      Statistic: 'Sum',
+      Period: 1,
+      EvaluationPeriods: 1,
+      Threshold: 10,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+    });
+  }
+  const vars: Record<string, string> = {
+    ECR_PUSH_ROLE_ARN: ROLE('ecr-push'),
+    STAGING_DEPLOY_ROLE_ARN: ROLE('deploy-staging'),
+    PRODUCTION_DEPLOY_ROLE_ARN: ROLE('deploy-production'),
+  };
+  for (const [prefix, twin] of [
+    ['STAGING', staging],
+    ['PRODUCTION', production],
+  ] as const) {
+    for (const service of services) {
+      const resources = twin.resources[service.name]!;
+      vars[`${prefix}_RULE_${service.name}`] = resources.productionRuleArn;
+      vars[`${prefix}_TEST_RULE_${service.name}`] = resources.testRuleArn ?? '';
+      vars[`${prefix}_URL_${service.name}`] = resources.productionUrl;
+      vars[`${prefix}_TEST_URL_${service.name}`] = resources.testUrl ?? '';
+    }
+  }
+  const githubToken = `ghs_rehearsal${Math.random().toString(36).slice(2, 14)}`;
+  let runId = 7000;
+  const twinFor = (environment: string | undefined) =>
+    environment?.startsWith('production')
+      ? production
+      : environment?.startsWith('staging')
+        ? staging
+        : registry;
+
+  const platform: Platform = {
+    workspace,
+    services,
+    twins: { registry, staging, production },
+    standIns,
+    commit(message) {
+      writeFileSync(path.join(workspace, 'RELEASE'), `${message}\n`);
+      git('add', '-A');
+      git('commit', '-q', '-m', message);
+      return git('rev-parse', 'HEAD');
+    },
+    async run(request) {
+      const sha = git('rev-parse', 'HEAD');
+      const ref = request.ref ?? 'refs/heads/main';
+      const environment = ref === 'refs/heads/develop' ? staging : production;
+      const story = request.story ?? 'good';
+      const image = (service: string) => `${service}:${sha}`;
+      const affected = (service: string) => !request.storyServices || request.storyServices.includes(service);
+      if (story === 'bad-image')
+        for (const service of services)
+          if (affected(service.name)) environment.faults.changeImage(image(service.name), { errorRate: 1 });
+      const beforeStep = (where: StepWhere) => {
+        const service = (where.inputs.service as string | undefined) ?? '';
+        if (!affected(service)) return;
+        if (story === 'breaks-after-cutover' && where.key.endsWith('/deploy/monitor'))
+          environment.faults.changeImage(image(service), { errorRate: 1 });
+        if (story === 'fails-production-smoke' && where.key.endsWith('/deploy/smoke-production'))
+          environment.faults.changeImage(image(service), { healthStatus: 503 });
+      };
+      const traffic = new Map<string, TrafficRun>(
+        services.map((service) => [
+          service.name,
+          environment.traffic.start({
+            url: `${environment.resources[service.name]!.productionUrl}/orders`,
+            requestsPerSecond: options.requestsPerSecond ?? 100,
+            maxDurationMs: 15 * 60_000,
+          }),
+        ]),
+      );
+      const slackBefore = standIns.slackMessages.length;
+      const deploymentsBefore = standIns.deployments.length;
+      const log: string[] = [];
+      const rehearsal: RehearsalOptions = {
+        workflow: path.isAbsolute(request.workflow)
+          ? request.workflow
+          : path.join(workspace, 'workflows', request.workflow),
+        suiteRoot,
+        workspace,
+        event: { name: request.event, inputs: request.inputs },
+        ref,
+        sha,
+        repository: 'mpac/platform',
+        runId: runId++,
+        vars,
+        secrets: { SLACK_WEBHOOK_URL: standIns.slackWebhookUrl },
+        githubToken,
+        env: {
+          PATH: `${fakeDocker}:${process.env.PATH ?? '/usr/bin:/bin'}`,
+          HOME: process.env.HOME ?? workspace,
+          GITHUB_API_URL: standIns.githubApiUrl,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        },
+        environmentEnv: (name) => twinFor(name).env,
+        oidc: standIns.oidc,
+        overrides: TIME_SCALE,
+        stubs: languageStubs(),
+        beforeStep,
+        stepTimeoutMs: 180_000,
+        log: (line) => {
+          log.push(line);
+          request.log?.(line);
+        },
+      };
+      let record: WorkflowRecord;
+      try {
+        record = await rehearse(rehearsal);
+      } finally {
+        for (const run of traffic.values()) await run.stop();
+      }
+      const customers = Object.fromEntries(
+        await Promise.all([...traffic].map(async ([name, run]) => [name, run.tally()] as const)),
+      );
+      return {
+        record,
+        customers,
+        notifications: standIns.slackMessages.slice(slackBefore),
+        deployments: standIns.deployments.slice(deploymentsBefore),
+        log,
+      };
+    },
+    live(environmentName, service) {
+      const twin = environmentName === 'staging' ? staging : production;
+      const resources = twin.resources[service]!;
+      const rule = twin.services.elbv2.rules.get(resources.productionRuleArn)!;
+      const forward = rule.actions.find((action) => action.Type === 'forward') as unknown as {
+        ForwardConfig: { TargetGroups: { TargetGroupArn: string; Weight: number }[] };
+      };
+      const weights: Record<string, number> = {};
+      for (const group of forward.ForwardConfig.TargetGroups)
+        weights[group.TargetGroupArn === resources.blueTargetGroupArn ? 'blue' : 'green'] = group.Weight;
+      const color = (weights.blue ?? 0) >= (weights.green ?? 0) ? 'blue' : 'green';
+      const ecsService = [...twin.services.ecs.services.values()].find(
+        (entry) => entry.name === (color === 'blue' ? resources.blueService : resources.greenService),
+      )!;
+      const definition = twin.services.ecs.taskDefinitions.get(ecsService.taskDefinition)!;
+      const containers = definition.body.containerDefinitions as { name: string; image: string }[];
+      return {
+        image: containers.find((container) => container.name === resources.containerName)!.image,
+        weights,
+      };
+    },
+    async close() {
+      await Promise.all([registry.close(), staging.close(), production.close(), standIns.close()]);
+      rmSync(workspace, { recursive: true, force: true });
+    },
+  };
+  return platform;
+}
+
+/**
+ * This machine has no Python, Go or frontend toolchain from their registries, so the language CI
+ * steps are replaced by ones that write small coverage reports for the example sources, in each
+ * tool's format; the rehearsal lists them as stubbed. Everything from the coverage gate on is real.
+ */
+export function languageStubs(): Record<string, string> {
+  const standIn = (what: string) => `echo "stand-in for: ${what} (not on this machine)"`;
+  return {
+    'python/install': standIn('pip install -r requirements-dev.txt'),
+    'python/lint': standIn('ruff check .'),
+    'python/test': `${standIn('coverage run -m pytest && coverage xml')}
+cat > coverage.xml <<XML
+<?xml version="1.0" ?>
+<coverage version="7.6.10" timestamp="0" lines-valid="12" lines-covered="11" line-rate="0.9167" branches-covered="0" branches-valid="0" branch-rate="0" complexity="0">
+	<sources><source>$PWD</source></sources>
+	<packages><package name="app" line-rate="0.9167" branch-rate="0" complexity="0"><classes>
+		<class name="main.py" filename="app/main.py" complexity="0" line-rate="0.9167" branch-rate="0"><methods/><lines>
+			<line number="1" hits="1"/><line number="4" hits="1"/><line number="5" hits="1"/><line number="8" hits="1"/>
+			<line number="9" hits="1"/><line number="12" hits="1"/><line number="13" hits="1"/><line number="14" hits="1"/>
+			<line number="15" hits="1"/><line number="16" hits="0"/><line number="17" hits="1"/><line number="18" hits="1"/>
+		</lines></class>
+	</classes></package></packages>
+</coverage>
+XML`,
+    'go/test': `${standIn('go test -race -coverprofile=cover.out ./...')}
+module=$(sed -n 's/^module //p' go.mod)
+cat > cover.out <<PROFILE
+mode: atomic
+$module/main.go:6.21,8.2 1 1
+$module/main.go:10.40,12.33 2 1
+$module/main.go:12.33,13.19 1 3
+$module/main.go:13.19,15.4 1 0
+$module/main.go:16.3,16.19 1 3
+$module/main.go:18.2,18.19 1 1
+$module/main.go:21.13,23.2 1 1
+PROFILE`,
+    'typescript/install': standIn('npm ci'),
+    'typescript/lint': standIn('npx eslint . && npx tsc --noEmit'),
+    'typescript/test': `${standIn('npm test -- --coverage --coverageReporters=lcov')}
+mkdir -p coverage
+cat > coverage/lcov.info <<LCOV
+TN:
+SF:$PWD/src/app.ts
+FN:2,formatAmount
+FN:7,statusLabel
+FNDA:3,formatAmount
+FNDA:2,statusLabel
+FNF:2
+FNH:2
+DA:2,3
+DA:3,3
+DA:4,2
+DA:7,2
+DA:8,2
+LF:5
+LH:5
+end_of_record
+LCOV`,
+  };
+}
