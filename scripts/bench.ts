@@ -1,19 +1,29 @@
 /**
- * `npm run bench -- coverage`: parse a generated 1,000,000-DA-line LCOV and a 1,000,000-block Go
- * profile; print seconds and peak RSS of each, and the ratio against lcov-parse on the same LCOV,
- * measured in the same run. Each measurement runs in its own process so peak RSS is its own.
+ * `npm run bench [-- --quick] [cold-start noticing detection customer-cost api coverage]`: the
+ * suite's speed and frugality, as medians of repeated runs with baselines measured in the same run.
+ * coverage parses a generated 1,000,000-DA-line LCOV and a 1,000,000-block Go profile (200,000 with
+ * --quick), each in its own process so peak RSS is its own, against lcov-parse on the same LCOV.
+ * Prints a table per benchmark and writes bench-results/<time>.json (and latest.json).
  * Benchmarks print figures; they never fail on a timing.
  */
 import { spawnSync } from 'node:child_process';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseGoProfile } from '../actions/coverage-gate/src/formats/go.js';
 import { parseLcov } from '../actions/coverage-gate/src/formats/lcov.js';
 import { totalsOf, type CoverageMap } from '../actions/coverage-gate/src/model.js';
+import {
+  apiEconomy,
+  coldStart,
+  customerCost,
+  detection,
+  noticing,
+  type BenchResult,
+} from './bench/deploys.js';
 
-const FILES = 1000;
+let FILES = 1000;
 const PER_FILE = 1000;
 
 async function write(file: string, lines: Iterable<string>): Promise<void> {
@@ -62,14 +72,8 @@ async function measure(kind: string, file: string): Promise<void> {
   console.log(JSON.stringify({ kind, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024, units }));
 }
 
-async function main(): Promise<void> {
-  const [mode, kind, file] = process.argv.slice(2);
-  if (mode === '--measure') return measure(kind!, file!);
-  const only = process.argv.slice(2).filter((arg) => !arg.startsWith('-'));
-  if (only.length > 0 && !only.includes('coverage')) {
-    console.log(`No benchmark named ${only.join(', ')}; available: coverage`);
-    return;
-  }
+async function coverage(quick: boolean): Promise<BenchResult> {
+  if (quick) FILES = 200;
   const dir = mkdtempSync(path.join(tmpdir(), 'mpac-bench-'));
   try {
     const lcov = path.join(dir, 'big.info');
@@ -92,20 +96,71 @@ async function main(): Promise<void> {
     const ours = run('lcov', lcov);
     const baseline = run('lcov-parse', lcov);
     const goResult = run('go', go);
-    console.log(`coverage benchmark: ${FILES * PER_FILE} DA lines of LCOV, ${FILES * PER_FILE} Go blocks`);
-    console.log('| parser | units | seconds | peak RSS (MB) |');
-    console.log('|---|---|---|---|');
-    for (const result of [ours, baseline, goResult]) {
-      console.log(
-        `| ${result.kind === 'lcov' ? 'coverage-gate LCOV' : result.kind === 'go' ? 'coverage-gate Go' : 'lcov-parse (baseline)'} | ${result.units} | ${result.seconds.toFixed(2)} | ${result.peakRssMb.toFixed(0)} |`,
-      );
-    }
-    console.log(
-      `coverage-gate LCOV vs lcov-parse: ${(ours.seconds / baseline.seconds).toFixed(2)}× the time, ${(ours.peakRssMb / baseline.peakRssMb).toFixed(2)}× the peak RSS`,
-    );
+    const label = (kind: string) =>
+      kind === 'lcov' ? 'coverage-gate LCOV' : kind === 'go' ? 'coverage-gate Go' : 'lcov-parse (baseline)';
+    return {
+      name: `coverage (${FILES * PER_FILE} LCOV lines, ${FILES * PER_FILE} Go blocks)`,
+      rows: [ours, baseline, goResult].map((result) => ({
+        parser: label(result.kind),
+        units: result.units,
+        seconds: result.seconds.toFixed(2),
+        'peak RSS MB': result.peakRssMb.toFixed(0),
+      })),
+      notes: [
+        `coverage-gate LCOV vs lcov-parse: ${(baseline.seconds / ours.seconds).toFixed(2)}× the speed, ${(ours.peakRssMb / baseline.peakRssMb).toFixed(2)}× the peak RSS (goal: ≥ 2× the speed; Go profile under 256 MB)`,
+      ],
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const BENCHES: Record<string, (quick: boolean) => BenchResult | Promise<BenchResult>> = {
+  'cold-start': coldStart,
+  noticing,
+  detection,
+  'customer-cost': customerCost,
+  api: apiEconomy,
+  coverage,
+};
+
+function printTable(result: BenchResult): void {
+  console.log(`\n## ${result.name}`);
+  const columns = Object.keys(result.rows[0] ?? {});
+  console.log(`| ${columns.join(' | ')} |`);
+  console.log(`|${columns.map(() => '---').join('|')}|`);
+  for (const row of result.rows)
+    console.log(`| ${columns.map((column) => String(row[column] ?? '')).join(' | ')} |`);
+  for (const note of result.notes) console.log(note);
+}
+
+async function main(): Promise<void> {
+  const [mode, kind, file] = process.argv.slice(2);
+  if (mode === '--measure') return measure(kind!, file!);
+  const args = process.argv.slice(2);
+  const quick = args.includes('--quick');
+  const named = args.filter((arg) => !arg.startsWith('-'));
+  const unknown = named.filter((name) => !(name in BENCHES));
+  if (unknown.length > 0) {
+    console.log(`No benchmark named ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
+    process.exit(2);
+  }
+  const chosen = named.length > 0 ? named : Object.keys(BENCHES);
+  console.log(
+    `mpac bench${quick ? ' (quick)' : ''}: ${chosen.join(', ')}; medians, baselines measured in this run`,
+  );
+  const results: BenchResult[] = [];
+  for (const name of chosen) {
+    const result = await BENCHES[name]!(quick);
+    results.push(result);
+    printTable(result);
+  }
+  const dir = path.join(process.cwd(), 'bench-results');
+  mkdirSync(dir, { recursive: true });
+  const record = { at: new Date().toISOString(), quick, node: process.version, results };
+  writeFileSync(path.join(dir, `${record.at.replace(/[:.]/g, '-')}.json`), JSON.stringify(record, null, 2));
+  writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(record, null, 2));
+  console.log(`\nbench-results/latest.json written`);
 }
 
 main().catch((error: unknown) => {

@@ -110,10 +110,11 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
     run.log(`${to} already serves all traffic (${state.sides[to].taskDefinition}): nothing to roll back`);
     return { ...base, outcome: 'unchanged', liveColor: to };
   }
+  // The safe end first: from the moment the rollback is under way, a cancelled run ends on `to`.
+  await markSafeEnd(run, to, `the rollback to ${to}`);
   run.log(
     `Rolling back to ${to} (${target.why}): traffic is ${describeWeights(state.traffic.weights)}, ${to} runs ${state.sides[to].taskDefinition}`,
   );
-  await markSafeEnd(run, to, `the rollback to ${to}`);
   try {
     await rollBackTo(clients, run.target, to, { ...moveOptions(run), retryForMs: inputs['restore-timeout'] });
   } catch (error) {

@@ -137,3 +137,45 @@ describe('clients pointed at a local endpoint through AWS_ENDPOINT_URL', () => {
     expect(clients.elbv2).not.toBe(clients.ecs);
   });
 });
+
+describe('a session AWS cuts short', () => {
+  it('is renewed at once: the refused request goes again with fresh credentials, and the run carries on', async () => {
+    const { startTwin } = await import('../../aws-twin/src/index.js');
+    const { STSClient } = await import('@aws-sdk/client-sts');
+    const { webIdentityCredentials } = await import('../src/credentials.js');
+    const twin = await startTwin({ blueGreen: [{ name: 'a', image: 'a:v1', desiredCount: 1 }] });
+    try {
+      const unsigned = new STSClient({
+        region: 'eu-west-1',
+        endpoint: twin.endpoint,
+        credentials: { accessKeyId: 'AKIDNONE', secretAccessKey: 'none' },
+      });
+      const credentials = webIdentityCredentials({
+        roleArn: 'arn:aws:iam::123456789012:role/monitor',
+        sessionName: 'renewal-test',
+        durationSeconds: 3600,
+        getIdToken: async () => 'oidc-token-for-the-test',
+        sts: unsigned,
+        maskSecret: () => {},
+      });
+      const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1, credentials });
+      const saved = process.env.AWS_ENDPOINT_URL;
+      process.env.AWS_ENDPOINT_URL = twin.endpoint;
+      try {
+        await clients.ecs.send(new ListClustersCommand({}));
+        twin.faults.expireCredentials();
+        await expect(clients.ecs.send(new ListClustersCommand({}))).resolves.toMatchObject({
+          clusterArns: [expect.stringContaining(':cluster/mpac')],
+        });
+      } finally {
+        if (saved === undefined) delete process.env.AWS_ENDPOINT_URL;
+        else process.env.AWS_ENDPOINT_URL = saved;
+      }
+      expect(twin.calls.of('sts', 'AssumeRoleWithWebIdentity')).toHaveLength(2);
+      const refused = twin.calls.of('ecs', 'ListClusters').filter((call) => call.outcome !== 'ok');
+      expect(refused).toHaveLength(1);
+    } finally {
+      await twin.close();
+    }
+  });
+});

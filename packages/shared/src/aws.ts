@@ -64,8 +64,8 @@ export interface AwsClients {
 export function createAwsClients(settings: AwsSettings): AwsClients {
   const config = awsClientConfig(settings);
   const cache = new Map<string, unknown>();
-  const lazy = <T>(key: string, make: () => T): T => {
-    if (!cache.has(key)) cache.set(key, make());
+  const lazy = <T extends { middlewareStack: AnyMiddlewareStack }>(key: string, make: () => T): T => {
+    if (!cache.has(key)) cache.set(key, renewOnExpiry(make(), settings.credentials));
     return cache.get(key) as T;
   };
   return {
@@ -88,4 +88,33 @@ export function createAwsClients(settings: AwsSettings): AwsClients {
       return lazy('sts', () => new STSClient(config));
     },
   };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyMiddlewareStack = { add: (middleware: any, options: { step: 'initialize'; name: string }) => void };
+
+const EXPIRED = new Set(['ExpiredToken', 'ExpiredTokenException', 'RequestExpired']);
+
+/**
+ * A request AWS refuses because the session expired early (revoked, cut short) is sent once more
+ * with fresh credentials, so a long monitor keeps checking without a gap.
+ */
+function renewOnExpiry<T extends { middlewareStack: AnyMiddlewareStack }>(
+  client: T,
+  credentials?: CredentialProvider,
+): T {
+  if (!credentials?.invalidate) return client;
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (!(error instanceof Error) || !EXPIRED.has(error.name)) throw error;
+        credentials.invalidate!();
+        return next(args);
+      }
+    },
+    { step: 'initialize', name: 'mpacRenewExpiredCredentials' },
+  );
+  return client;
 }

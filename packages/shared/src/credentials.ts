@@ -18,7 +18,11 @@ export interface WebIdentityOptions {
   refreshBeforeMs?: number;
 }
 
-export type CredentialProvider = () => Promise<AwsCredentialIdentity>;
+export interface CredentialProvider {
+  (): Promise<AwsCredentialIdentity>;
+  /** Forgets the cached set: AWS refused it as expired (a session revoked or cut short). */
+  invalidate?: () => void;
+}
 
 /**
  * Credentials from AssumeRoleWithWebIdentity that renew themselves: each call returns the cached
@@ -61,14 +65,22 @@ export function webIdentityCredentials(options: WebIdentityOptions): CredentialP
     credentials !== undefined &&
     (credentials.expiration === undefined || credentials.expiration.getTime() - refreshBeforeMs > now());
 
-  return async () => {
-    if (isFresh(current)) return current;
-    pending ??= assume().finally(() => {
-      pending = undefined;
-    });
-    current = await pending;
-    return current;
+  const provider: CredentialProvider = async () => {
+    if (!isFresh(current)) {
+      pending ??= assume().finally(() => {
+        pending = undefined;
+      });
+      current = await pending;
+    }
+    // The SDK keeps an identity until 5 minutes before its expiration and asks again only then;
+    // saying it expires within that margin makes it ask before every request, so this cache (and
+    // invalidate) decides. The signature uses the keys, not the expiration.
+    return { ...current, expiration: new Date(now() + 60_000) };
   };
+  provider.invalidate = () => {
+    current = undefined;
+  };
+  return provider;
 }
 
 /** A role session name AWS accepts (2–64 of `[\w+=,.@-]`), from the repository and run. */

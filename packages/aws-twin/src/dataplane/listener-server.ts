@@ -176,6 +176,10 @@ export async function startListenerServer(
     request.pipe(upstream);
   };
 
+  // An ALB keeps idle client connections for 60 s (its idle timeout); Node's 5 s default would close
+  // a keep-alive socket just as a client reuses it, which no ALB customer sees.
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
   const { port, sockets } = await listenOnLoopback(server);
   return {
     port,

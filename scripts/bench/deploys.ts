@@ -1,0 +1,282 @@
+/**
+ * Benchmarks of the actions at work on the twin: cold start, how soon a deploy notices the idle
+ * service is ready, detection to restored weights, what a bad release costs customers, and AWS
+ * calls per promotion and per monitored hour. Each figure is a median of repeated runs, with its
+ * baseline measured in the same run where it is a speed.
+ */
+import { spawnSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { ROOT, errorsOf, startWorld } from '../chaos/world.js';
+
+export interface BenchResult {
+  name: string;
+  rows: Record<string, string | number>[];
+  /** What the figures mean against their goals, in one or two lines. */
+  notes: string[];
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+const ACTIONS = ['blue-green-deploy', 'monitor-rollback', 'smoke-test', 'coverage-gate', 'ecr-push'];
+
+function timeProcess(args: string[], env: NodeJS.ProcessEnv = {}): number {
+  const started = process.hrtime.bigint();
+  spawnSync(process.execPath, args, { env: { PATH: process.env.PATH, ...env }, stdio: 'ignore' });
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+/** Each bundle from process start to failing on a missing input, beside bare `node -e 0`. */
+export function coldStart(quick: boolean): BenchResult {
+  const runs = quick ? 5 : 15;
+  const bare = median(Array.from({ length: runs }, () => timeProcess(['-e', '0'])));
+  const rows: BenchResult['rows'] = [
+    { what: 'node -e 0 (baseline)', 'median ms': bare.toFixed(0), 'over bare node ms': 0, 'bundle MB': '—' },
+  ];
+  for (const action of ACTIONS) {
+    const entry = path.join(ROOT, 'actions', action, 'dist', 'index.js');
+    const ms = median(
+      Array.from({ length: runs }, () =>
+        timeProcess([entry], {
+          GITHUB_ACTIONS: 'true',
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        }),
+      ),
+    );
+    rows.push({
+      what: action,
+      'median ms': ms.toFixed(0),
+      'over bare node ms': (ms - bare).toFixed(0),
+      'bundle MB': (statSync(entry).size / 1024 / 1024).toFixed(2),
+    });
+  }
+  return {
+    name: 'cold start',
+    rows,
+    notes: ['goal: a failing run ≤ 100 ms over bare node, each bundle ≤ 1.3 MB'],
+  };
+}
+
+/**
+ * The idle service becomes stable at a random moment (its tasks start after a random delay): how
+ * long after every target is healthy the deploy moves traffic, and how many AWS calls it made
+ * while it waited.
+ */
+export async function noticing(quick: boolean): Promise<BenchResult> {
+  const trials = quick ? 3 : 9;
+  const late: number[] = [];
+  const callRates: number[] = [];
+  for (let trial = 0; trial < trials; trial++) {
+    const startDelayMs = 1000 + Math.round(Math.random() * 4000);
+    const world = await startWorld({ scenario: { timing: { taskStartDelayMs: startDelayMs } } });
+    try {
+      const portal = world.twin.resources['svc-portal']!;
+      let healthyAt: number | undefined;
+      const watch = setInterval(() => {
+        if (healthyAt) return;
+        const group = world.twin.services.elbv2.targetGroups.get(portal.greenTargetGroupArn);
+        const targets = group ? [...group.targets.values()] : [];
+        if (targets.length >= 2 && targets.every((target) => target.state === 'healthy'))
+          healthyAt = Date.now();
+      }, 5);
+      const deployStarted = Date.now();
+      await world.deploy({ image: 'svc-portal:v2', 'traffic-steps': '100', 'no-data': 'pass' });
+      clearInterval(watch);
+      const firstMove = world.twin.calls
+        .of('elbv2', 'ModifyRule')
+        .find((call) => JSON.stringify(call.params).includes(portal.productionRuleArn))?.at;
+      if (!healthyAt || !firstMove) continue;
+      late.push(firstMove - healthyAt);
+      const waitCalls = world.twin.calls
+        .all()
+        .filter(
+          (call) =>
+            call.at >= deployStarted &&
+            call.at <= firstMove &&
+            ['DescribeServices', 'DescribeTargetHealth', 'ListTasks', 'DescribeTasks'].includes(
+              call.operation,
+            ),
+        ).length;
+      callRates.push(waitCalls / ((firstMove - deployStarted) / 1000));
+    } finally {
+      await world.close();
+    }
+  }
+  return {
+    name: 'noticing',
+    rows: [
+      {
+        trials: late.length,
+        'median ms from healthy to the first move': median(late).toFixed(0),
+        'worst ms': Math.max(...late).toFixed(0),
+        'median waiting calls per second': median(callRates).toFixed(2),
+      },
+    ],
+    notes: ['goal: ≤ 1000 ms late at ≤ 1 call per second while waiting'],
+  };
+}
+
+/** A bad release starts failing at a known moment: time to the monitor's decision and to verified weights. */
+export async function detection(quick: boolean): Promise<BenchResult> {
+  const trials = quick ? 1 : 3;
+  const rows: BenchResult['rows'] = [];
+  for (const mode of ['probe-only', 'metrics-only'] as const) {
+    const decided: number[] = [];
+    const restored: number[] = [];
+    for (let trial = 0; trial < trials; trial++) {
+      const world = await startWorld();
+      try {
+        const portal = world.twin.resources['svc-portal']!;
+        const traffic = world.twin.traffic.start({
+          url: `${portal.productionUrl}/orders`,
+          requestsPerSecond: 50,
+          maxDurationMs: 120_000,
+        });
+        const promoted = await world.deploy({ image: 'svc-portal:v2', 'traffic-steps': '100' });
+        if (promoted.outputs.outcome !== 'promoted') continue;
+        const breakAt = Date.now() + 4000;
+        world.twin.faults.changeImage('svc-portal:v2', { errorRate: 1 }, 4000);
+        const result = await world.action('monitor-rollback', {
+          cluster: portal.cluster,
+          service: 'svc-portal',
+          'listener-rule-arn': portal.productionRuleArn,
+          duration: '60s',
+          // CloudWatch as AWS publishes it, scaled: 1-second periods published 3 s late.
+          'metric-period': '1s',
+          'metric-delay': '3s',
+          interval: '1s',
+          ...(mode === 'probe-only'
+            ? {
+                'probe-url': `${portal.productionUrl}/orders`,
+                'probe-interval': '1s',
+                'max-error-rate': '100',
+              }
+            : {}),
+        });
+        await traffic.stop();
+        const at = (value?: string) => (value ? Date.parse(value) - breakAt : NaN);
+        if (result.outputs.outcome === 'rolled-back') {
+          decided.push(at(result.outputs['detected-at']));
+          restored.push(at(result.outputs['restored-at']));
+        }
+      } finally {
+        await world.close();
+      }
+    }
+    rows.push({
+      mode,
+      'rolled back': `${decided.length}/${trials}`,
+      'median s to the decision': decided.length ? (median(decided) / 1000).toFixed(1) : '—',
+      'median s to verified weights': restored.length ? (median(restored) / 1000).toFixed(1) : '—',
+    });
+  }
+  return {
+    name: 'detection to restored',
+    rows,
+    notes: [
+      'metrics-only waits for published periods (scaled: 1 s periods, 3 s late; on AWS 60 s periods, minutes late)',
+    ],
+  };
+}
+
+/** Requests customers saw fail before a bad release was rolled back at 5 %, at 50 req/s. */
+export async function customerCost(quick: boolean): Promise<BenchResult> {
+  const trials = quick ? 1 : 3;
+  const rows: BenchResult['rows'] = [];
+  for (const [label, behaviour] of [
+    ['100 % errors', { errorRate: 1 }],
+    ['10 % errors', { errorRate: 0.1 }],
+  ] as const) {
+    const failed: number[] = [];
+    const caughtAt: string[] = [];
+    for (let trial = 0; trial < trials; trial++) {
+      const world = await startWorld({ images: { 'svc-portal:bad': behaviour } });
+      try {
+        const portal = world.twin.resources['svc-portal']!;
+        const traffic = world.twin.traffic.start({
+          url: `${portal.productionUrl}/orders`,
+          requestsPerSecond: 50,
+          maxDurationMs: 180_000,
+        });
+        const result = await world.deploy({
+          image: 'svc-portal:bad',
+          'traffic-steps': '5,50,100',
+          'step-bake': '3s',
+          'metric-delay': '3s',
+          'no-data': 'wait',
+        });
+        const tally = await traffic.stop();
+        failed.push(errorsOf(tally) + tally.failed);
+        caughtAt.push(/at (\d+) %/.exec(result.outputs.reason ?? '')?.[1] ?? result.outputs.outcome ?? '?');
+      } finally {
+        await world.close();
+      }
+    }
+    rows.push({
+      release: label,
+      'median failed requests': median(failed),
+      'caught at %': caughtAt.join(', '),
+    });
+  }
+  return {
+    name: 'customer cost of a bad release',
+    rows,
+    notes: ['50 req/s, 5/50/100 with 3 s bakes, CloudWatch 1 s periods published 3 s late'],
+  };
+}
+
+/** AWS calls per promotion by operation, and per monitored hour at the default interval (scaled). */
+export async function apiEconomy(quick: boolean): Promise<BenchResult> {
+  const world = await startWorld();
+  try {
+    const portal = world.twin.resources['svc-portal']!;
+    const traffic = world.twin.traffic.start({
+      url: `${portal.productionUrl}/orders`,
+      requestsPerSecond: 50,
+      maxDurationMs: 180_000,
+    });
+    world.twin.calls.clear();
+    await world.deploy({ image: 'svc-portal:v2', 'traffic-steps': '5,50,100' });
+    const byOperation = new Map<string, number>();
+    for (const call of world.twin.calls.all())
+      byOperation.set(call.operation, (byOperation.get(call.operation) ?? 0) + 1);
+    const promotion = [...byOperation].sort((a, b) => b[1] - a[1]);
+    world.twin.calls.clear();
+    const checks = quick ? 10 : 30;
+    // The default interval is 1 m; scaled here to 1 s, so `checks` seconds stand for `checks` minutes.
+    await world.action('monitor-rollback', {
+      cluster: portal.cluster,
+      service: 'svc-portal',
+      'listener-rule-arn': portal.productionRuleArn,
+      duration: `${checks}s`,
+      interval: '1s',
+      'metric-period': '1s',
+      'metric-delay': '1s',
+    });
+    await traffic.stop();
+    const monitorCalls = world.twin.calls.all().length;
+    const perHour = Math.round((monitorCalls / checks) * 60);
+    return {
+      name: 'API economy',
+      rows: [
+        {
+          what: 'one promotion (5/50/100)',
+          calls: promotion.reduce((sum, [, count]) => sum + count, 0),
+          'by operation': promotion.map(([name, count]) => `${name} ${count}`).join(', '),
+        },
+        {
+          what: `monitor, ${checks} checks`,
+          calls: monitorCalls,
+          'by operation': `≈ ${perHour} per monitored hour at the default 1 m interval`,
+        },
+      ],
+      notes: ['goal: ≤ 125 calls per monitored hour'],
+    };
+  } finally {
+    await world.close();
+  }
+}
