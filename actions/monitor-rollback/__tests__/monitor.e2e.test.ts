@@ -135,7 +135,7 @@ describe('monitor-rollback, bundled, on the scaled faithful twin', () => {
     await customers.stop();
     expect(result.outputs.outcome).toBe('rolled-back');
     expect(result.annotations[0]?.message).toMatch(
-      /task restarts? of svc-portal-green since the last check \(max 0\): task \w+ stopped: Essential container in task exited \(exit codes: app 137\)/,
+      /task restarts? of svc-portal-green since the watch began \(max 0\): task \w+ stopped: Essential container in task exited \(exit codes: app 137\)/,
     );
     expect(await weights()).toEqual([100, 0]);
   }, 60_000);

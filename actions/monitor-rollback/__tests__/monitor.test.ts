@@ -153,8 +153,32 @@ describe('monitor', () => {
     const result = await monitor(context);
     expect(result.outcome).toBe('rolled-back');
     expect(result.checks[0]!.reasons).toEqual([
-      '1 task restart of svc-green since the last check (max 0): task crash0 stopped: Essential container in task exited (exit codes: app 0, envoy 137)',
+      '1 task restart of svc-green since the watch began (max 0): task crash0 stopped: Essential container in task exited (exit codes: app 0, envoy 137)',
     ]);
+  });
+
+  it('keeps failing after one restart, however few follow, so a slow crash loop is rolled back', async () => {
+    const { context, world, clock } = setUp({}, { series: [good] });
+    world.stoppedTasks.push({
+      taskArn: 'arn:aws:ecs:eu-west-1:1:task/prod/once',
+      serviceName: 'svc-green',
+      stoppedAt: new Date(clock.now() + 30_000),
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: 'app', exitCode: 137 }],
+    });
+    const result = await monitor(context);
+    expect(result.outcome).toBe('rolled-back');
+    expect(result.checks.slice(0, 3).map((check) => check.reasons)).toEqual([
+      [
+        expect.stringMatching(
+          /^1 task restart of svc-green since the watch began \(max 0\): task once stopped/,
+        ),
+      ],
+      [expect.stringMatching(/^1 task restart of svc-green since the watch began/)],
+      [expect.stringMatching(/^1 task restart of svc-green since the watch began/)],
+    ]);
+    // Counted once: the same stopped task is not a new restart at every check.
+    expect(result.checks.slice(1, 3).map((check) => check.restarts.length)).toEqual([0, 0]);
   });
 
   it('detects a failing probe on the fast path within three probe intervals', async () => {

@@ -140,6 +140,7 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   let roundsSinceCheck: ProbeRound[] = [];
   // Stopped tasks already counted as restarts, so each counts once, whenever ECS lists it.
   const countedRestarts = new Set<string>();
+  const allRestarts: Restart[] = [];
   const decide = async (reason: string): Promise<MonitorResult> => {
     result.reason = reason;
     result.detectedAt = clock.now();
@@ -203,6 +204,7 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
     const check = await runCheck(context, state, live, judgedUntil, roundsSinceCheck, result.baseline, {
       since: startedAt,
       counted: countedRestarts,
+      all: allRestarts,
     });
     roundsSinceCheck = [];
     judgedUntil = check.judgedUntil;
@@ -264,7 +266,7 @@ async function runCheck(
   judgedUntil: number,
   rounds: ProbeRound[],
   baseline: Baseline | undefined,
-  restarts: { since: number; counted: Set<string> },
+  restarts: { since: number; counted: Set<string>; all: Restart[] },
 ): Promise<{ record: CheckRecord; judgedUntil: number }> {
   const { inputs, clock } = context;
   const now = clock.now();
@@ -334,9 +336,13 @@ async function runCheck(
     now,
     restarts.counted,
   );
-  if (record.restarts.length > inputs['max-task-restarts'])
+  restarts.all.push(...record.restarts);
+  // Restarts add up over the window, as the platform's "restarts per hour" alert counts them: once
+  // past the limit, every later check fails too, so a crash loop is rolled back however its
+  // restarts fall between checks.
+  if (restarts.all.length > inputs['max-task-restarts'])
     record.reasons.push(
-      `${record.restarts.length} task restart${record.restarts.length === 1 ? '' : 's'} of ${state.sides[live].serviceName} since the last check (max ${inputs['max-task-restarts']}): ${describeRestart(record.restarts[0]!)}`,
+      `${restarts.all.length} task restart${restarts.all.length === 1 ? '' : 's'} of ${state.sides[live].serviceName} since the watch began (max ${inputs['max-task-restarts']}): ${describeRestart((record.restarts.at(-1) ?? restarts.all.at(-1))!)}`,
     );
   if (inputs['prometheus-url'] && inputs['prometheus-queries'].length > 0) {
     record.prometheus = await readPrometheus(inputs['prometheus-url'], inputs['prometheus-queries'], live, {
