@@ -79,6 +79,7 @@ describe('expressions', () => {
     expect(
       evaluate("inputs.target != 'previous' && inputs.target || ''", { inputs: { target: 'previous' } }),
     ).toBe('');
+    expect(evaluate("format('echo ''{0}'' ''b''', 'a')", {})).toBe("echo 'a' 'b'");
   });
 });
 
@@ -104,6 +105,44 @@ describe('matrix', () => {
 });
 
 describe('a workflow file, rehearsed', () => {
+  it('reads a block scalar with ${{ }} in it as GitHub does: without its indentation, folded and chomped', async () => {
+    const workspace = repository({
+      'wf.yml': `
+on: push
+jobs:
+  blocks:
+    runs-on: ubuntu-latest
+    steps:
+      - id: write
+        env:
+          LITERAL: |
+            path: /version
+              nested: \${{ github.sha }}
+            tail: '{x}'
+          FOLDED: >-
+            one \${{ github.ref_name }}
+            two
+          KEPT: |+
+            \${{ github.run_id }}
+
+        run: |
+          cat > values.json <<EOF
+          \${{ toJSON(github.sha) }}
+          EOF
+          node -e 'require("fs").writeFileSync("env.json", JSON.stringify({ literal: process.env.LITERAL, folded: process.env.FOLDED, kept: process.env.KEPT }))'
+`,
+    });
+    const record = await run(workspace, 'wf.yml');
+    expect(job(record, 'blocks').result).toBe('success');
+    // The heredoc ends only because its EOF line is read without the block's indentation.
+    expect(readFileSync(path.join(workspace, 'values.json'), 'utf8')).toBe('"abc123"\n');
+    expect(JSON.parse(readFileSync(path.join(workspace, 'env.json'), 'utf8'))).toEqual({
+      literal: "path: /version\n  nested: abc123\ntail: '{x}'\n",
+      folded: 'one main two',
+      kept: '42\n\n',
+    });
+  });
+
   it('runs needs in order, a matrix per leg, passes outputs and skips what its if says', async () => {
     const workspace = repository({
       'wf.yml': `

@@ -8,30 +8,10 @@ import { isMapping, isString } from '@actions/workflow-parser';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { exampleWorkflow, readmeExamples } from '../src/readme.js';
 import { at, loadAction, loadWorkflow, resolveUses, type LoadedWorkflow } from '../src/workflow.js';
 
 const root = path.resolve(import.meta.dirname, '../../..');
-
-/** The ```yaml blocks of a README that use this suite's actions, without `...` placeholders. */
-function examplesOf(readme: string): string[] {
-  const blocks = [...readFileSync(readme, 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map(
-    (match) => match[1]!,
-  );
-  return blocks.filter((block) => /uses: mpac\/actions\//.test(block) && !/\.\.\.\s*}/.test(block));
-}
-
-/** A README block as a workflow: a job body (permissions/steps) or a list of steps. */
-function asWorkflow(block: string): string {
-  const indent = (text: string, spaces: number) =>
-    text
-      .split('\n')
-      .map((line) => (line ? ' '.repeat(spaces) + line : line))
-      .join('\n');
-  const head = 'on: push\njobs:\n  example:\n    runs-on: ubuntu-latest\n';
-  return block.trimStart().startsWith('- ')
-    ? `${head}    steps:\n${indent(block, 6)}`
-    : head + indent(block, 4);
-}
 
 interface SuiteStep {
   where: string;
@@ -82,9 +62,9 @@ describe('examples and workflows give each action only inputs it has, and all it
       for (const readme of readmes.filter(
         (file) => existsSync(file) && readFileSync(file, 'utf8').includes('```yaml'),
       )) {
-        for (const [index, block] of examplesOf(readme).entries()) {
+        for (const [index, block] of readmeExamples(readme).entries()) {
           const file = path.join(dir, `${path.basename(path.dirname(readme))}-${index}.yml`);
-          writeFileSync(file, asWorkflow(block));
+          writeFileSync(file, exampleWorkflow(block));
           steps.push(...suiteSteps(await loadWorkflow(file), path.relative(root, readme)));
         }
       }
@@ -115,7 +95,7 @@ describe('examples and workflows give each action only inputs it has, and all it
       const file = path.join(dir, 'typo.yml');
       writeFileSync(
         file,
-        asWorkflow('- uses: mpac/actions/smoke-test@v1\n  with:\n    urll: https://x.example\n'),
+        exampleWorkflow('- uses: mpac/actions/smoke-test@v1\n  with:\n    urll: https://x.example\n'),
       );
       expect(problemsOf(suiteSteps(await loadWorkflow(file), 'typo'))).toEqual([
         "typo example/__mpac_actions: smoke-test has no input 'urll'",

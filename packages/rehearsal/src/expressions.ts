@@ -4,6 +4,7 @@
  * and the status functions, which depend on where the expression stands.
  */
 import { Evaluator, Lexer, Parser, data } from '@actions/expressions';
+import { TokenType } from '@actions/expressions/lexer';
 import {
   isBasicExpression,
   isBoolean,
@@ -12,7 +13,9 @@ import {
   isSequence,
   isString,
 } from '@actions/workflow-parser';
+import type { BasicExpressionToken } from '@actions/workflow-parser/templates/tokens/basic-expression-token';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
+import { parse as parseYaml } from 'yaml';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -76,6 +79,9 @@ export function evaluate(expression: string, contexts: Contexts, status: Status 
   const functions = statusFunctions(status);
   try {
     const lexed = new Lexer(expression).lex();
+    // The lexer unescapes only the first '' of a string literal; GitHub unescapes every one.
+    for (const token of lexed.tokens)
+      if (token.type === TokenType.STRING) token.value = token.lexeme.slice(1, -1).replaceAll("''", "'");
     const parsed = new Parser(lexed.tokens, [...CONTEXT_NAMES], functions).parse();
     const context = new data.Dictionary(
       ...CONTEXT_NAMES.map((name) => ({ key: name, value: toData(contexts[name] ?? null) })),
@@ -101,7 +107,8 @@ export function evaluateToken(
   status = NO_FAILURE,
 ): Json {
   if (!token) return null;
-  if (isBasicExpression(token)) return evaluate(token.expression, contexts, status);
+  if (isBasicExpression(token))
+    return evaluate(blockScalarExpression(token) ?? token.expression, contexts, status);
   if (isString(token)) return token.value;
   if (isNumber(token)) return token.value;
   if (isBoolean(token)) return token.value;
@@ -114,6 +121,47 @@ export function evaluateToken(
   }
   return null;
 }
+
+/**
+ * A block scalar (`|`, `>`) with `${{ }}` in it, as GitHub reads it: the parser builds its format()
+ * from the scalar's source lines, indentation included, where GitHub formats the YAML value (the
+ * lines without their indentation, folded and chomped as the header says). Undefined for any other
+ * expression, or if the value does not hold the same expressions.
+ */
+function blockScalarExpression(token: BasicExpressionToken): string | undefined {
+  const header = token.blockScalarHeader;
+  if (!header || token.source === undefined || !token.originalExpressions) return undefined;
+  // An indentation indicator counts from the parent's indentation, which the source does not show;
+  // without it the indentation is the first line's, the same for any block that starts at it.
+  const value: unknown = parseYaml(`value: ${header.replace(/[0-9]/g, '')}\n${token.source}`)?.value;
+  if (typeof value !== 'string') return undefined;
+  const format: string[] = [];
+  const args: string[] = [];
+  let rest = value;
+  for (let open = rest.indexOf('${{'); open >= 0; open = rest.indexOf('${{')) {
+    const close = expressionEnd(rest, open + 3);
+    if (close < 0) return undefined;
+    format.push(escapeFormat(rest.slice(0, open)), `{${args.length}}`);
+    args.push(rest.slice(open + 3, close).trim());
+    rest = rest.slice(close + 2);
+  }
+  format.push(escapeFormat(rest));
+  const original = token.originalExpressions.map((expression) => expression.expression.trim());
+  if (args.join('\n') !== original.join('\n')) return undefined;
+  return `format('${format.join('')}'${args.map((arg) => `, ${arg}`).join('')})`;
+}
+
+/** Where the `}}` that closes an expression stands, outside its quoted strings; -1 if none. */
+function expressionEnd(text: string, from: number): number {
+  let quoted = false;
+  for (let i = from; i < text.length - 1; i++) {
+    if (text[i] === "'") quoted = !quoted;
+    else if (!quoted && text[i] === '}' && text[i + 1] === '}') return i;
+  }
+  return -1;
+}
+
+const escapeFormat = (text: string) => text.replace(/'/g, "''").replace(/\{/g, '{{').replace(/\}/g, '}}');
 
 /** As the runner passes a value to a step: text, with objects as JSON. */
 export function asText(value: Json): string {

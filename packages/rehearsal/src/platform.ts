@@ -84,6 +84,8 @@ export interface Platform {
     /** The services the story happens to (default: all); the others get a good release. */
     storyServices?: string[];
     inputs?: Record<string, Json>;
+    /** More repository variables for this run. */
+    vars?: Record<string, string>;
     log?: (line: string) => void;
   }): Promise<PlatformRun>;
   /** The release customers get now: the image the larger-weighted colour runs, and the weights. */
@@ -251,7 +253,7 @@ export async function startPlatform(
         sha,
         repository: 'mpac/platform',
         runId: runId++,
-        vars,
+        vars: { ...vars, ...request.vars },
         secrets: { SLACK_WEBHOOK_URL: standIns.slackWebhookUrl },
         githubToken,
         env: {
