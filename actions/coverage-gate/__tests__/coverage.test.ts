@@ -46,8 +46,34 @@ describe('LCOV', () => {
     expect(result.totals.functions).toEqual({ covered: 1, total: 1 });
   });
 
+  it('reads a DA line the same however it is written: plain, zero-padded, with a checksum, spaced, CRLF', async () => {
+    const root = repo({
+      'src/a.ts': '',
+      'lcov.info': [
+        'SF:src/a.ts',
+        'DA:7,0',
+        'DA:007,2', // the same line as DA:7
+        'DA:8,0,Zm9v', // with an MD5 checksum
+        '  DA:9,1  ',
+        'DA:10,0\r',
+        'DA:8,1',
+        'end_of_record',
+      ].join('\n'),
+    });
+    const { map } = await readReports(['lcov.info'], root, []);
+    const units = Object.fromEntries([...map.values()][0]!.units);
+    expect(units).toEqual({
+      L7: { weight: 1, hits: 2 },
+      L8: { weight: 1, hits: 1 },
+      L9: { weight: 1, hits: 1 },
+      L10: { weight: 1, hits: 0 },
+    });
+  });
+
   it.each([
     ['SF:src/a.ts\nDA:1\nend_of_record\n', /lcov.info:2: DA needs line,hits; got '1'/],
+    ['SF:src/a.ts\nDA:1,\nend_of_record\n', /lcov.info:2: DA hits '' is not a whole number/],
+    ['SF:src/a.ts\nDA:1,2x\nend_of_record\n', /lcov.info:2: DA hits '2x' is not a whole number/],
     ['SF:src/a.ts\nDA:1,-3\nend_of_record\n', /lcov.info:2: DA hits -3 is negative/],
     ['SF:src/a.ts\nDA:1,1\n', /lcov.info:2: the file ends inside an SF record/],
     ['DA:1,1\n', /lcov.info:1: DA outside an SF record/],
@@ -83,8 +109,33 @@ describe('Go coverprofiles', () => {
       'mode: count\ngithub.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 2 0\ngithub.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 4 1\n',
     );
     await expect(readReports(['cover.out'], root, [])).rejects.toThrow(
-      /block 3.20-5.2 has 4 statements here and 2 elsewhere/,
+      /cover.out:3: svc\/handler\/h.go block 3.20-5.2 has 4 statements here and 2 elsewhere/,
     );
+  });
+
+  it.each([
+    'github.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 2',
+    'github.com/mpac/svc-smarttab/handler/h.go:3.20-5.2 2 1',
+    'github.com/mpac/svc-smarttab/handler/h.go:3.20,5.2 2 x',
+    'github.com/mpac/svc-smarttab/handler/h.go:3.20,5.2  2 1',
+    '3.20,5.2 2 1',
+  ])('refuses %j, naming the profile and line', async (block) => {
+    const root = goRepo(`mode: set\n${block}\n`);
+    await expect(readReports(['cover.out'], root, [])).rejects.toThrow(
+      /cover.out:2: '.*' is not a coverprofile block \(file.go:l.c,l.c statements count\)/,
+    );
+  });
+
+  it('reads a path with spaces and a CRLF profile as go test writes them', async () => {
+    const root = repo({
+      'my svc/go.mod': 'module example.com/my\n',
+      'my svc/a b.go': 'package my\n',
+      'cover.out': 'mode: count\r\nexample.com/my/a b.go:1.2,3.4 5 6\r\n',
+    });
+    const { map } = await readReports(['cover.out'], root, []);
+    expect(Object.fromEntries(map.get('my svc/a b.go')!.units)).toEqual({
+      'B1.2-3.4': { weight: 5, hits: 6 },
+    });
   });
 });
 

@@ -39,11 +39,29 @@ export type CoverageMap = Map<string, FileCoverage>;
 
 export function fileCoverage(map: CoverageMap, path: string): FileCoverage {
   let file = map.get(path);
-  if (!file) map.set(path, (file = { path, units: new Map(), branches: new Map(), functions: new Map() }));
+  if (!file) {
+    const own = ownCopy(path);
+    map.set(own, (file = { path: own, units: new Map(), branches: new Map(), functions: new Map() }));
+  }
   return file;
 }
 
-export function addUnit(file: FileCoverage, key: string, weight: number, hits: number, where: string): void {
+/**
+ * A string that holds only its own characters. A path cut from a line of a streamed report shares
+ * the memory of the whole chunk it was read in (1 MiB); kept as a key, it would keep the chunk.
+ */
+export function ownCopy(text: string): string {
+  return Buffer.from(text, 'utf8').toString('utf8');
+}
+
+/** `where` names the report (and line) in an error; a function when it costs something to build. */
+export function addUnit(
+  file: FileCoverage,
+  key: string,
+  weight: number,
+  hits: number,
+  where: string | (() => string),
+): void {
   const existing = file.units.get(key);
   if (!existing) {
     file.units.set(key, { weight, hits });
@@ -51,7 +69,7 @@ export function addUnit(file: FileCoverage, key: string, weight: number, hits: n
   }
   if (existing.weight !== weight) {
     throw new CoverageError(
-      `${where}: ${file.path} block ${key.slice(1)} has ${weight} statements here and ${existing.weight} elsewhere; the profiles disagree`,
+      `${typeof where === 'string' ? where : where()}: ${file.path} block ${key.slice(1)} has ${weight} statements here and ${existing.weight} elsewhere; the profiles disagree`,
     );
   }
   existing.hits += hits;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { isInside } from '../../../packages/shared/src/workspace.js';
 import path from 'node:path';
 import fg from 'fast-glob';
-import { CoverageError } from './model.js';
+import { CoverageError, ownCopy } from './model.js';
 
 export interface GoModule {
   module: string;
@@ -26,6 +26,8 @@ export function findGoModules(root: string): GoModule[] {
 
 export class PathResolver {
   readonly unmatched = new Set<string>();
+  /** Answers already found: a Go profile names its file once per block, a million times in a big one. */
+  private readonly resolved = new Map<string, string>();
 
   constructor(
     private readonly root: string,
@@ -37,6 +39,14 @@ export class PathResolver {
 
   /** A repository-relative POSIX path; reported paths that exist nowhere are remembered as unmatched. */
   resolve(reported: string, sources: string[] = []): string {
+    const key = sources.length === 0 ? reported : `${reported}\0${sources.join('\0')}`;
+    let answer = this.resolved.get(key);
+    if (answer === undefined)
+      this.resolved.set(ownCopy(key), (answer = ownCopy(this.find(reported, sources))));
+    return answer;
+  }
+
+  private find(reported: string, sources: string[]): string {
     const mapped = this.applyPathMap(reported.replace(/\\/g, '/'));
     const candidates: string[] = [];
     if (path.isAbsolute(mapped)) {

@@ -157,6 +157,23 @@ describe('monitor', () => {
     ]);
   });
 
+  it('describes a task that stopped before the watch once, not at every check for the hour ECS lists it', async () => {
+    const { context, world, clock } = setUp({}, { series: [good] });
+    world.stoppedTasks.push({
+      taskArn: 'arn:aws:ecs:eu-west-1:1:task/prod/old',
+      serviceName: 'svc-green',
+      stoppedAt: new Date(clock.now() - 600_000),
+      stoppedReason: 'Scaling activity initiated by deployment',
+      containers: [{ name: 'app', exitCode: 0 }],
+    });
+    const result = await monitor(context);
+    expect(result.outcome).toBe('healthy');
+    expect(result.checks.length).toBeGreaterThan(5);
+    expect(world.calls.filter((call) => call.startsWith('ListTasks')).length).toBe(result.checks.length);
+    expect(world.calls.filter((call) => call.startsWith('DescribeTasks'))).toHaveLength(1);
+    expect(result.checks.every((check) => check.restarts.length === 0)).toBe(true);
+  });
+
   it('keeps failing after one restart, however few follow, so a slow crash loop is rolled back', async () => {
     const { context, world, clock } = setUp({}, { series: [good] });
     world.stoppedTasks.push({

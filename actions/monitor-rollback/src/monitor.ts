@@ -138,8 +138,9 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   let probesFailedInARow = 0;
   let nextCheck = startedAt + inputs.interval;
   let roundsSinceCheck: ProbeRound[] = [];
-  // Stopped tasks already counted as restarts, so each counts once, whenever ECS lists it.
-  const countedRestarts = new Set<string>();
+  // Stopped tasks already seen stopped (counted as restarts or stopped before the watch): each
+  // counts once, whenever ECS lists it, and is described once.
+  const seenStopped = new Set<string>();
   const allRestarts: Restart[] = [];
   const decide = async (reason: string): Promise<MonitorResult> => {
     result.reason = reason;
@@ -203,7 +204,7 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
     }
     const check = await runCheck(context, state, live, judgedUntil, roundsSinceCheck, result.baseline, {
       since: startedAt,
-      counted: countedRestarts,
+      seen: seenStopped,
       all: allRestarts,
     });
     roundsSinceCheck = [];
@@ -266,7 +267,7 @@ async function runCheck(
   judgedUntil: number,
   rounds: ProbeRound[],
   baseline: Baseline | undefined,
-  restarts: { since: number; counted: Set<string>; all: Restart[] },
+  restarts: { since: number; seen: Set<string>; all: Restart[] },
 ): Promise<{ record: CheckRecord; judgedUntil: number }> {
   const { inputs, clock } = context;
   const now = clock.now();
@@ -334,7 +335,7 @@ async function runCheck(
     state.sides[live].serviceName,
     restarts.since,
     now,
-    restarts.counted,
+    restarts.seen,
   );
   restarts.all.push(...record.restarts);
   // Restarts add up over the window, as the platform's "restarts per hour" alert counts them: once

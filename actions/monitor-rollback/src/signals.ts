@@ -15,9 +15,11 @@ export interface Restart {
 }
 
 /**
- * Tasks of the service that stopped since `sinceMs` (up to now) and were not counted before (ListTasks STOPPED,
- * all pages, then DescribeTasks). Tracked by task, not by time window: ECS lists a task as STOPPED
- * only a while after its stoppedAt, so a window ending now would miss the ones still stopping.
+ * Tasks of the service that stopped since `sinceMs` (up to `untilMs`) and were not counted before:
+ * ListTasks STOPPED (all pages), then DescribeTasks of only the tasks not seen stopped before.
+ * Tracked by task, not by time window: ECS lists a task as STOPPED a while before it has stopped
+ * (no stoppedAt yet), so such a task is described again until it has; one that stopped before the
+ * watch is described once, not every check for the hour ECS keeps listing it.
  */
 export async function newStoppedTasks(
   ecs: ECSClient,
@@ -25,7 +27,7 @@ export async function newStoppedTasks(
   serviceName: string,
   sinceMs: number,
   untilMs: number,
-  counted: Set<string>,
+  seen: Set<string>,
 ): Promise<Restart[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
@@ -33,7 +35,7 @@ export async function newStoppedTasks(
     const page = await ecs.send(
       new ListTasksCommand({ cluster, serviceName, desiredStatus: 'STOPPED', nextToken }),
     );
-    arns.push(...(page.taskArns ?? []));
+    arns.push(...(page.taskArns ?? []).filter((arn) => !seen.has(arn)));
     nextToken = page.nextToken;
   } while (nextToken);
   const tasks: Task[] = [];
@@ -41,11 +43,13 @@ export async function newStoppedTasks(
     const batch = arns.slice(index, index + 100);
     tasks.push(...((await ecs.send(new DescribeTasksCommand({ cluster, tasks: batch }))).tasks ?? []));
   }
-  const fresh = tasks.filter((task) => {
+  const fresh: Task[] = [];
+  for (const task of tasks) {
     const stoppedAt = task.stoppedAt ? new Date(task.stoppedAt).getTime() : Number.NaN;
-    return stoppedAt >= sinceMs && stoppedAt <= untilMs && !counted.has(task.taskArn!);
-  });
-  for (const task of fresh) counted.add(task.taskArn!);
+    if (!(stoppedAt <= untilMs)) continue; // still stopping: described again next time
+    seen.add(task.taskArn!);
+    if (stoppedAt >= sinceMs) fresh.push(task);
+  }
   return fresh
     .map((task) => ({
       taskId: task.taskArn!.split('/').pop()!,

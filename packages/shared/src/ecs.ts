@@ -80,9 +80,16 @@ export interface StableWaitOptions {
   log: (line: string) => void;
 }
 
+/** A read of the service every this long while waiting: a change is seen within a second, at about one call a second. */
+export const STABLE_POLL_MS = 1000;
+
 /**
  * Waits until the service's primary deployment runs `taskDefinitionArn` COMPLETED with the desired
  * count, and every target in its group is healthy. Fails early when the deployment FAILED.
+ *
+ * Prompt and frugal at once: one DescribeServices a second (ECS marks the rollout COMPLETED when
+ * the tasks' health checks pass); the target group is read only once ECS says COMPLETED, to
+ * confirm it.
  */
 export async function waitForHealthyService(
   ecs: ECSClient,
@@ -97,23 +104,28 @@ export async function waitForHealthyService(
         await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service] }))
       ).services?.[0];
       const primary = service?.deployments?.find((deployment) => deployment.status === 'PRIMARY');
-      const health =
-        (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: options.targetGroupArn })))
-          .TargetHealthDescriptions ?? [];
-      const healthy = health.filter((target) => target.TargetHealth?.State === 'healthy').length;
+      const running = service?.runningCount ?? 0;
       const rollout =
         primary?.taskDefinition === options.taskDefinitionArn
           ? (primary.rolloutState ?? 'IN_PROGRESS')
           : 'NOT_STARTED';
       const failed = rollout === 'FAILED';
-      const done =
-        failed ||
-        (rollout === 'COMPLETED' &&
-          (service?.runningCount ?? 0) >= options.desiredCount &&
-          healthy >= options.desiredCount &&
-          health.length === healthy);
-      const summary = `${rollout}, ${service?.runningCount ?? 0}/${options.desiredCount} running, ${healthy}/${health.length} targets healthy`;
-      return { done, key: summary, value: { failed, summary, reason: primary?.rolloutStateReason } };
+      let summary = `${rollout}, ${running}/${options.desiredCount} running`;
+      let done = failed;
+      if (rollout === 'COMPLETED' && running >= options.desiredCount) {
+        const health =
+          (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: options.targetGroupArn })))
+            .TargetHealthDescriptions ?? [];
+        const healthy = health.filter((target) => target.TargetHealth?.State === 'healthy').length;
+        summary += `, ${healthy}/${health.length} targets healthy`;
+        done = healthy >= options.desiredCount && health.length === healthy;
+      }
+      return {
+        done,
+        key: summary,
+        value: { failed, summary, reason: primary?.rolloutStateReason },
+        nextInMs: STABLE_POLL_MS,
+      };
     },
     onChange: (state) => options.log(`${options.service}: ${state.summary}`),
   });

@@ -12,7 +12,10 @@ export async function parseGoProfile(
   map: CoverageMap,
   resolvePath: (importPath: string) => string,
 ): Promise<void> {
-  await forEachLine(filePath, (raw, lineNumber) => {
+  let lineNumber = 0;
+  const where = () => `${filePath}:${lineNumber}`;
+  await forEachLine(filePath, (raw, number) => {
+    lineNumber = number;
     const line = raw.trim();
     if (line === '') return;
     if (line.startsWith('mode:')) {
@@ -22,22 +25,90 @@ export async function parseGoProfile(
         );
       return;
     }
-    const match = BLOCK.exec(line);
-    if (!match)
+    const block = plainBlock(line) ?? matchedBlock(line);
+    if (!block)
       throw new CoverageError(
         `${filePath}:${lineNumber}: '${line.slice(0, 60)}' is not a coverprofile block (file.go:l.c,l.c statements count)`,
       );
-    const [, importPath, startLine, startColumn, endLine, endColumn, statements, count] = match;
-    const file = fileCoverage(map, resolvePath(importPath!));
+    const file = fileCoverage(map, resolvePath(block.importPath));
     addUnit(
       file,
       blockKey(
-        { line: Number(startLine), column: Number(startColumn) },
-        { line: Number(endLine), column: Number(endColumn) },
+        { line: block.startLine, column: block.startColumn },
+        { line: block.endLine, column: block.endColumn },
       ),
-      Number(statements),
-      Number(count),
-      `${filePath}:${lineNumber}`,
+      block.statements,
+      block.count,
+      where,
     );
   });
+}
+
+interface Block {
+  importPath: string;
+  startLine: number;
+  startColumn: number;
+  endLine: number;
+  endColumn: number;
+  statements: number;
+  count: number;
+}
+
+function matchedBlock(line: string): Block | undefined {
+  const match = BLOCK.exec(line);
+  if (!match) return undefined;
+  const [, importPath, startLine, startColumn, endLine, endColumn, statements, count] = match;
+  return {
+    importPath: importPath!,
+    startLine: Number(startLine),
+    startColumn: Number(startColumn),
+    endLine: Number(endLine),
+    endColumn: Number(endColumn),
+    statements: Number(statements),
+    count: Number(count),
+  };
+}
+
+/**
+ * A block as `go test` writes it, read without a regular expression (a profile has a million of
+ * them): `<path>:<line>.<col>,<line>.<col> <statements> <count>`. Undefined for anything else,
+ * which the regular expression then reads or refuses.
+ */
+function plainBlock(line: string): Block | undefined {
+  const countAt = line.lastIndexOf(' ') + 1;
+  const statementsAt = line.lastIndexOf(' ', countAt - 2) + 1;
+  const spanAt = line.lastIndexOf(':', statementsAt - 2) + 1;
+  if (countAt <= 0 || statementsAt <= 0 || spanAt <= 1) return undefined;
+  const numbers: number[] = [];
+  let at = spanAt;
+  // After each number: . , . space space, then the end of the line.
+  for (const separator of [46, 44, 46, 32, 32, -1]) {
+    const start = at;
+    let value = 0;
+    for (let code = line.charCodeAt(at); code >= 48 && code <= 57; code = line.charCodeAt(at)) {
+      value = value * 10 + (code - 48);
+      at++;
+    }
+    const ended = separator === -1 ? at === line.length : line.charCodeAt(at) === separator;
+    if (at === start || at - start > 15 || !ended) return undefined;
+    numbers.push(value);
+    at++;
+  }
+  const [startLine, startColumn, endLine, endColumn, statements, count] = numbers as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  return {
+    importPath: line.slice(0, spanAt - 1),
+    startLine,
+    startColumn,
+    endLine,
+    endColumn,
+    statements,
+    count,
+  };
 }

@@ -20,6 +20,14 @@ export async function parseLcov(
   };
   await forEachLine(filePath, (raw, number) => {
     lineNumber = number;
+    // Nearly every line of a report is a plain DA:<line>,<hits>: read it without splitting.
+    if (current) {
+      const hitsAt = plainDa(raw);
+      if (hitsAt > 0) {
+        addUnit(current, `L${raw.slice(3, hitsAt - 1)}`, 1, Number(raw.slice(hitsAt)), filePath);
+        return;
+      }
+    }
     const line = raw.trim();
     if (line === '' || line.startsWith('#')) return;
     const colon = line.indexOf(':');
@@ -86,4 +94,29 @@ export async function parseLcov(
     }
   });
   if (current) fail('the file ends inside an SF record (no end_of_record): truncated?');
+}
+
+const DIGIT_0 = 48;
+const DIGIT_9 = 57;
+
+/**
+ * Where the hits of a plain `DA:<line>,<hits>` start (both whole numbers as written canonically: no
+ * sign, no leading zero, no checksum, no spaces, under 16 digits); 0 for any other line, which the
+ * general path reads and, if wrong, explains.
+ */
+function plainDa(line: string): number {
+  if (line.charCodeAt(0) !== 68 || line.charCodeAt(1) !== 65 || line.charCodeAt(2) !== 58) return 0;
+  const comma = digitsEnd(line, 3);
+  if (comma === 0 || line.charCodeAt(comma) !== 44) return 0;
+  return digitsEnd(line, comma + 1) === line.length ? comma + 1 : 0;
+}
+
+/** The end of a canonical whole number starting at `start`; 0 if there is none. */
+function digitsEnd(text: string, start: number): number {
+  let end = start;
+  for (let code = text.charCodeAt(end); code >= DIGIT_0 && code <= DIGIT_9; code = text.charCodeAt(end))
+    end++;
+  const digits = end - start;
+  if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(start) === DIGIT_0)) return 0;
+  return end;
 }
