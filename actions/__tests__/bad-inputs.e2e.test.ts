@@ -10,6 +10,7 @@ import path from 'node:path';
 import { startTwin, type Twin } from '../../packages/aws-twin/src/index.js';
 import { runBundledAction } from '../../packages/shared/testing/run-bundled-action.js';
 import { BAD_INPUTS, type ActionName } from './bad-inputs.js';
+import { PORTAL_TASK_DEFINITION } from '../../packages/shared/testing/task-definition.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const fakeDocker = path.join(root, 'actions/ecr-push/__tests__/fake-docker');
@@ -33,19 +34,7 @@ function writeWorkspace(): void {
     mkdirSync(path.dirname(path.join(top, file)), { recursive: true });
     writeFileSync(path.join(top, file), text);
   };
-  write(
-    'repo/deploy/task-definition.json',
-    JSON.stringify({
-      family: 'svc-portal',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        { name: 'app', image: 'x', essential: true, portMappings: [{ containerPort: 8080 }] },
-      ],
-    }),
-  );
+  write('repo/deploy/task-definition.json', JSON.stringify(PORTAL_TASK_DEFINITION));
   write('repo/broken.json', '{ "family": "svc-portal", ');
   write('repo/src/app.ts', 'export const one = 1;\n');
   write('repo/coverage/lcov.info', 'TN:\nSF:src/app.ts\nDA:1,1\nend_of_record\n');

@@ -18,6 +18,7 @@ import {
   runBundledAction,
   type BundledActionResult,
 } from '../../packages/shared/testing/run-bundled-action.js';
+import { PORTAL_TASK_DEFINITION } from '../../packages/shared/testing/task-definition.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const fakeDocker = path.join(root, 'actions/ecr-push/__tests__/fake-docker');
@@ -98,19 +99,7 @@ async function run(
 beforeAll(async () => {
   workspace = mkdtempSync(path.join(tmpdir(), 'secrets-'));
   mkdirSync(path.join(workspace, 'deploy'));
-  writeFileSync(
-    path.join(workspace, 'deploy/task-definition.json'),
-    JSON.stringify({
-      family: 'svc-portal',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        { name: 'app', image: 'x', essential: true, portMappings: [{ containerPort: 8080 }] },
-      ],
-    }),
-  );
+  writeFileSync(path.join(workspace, 'deploy/task-definition.json'), JSON.stringify(PORTAL_TASK_DEFINITION));
   writeFileSync(path.join(workspace, 'Dockerfile'), 'FROM scratch\n');
   await startEcho();
   [twin, standIns] = await Promise.all([

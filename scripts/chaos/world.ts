@@ -12,6 +12,7 @@ import {
   type BundledActionResult,
   type RunBundledActionOptions,
 } from '../../packages/shared/testing/run-bundled-action.js';
+import { PORTAL_TASK_DEFINITION } from '../../packages/shared/testing/task-definition.js';
 
 export const ROOT = process.cwd();
 
@@ -55,19 +56,7 @@ export async function startWorld(
   const portal = twin.resources['svc-portal']!;
   const workspace = mkdtempSync(path.join(tmpdir(), 'mpac-chaos-'));
   mkdirSync(path.join(workspace, 'deploy'));
-  writeFileSync(
-    path.join(workspace, 'deploy/task-definition.json'),
-    JSON.stringify({
-      family: 'svc-portal',
-      networkMode: 'awsvpc',
-      requiresCompatibilities: ['FARGATE'],
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        { name: 'app', image: 'x', essential: true, portMappings: [{ containerPort: 8080 }] },
-      ],
-    }),
-  );
+  writeFileSync(path.join(workspace, 'deploy/task-definition.json'), JSON.stringify(PORTAL_TASK_DEFINITION));
   const action: World['action'] = (name, inputs, extra = {}) => {
     const runId = extra.runId ?? nextRunId++;
     return runBundledAction(path.join(ROOT, 'actions', name), {

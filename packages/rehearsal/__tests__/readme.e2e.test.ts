@@ -5,6 +5,7 @@
  * files it points at), and is rehearsed like any workflow file.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -137,7 +138,6 @@ describe('each README usage example, run as copied', () => {
   it('coverage-gate merges the three languages’ reports with the README’s config', async () => {
     // The reports the services' test steps write (stand-ins here: the toolchains are not on this machine).
     const stubs = languageStubs();
-    const { execFileSync } = await import('node:child_process');
     for (const [dir, stub] of [
       ['services/svc-portal', stubs['python/test']],
       ['services/svc-smarttab', stubs['go/test']],

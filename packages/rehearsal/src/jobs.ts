@@ -283,24 +283,15 @@ async function runSteps(
     options.stepTimeoutMs ?? 600_000,
     minutes(evaluateToken(at(loaded.root, 'jobs', id, 'timeout-minutes'), outer)) ?? Infinity,
   );
-  const defaults = {
-    shell:
-      asText(
-        evaluateToken(
-          at(loaded.root, 'jobs', id, 'defaults', 'run', 'shell') ??
-            at(loaded.root, 'defaults', 'run', 'shell'),
-          outer,
-        ),
-      ) || undefined,
-    workingDirectory:
-      asText(
-        evaluateToken(
-          at(loaded.root, 'jobs', id, 'defaults', 'run', 'working-directory') ??
-            at(loaded.root, 'defaults', 'run', 'working-directory'),
-          outer,
-        ),
-      ) || undefined,
-  };
+  // `defaults: run:` of the job, else of the workflow.
+  const runDefault = (key: string) =>
+    asText(
+      evaluateToken(
+        at(loaded.root, 'jobs', id, 'defaults', 'run', key) ?? at(loaded.root, 'defaults', 'run', key),
+        outer,
+      ),
+    ) || undefined;
+  const defaults = { shell: runDefault('shell'), workingDirectory: runDefault('working-directory') };
   run.log(
     `▶ ${name}${environment ? ` (environment ${environment}: its protection rules are not rehearsed)` : ''}`,
   );

@@ -99,6 +99,8 @@ export async function waitForHealthyService(
   const result = await pollUntil({
     clock: options.clock,
     timeoutMs: options.timeoutMs,
+    minIntervalMs: STABLE_POLL_MS,
+    maxIntervalMs: STABLE_POLL_MS,
     read: async () => {
       const service = (
         await ecs.send(new DescribeServicesCommand({ cluster: options.cluster, services: [options.service] }))
@@ -120,12 +122,7 @@ export async function waitForHealthyService(
         summary += `, ${healthy}/${health.length} targets healthy`;
         done = healthy >= options.desiredCount && health.length === healthy;
       }
-      return {
-        done,
-        key: summary,
-        value: { failed, summary, reason: primary?.rolloutStateReason },
-        nextInMs: STABLE_POLL_MS,
-      };
+      return { done, key: summary, value: { failed, summary, reason: primary?.rolloutStateReason } };
     },
     onChange: (state) => options.log(`${options.service}: ${state.summary}`),
   });

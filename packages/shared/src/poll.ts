@@ -1,11 +1,8 @@
 import type { Clock } from './clock.js';
 
 export interface PollOptions<T> {
-  /**
-   * Reads the current state; `done` ends the wait, `key` tells whether anything moved. `nextInMs`,
-   * when given, is how long to wait before the next read instead of the adaptive interval.
-   */
-  read: () => Promise<{ done: boolean; key: string; value: T; nextInMs?: number }>;
+  /** Reads the current state; `done` ends the wait, `key` tells whether anything moved. */
+  read: () => Promise<{ done: boolean; key: string; value: T }>;
   timeoutMs: number;
   clock: Clock;
   /** First and shortest interval (default 250 ms). */
@@ -43,6 +40,6 @@ export async function pollUntil<T>(options: PollOptions<T>): Promise<PollResult<
     if (state.done) return { done: true, value: state.value, polls };
     const remaining = deadline - options.clock.now();
     if (remaining <= 0) return { done: false, value: state.value, polls };
-    await options.clock.sleep(Math.min(state.nextInMs ?? interval, remaining));
+    await options.clock.sleep(Math.min(interval, remaining));
   }
 }

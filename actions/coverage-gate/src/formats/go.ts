@@ -5,8 +5,6 @@
 import { addUnit, blockKey, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
 import { forEachLine } from './lines.js';
 
-const BLOCK = /^(.+):(\d+)\.(\d+),(\d+)\.(\d+) (\d+) (\d+)$/;
-
 export async function parseGoProfile(
   filePath: string,
   map: CoverageMap,
@@ -25,7 +23,7 @@ export async function parseGoProfile(
         );
       return;
     }
-    const block = plainBlock(line) ?? matchedBlock(line);
+    const block = readBlock(line);
     if (!block)
       throw new CoverageError(
         `${filePath}:${lineNumber}: '${line.slice(0, 60)}' is not a coverprofile block (file.go:l.c,l.c statements count)`,
@@ -54,27 +52,11 @@ interface Block {
   count: number;
 }
 
-function matchedBlock(line: string): Block | undefined {
-  const match = BLOCK.exec(line);
-  if (!match) return undefined;
-  const [, importPath, startLine, startColumn, endLine, endColumn, statements, count] = match;
-  return {
-    importPath: importPath!,
-    startLine: Number(startLine),
-    startColumn: Number(startColumn),
-    endLine: Number(endLine),
-    endColumn: Number(endColumn),
-    statements: Number(statements),
-    count: Number(count),
-  };
-}
-
 /**
  * A block as `go test` writes it, read without a regular expression (a profile has a million of
- * them): `<path>:<line>.<col>,<line>.<col> <statements> <count>`. Undefined for anything else,
- * which the regular expression then reads or refuses.
+ * them): `<path>:<line>.<col>,<line>.<col> <statements> <count>`. Undefined for anything else.
  */
-function plainBlock(line: string): Block | undefined {
+function readBlock(line: string): Block | undefined {
   const countAt = line.lastIndexOf(' ') + 1;
   const statementsAt = line.lastIndexOf(' ', countAt - 2) + 1;
   const spanAt = line.lastIndexOf(':', statementsAt - 2) + 1;
@@ -90,7 +72,7 @@ function plainBlock(line: string): Block | undefined {
       at++;
     }
     const ended = separator === -1 ? at === line.length : line.charCodeAt(at) === separator;
-    if (at === start || at - start > 15 || !ended) return undefined;
+    if (at === start || !ended) return undefined;
     numbers.push(value);
     at++;
   }
