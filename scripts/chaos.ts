@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { interplay } from './chaos/interplay.js';
 import { cancel, credentials, faults, load, races, type Size, type Verdict } from './chaos/scenarios.js';
 
 const SCENARIOS: Record<string, (size: Size) => Promise<Verdict>> = {
@@ -16,6 +17,7 @@ const SCENARIOS: Record<string, (size: Size) => Promise<Verdict>> = {
   faults,
   races,
   credentials,
+  interplay,
   'inputs-and-secrets': inputsAndSecrets,
 };
 

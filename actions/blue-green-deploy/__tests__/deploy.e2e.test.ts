@@ -233,7 +233,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       await elbv2.send(new DescribeTagsCommand({ ResourceArns: [portal.productionRuleArn] }))
     ).TagDescriptions![0]!.Tags!;
     expect(lockAfterPrepare.find((tag) => tag.Key!.startsWith('mpac:lock:'))?.Value).toMatch(
-      /^run-1001-1@mpac\/svc-portal .* held$/,
+      /^run-1001-1@mpac\/svc-portal .* held ttl=\d+$/,
     );
 
     const shifted = await run({ phase: 'shift', 'task-definition': '', 'traffic-steps': '100' });

@@ -201,11 +201,16 @@ describe('the numbered defects of issue 10', () => {
     world.tags.set('mpac:live-color', 'green');
     world.tags.set('mpac:previous-color', 'blue');
     world.tags.set('mpac:outcome', 'promoted');
+    world.tags.set('mpac:verified:blue', taskDefinitionArn(1));
     let savedAtWrite: DeployState | undefined;
     world.beforeNext('ModifyRule', () => (savedAtWrite = saved.at(-1)));
     const result = await run();
     expect(result).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue', previousColor: 'green' });
-    expect(savedAtWrite?.safeEnd).toEqual({ color: 'blue', why: 'the rollback to blue' });
+    expect(savedAtWrite?.safeEnd).toEqual({
+      color: 'blue',
+      revision: taskDefinitionArn(1),
+      why: 'the rollback to blue',
+    });
     expect(world.tags.get('mpac:safe-end')).toBeUndefined();
     expect(saved.at(-1)).toMatchObject({ lockHeld: false });
     expect(saved.at(-1)?.safeEnd).toBeUndefined();
@@ -242,7 +247,7 @@ describe('the numbered defects of issue 10', () => {
     expect(lockWrites).toBeGreaterThan(3 * 5 * 3);
   });
 
-  it('5: a run whose lease was taken over mid-bake stops touching traffic', async () => {
+  it('5: a run whose lease was taken over mid-bake stops touching traffic, and leaves its safe end to its post step', async () => {
     const { world, saved, failure } = setUp({ 'lock-ttl': '1m', 'step-bake': '5m' });
     world.beforeNext('GetMetricData', () => {
       world.tags.delete(lockTagKey(HOLDER));
@@ -255,8 +260,8 @@ describe('the numbered defects of issue 10', () => {
     expect(error.partial.outcome).toBe('lock-lost');
     expect(error.message).toMatch(/lost the deploy lock .*thief holds it now/);
     expect(weightWrites(world)).toEqual(['ModifyRule 95/5']);
-    expect(saved.at(-1)).toMatchObject({ lockHeld: false });
-    expect(saved.at(-1)?.safeEnd).toBeUndefined();
+    // The post step restores it only if nobody holds the lease by then (the thief does here).
+    expect(saved.at(-1)).toMatchObject({ lockHeld: false, safeEnd: { color: 'blue' } });
   });
 
   it('6: a RegisterTaskDefinition whose answer was lost after AWS acted registers one revision, not two', async () => {
@@ -323,6 +328,8 @@ describe('the numbered defects of issue 10', () => {
     first.world.tags.set('mpac:live-color', 'green');
     first.world.tags.set('mpac:previous-color', 'blue');
     first.world.tags.set('mpac:outcome', 'promoted');
+    first.world.tags.set('mpac:task-definition', taskDefinitionArn(2));
+    first.world.tags.set('mpac:previous-task-definition', taskDefinitionArn(1));
     first.world.services.green.taskDefinition = taskDefinitionArn(2);
     expect(await first.run()).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue' });
     expect(first.world.tags.get('mpac:rejected-task-definition')).toBe(taskDefinitionArn(2));

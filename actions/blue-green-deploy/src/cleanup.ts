@@ -4,14 +4,18 @@ import { updateService } from '../../../packages/shared/src/ecs.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import type { DeployResult, PhaseContext } from './phase.js';
 
-export async function cleanup(run: PhaseContext, state: BlueGreenState): Promise<DeployResult> {
-  const { live, idle } = state;
-  if (state.split || state.safeEnd) {
+/** Cleanup while a colour besides the live one has traffic, or a run moves it, is refused. */
+export function refuseCleanup(state: BlueGreenState): void {
+  if (state.split || state.safeEnd)
     throw new ActionError(
-      `${idle} still receives traffic or a run is moving it (${describeWeights(state.traffic.weights)}); ` +
+      `${state.idle} still receives traffic or a run is moving it (${describeWeights(state.traffic.weights)}); ` +
         'finish or roll back the cutover before cleanup. Nothing was changed.',
     );
-  }
+}
+
+export async function cleanup(run: PhaseContext, state: BlueGreenState): Promise<DeployResult> {
+  const { live, idle } = state;
+  refuseCleanup(state);
   const idleSide = state.sides[idle];
   await run.lease.check();
   await updateService(run.clients.ecs, run.inputs.cluster, idleSide.serviceName, { desiredCount: 0 });

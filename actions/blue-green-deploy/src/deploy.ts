@@ -1,14 +1,18 @@
 /** One run of the action: take the lease, read the state afresh, run the phase, let go. */
 import { acquireLease, LeaseLostError } from '../../../packages/shared/src/blue-green/lease.js';
 import { TrafficChangedError } from '../../../packages/shared/src/blue-green/move.js';
-import { readBlueGreen, type BlueGreenTarget } from '../../../packages/shared/src/blue-green/read.js';
+import {
+  readBlueGreen,
+  type BlueGreenState,
+  type BlueGreenTarget,
+} from '../../../packages/shared/src/blue-green/read.js';
 import { describeColorServices } from '../../../packages/shared/src/ecs.js';
-import { cleanup } from './cleanup.js';
+import { cleanup, refuseCleanup } from './cleanup.js';
 import type { Inputs } from './inputs.js';
 import { DeployFailure, type DeployContext, type DeployResult, type PhaseContext } from './phase.js';
-import { leaveSplit, prepare, resolveTaskDefinition } from './prepare.js';
+import { leaveSplit, prepare, refuseSplit, resolveTaskDefinition } from './prepare.js';
 import { rollback } from './rollback.js';
-import { shift, shiftPrepared } from './shift.js';
+import { refuseShift, shift, shiftPrepared } from './shift.js';
 
 export { DeployFailure, type DeployContext, type DeployResult } from './phase.js';
 
@@ -36,12 +40,15 @@ export async function deploy(context: DeployContext): Promise<DeployResult> {
     clock: context.clock,
     log: context.log,
     random: context.random,
+    // A run about to refuse leaves an expired lock where it is, for the recovery job to see.
+    beforeTakeOver: async () => refuseEarly(inputs, await readBlueGreen(clients, target)),
   });
   const run: PhaseContext = {
     ...context,
     target,
     lease,
     clock: lease.clock(),
+    baseClock: context.clock,
     state: { holder: context.holder, target, lockHeld: true, restoreTimeoutMs: inputs['restore-timeout'] },
     notices: [...(resolved?.notices ?? [])],
   };
@@ -92,18 +99,15 @@ export async function deploy(context: DeployContext): Promise<DeployResult> {
     }
   } catch (error) {
     if (error instanceof LeaseLostError) {
-      // Another run owns traffic now: this run must not touch it again, not even from its post step.
+      // Another run may own traffic now: this run stops touching it. Its post step restores the
+      // safe end only if nobody holds the lease by then.
       run.state.lockHeld = false;
-      run.state.safeEnd = undefined;
       context.save(run.state);
       throw new DeployFailure(error.message, { outcome: 'lock-lost', steps: [], notices: run.notices });
     }
-    if (error instanceof TrafficChangedError) {
-      // Someone moved traffic by hand while this run held the lease: leave it as they set it.
-      run.state.safeEnd = undefined;
-      context.save(run.state);
+    if (error instanceof TrafficChangedError)
+      // Someone moved traffic by hand while this run held the lease: it is left as they set it.
       throw new DeployFailure(error.message, { outcome: 'failed', steps: [], notices: run.notices });
-    }
     throw error;
   } finally {
     // A run that could not settle traffic keeps the lease for its post step, which retries.
@@ -115,4 +119,11 @@ export async function deploy(context: DeployContext): Promise<DeployResult> {
       context.save(run.state);
     }
   }
+}
+
+/** The refusals a phase makes on the state alone, before it would take over another run's expired lock. */
+function refuseEarly(inputs: Inputs, state: BlueGreenState): void {
+  if (inputs.phase === 'all' || inputs.phase === 'prepare') refuseSplit(inputs, state);
+  if (inputs.phase === 'shift') refuseShift(state);
+  if (inputs.phase === 'cleanup') refuseCleanup(state);
 }

@@ -1,9 +1,8 @@
 import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
 import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
-import { lockHolder, readLockEntries, releaseLease } from '../../../packages/shared/src/blue-green/lease.js';
-import { rollBackTo } from '../../../packages/shared/src/blue-green/move.js';
-import { clearTags, SAFE_END_TAG } from '../../../packages/shared/src/blue-green/outcome.js';
+import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
+import { recoverStoppedRun } from '../../../packages/shared/src/blue-green/recover.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { errorMessage } from '../../../packages/shared/src/errors.js';
 import {
@@ -132,53 +131,51 @@ function setOutputs(
 
 /**
  * The post step: when the run stopped (cancelled, killed, failed) with traffic away from its safe
- * end, drive all traffic there, retrying AWS errors, unless another run owns the lease now; release
- * the lease. When traffic cannot be put right it fails the job loudly, with the summary written.
+ * end, drive all traffic there through the one move, unless another run holds the lease now; record
+ * an outcome the run could not; let the lease go. Tags that stay unreadable do not stop the restore
+ * (the weights are the safety): it says `lock-unverified`. Traffic that cannot be put right fails
+ * the job loudly, with the summary written.
  */
 export async function post(): Promise<void> {
   const state = loadDeployState();
   if (!state) return;
   const inputs = getInputs();
   const clients = awsClientsFor(inputs);
-  const arn = state.target.production.arn;
-  if (state.safeEnd) {
-    const now = systemClock.now();
-    const other = (await readLockEntries(clients.elbv2, arn)).find(
-      (entry) => entry.holder !== state.holder && entry.state === 'held' && entry.expiresAt > now,
+  if (state.safeEnd)
+    core.warning(
+      `The run stopped during ${state.safeEnd.why}: putting all traffic on ${state.safeEnd.color}`,
     );
-    if (other) {
-      core.warning(
-        `The run stopped during ${state.safeEnd.why}, but ${other.holder} holds the deploy lock now; traffic is left to it`,
-      );
-    } else {
-      core.warning(
-        `The run stopped during ${state.safeEnd.why}: putting all traffic on ${state.safeEnd.color}`,
-      );
-      try {
-        await rollBackTo(clients, state.target, state.safeEnd.color, {
-          clock: systemClock,
-          log: (line) => core.info(line),
-          retryForMs: state.restoreTimeoutMs,
-          waitTimeoutMs: inputs['wait-timeout'],
-        });
-        await clearTags(clients.elbv2, arn, [SAFE_END_TAG]);
-        core.info(`All traffic is on ${state.safeEnd.color}, verified`);
-      } catch (error) {
-        const message = `Traffic is not settled after the run stopped: ${errorMessage(error)}`;
-        await writeSummary(
-          renderReport({
-            ...reportBase(inputs, 'traffic-split'),
-            outcome: 'traffic-split',
-            failure: message,
-            steps: [],
-            notices: [],
-          }),
-        ).catch(() => undefined);
-        // Fails the job, and still lets the lease go: the on-call rollback must not wait for it.
-        core.setFailed(message);
-      }
-    }
+  const recovery = await recoverStoppedRun(
+    {
+      clients,
+      target: state.target,
+      holder: state.holder,
+      clock: systemClock,
+      log: (line) => core.info(line),
+      waitTimeoutMs: inputs['wait-timeout'],
+      restoreTimeoutMs: state.restoreTimeoutMs,
+      lease: { recover: true },
+    },
+    state,
+  );
+  for (const line of recovery.lines) core.info(line);
+  if (recovery.restore?.status === 'left-to-other')
+    core.warning(
+      `The run stopped during ${state.safeEnd!.why}, but ${recovery.restore.reason}; traffic is left to it`,
+    );
+  const unverified = recovery.lockUnverified.join('; ');
+  if (unverified) core.warning(`lock-unverified: ${unverified}`);
+  if (recovery.failure || unverified) {
+    const outcome = recovery.failure ? 'traffic-split' : 'lock-unverified';
+    await writeSummary(
+      renderReport({
+        ...reportBase(inputs, outcome),
+        outcome,
+        failure: recovery.failure ?? `lock-unverified: ${unverified}`,
+        steps: [],
+        notices: [],
+      }),
+    ).catch(() => undefined);
   }
-  if (state.lockHeld && (await releaseLease(clients.elbv2, arn, state.holder)))
-    core.info('Released the deploy lock');
+  if (recovery.failure) core.setFailed(recovery.failure);
 }

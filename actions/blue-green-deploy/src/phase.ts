@@ -1,8 +1,7 @@
 /** What every phase works with once the lease is held, what it returns, and how it marks traffic. */
 import type { AwsClients } from '../../../packages/shared/src/aws.js';
 import type { Lease } from '../../../packages/shared/src/blue-green/lease.js';
-import type { MoveOptions } from '../../../packages/shared/src/blue-green/move.js';
-import { clearTags, SAFE_END_TAG, setColorMark } from '../../../packages/shared/src/blue-green/outcome.js';
+import type { Mover } from '../../../packages/shared/src/blue-green/move.js';
 import type { BlueGreenTarget } from '../../../packages/shared/src/blue-green/read.js';
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import type { Diagnostics } from '../../../packages/shared/src/ecs.js';
@@ -22,6 +21,8 @@ export type Outcome =
   | 'failed'
   | 'traffic-split'
   | 'lock-lost'
+  | 'lock-unverified'
+  | 'refused'
   | 'inconclusive';
 
 export interface DeployResult {
@@ -71,36 +72,27 @@ export interface PhaseContext extends DeployContext {
   lease: Lease;
   /** The run's clock: every sleep keeps the lease. */
   clock: Clock;
+  /** The runner's clock, without the lease. */
+  baseClock: Clock;
   state: DeployState;
   notices: string[];
 }
 
-/** Options for every traffic move of a run: the lease is checked right before each write. */
-export function moveOptions(run: PhaseContext): MoveOptions {
+/** The run as the one move sees it: its lease held, its safe end saved for the post step as it changes. */
+export function mover(run: PhaseContext): Mover {
   return {
-    clock: run.clock,
+    clients: run.clients,
+    target: run.target,
+    holder: run.holder,
+    clock: run.baseClock,
     log: run.log,
-    guard: () => run.lease.check(),
     waitTimeoutMs: run.inputs['wait-timeout'],
+    restoreTimeoutMs: run.inputs['restore-timeout'],
+    lease: { held: run.lease },
+    save: (progress) => {
+      run.state.safeEnd = progress.safeEnd;
+      run.state.pendingTags = progress.pendingTags;
+      run.save(run.state);
+    },
   };
-}
-
-/** From here on, if the run dies, traffic must end with all of it on `color` (post state and a tag). */
-export async function markSafeEnd(run: PhaseContext, color: Color, why: string): Promise<void> {
-  run.state.safeEnd = { color, why };
-  run.save(run.state);
-  await setColorMark(run.clients.elbv2, run.target.production.arn, SAFE_END_TAG, {
-    color,
-    detail: run.holder,
-  });
-}
-
-/**
- * Traffic is where it must be: nothing for the post step or a recovery job to do. recordOutcome
- * removes the safe-end tag with the rest; `clearTag` removes it when no outcome is recorded.
- */
-export async function markSettled(run: PhaseContext, options: { clearTag: boolean }): Promise<void> {
-  run.state.safeEnd = undefined;
-  run.save(run.state);
-  if (options.clearTag) await clearTags(run.clients.elbv2, run.target.production.arn, [SAFE_END_TAG]);
 }

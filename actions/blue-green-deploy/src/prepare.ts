@@ -2,9 +2,14 @@
  * The prepare phase: the new release on the idle colour, healthy, with the test listener pointing at
  * it; production traffic untouched.
  */
-import { pointTestListener, rollBackTo } from '../../../packages/shared/src/blue-green/move.js';
-import { PREPARED_TAG, setColorMark } from '../../../packages/shared/src/blue-green/outcome.js';
-import { describeWeights, type BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
+import { runMove } from '../../../packages/shared/src/blue-green/move.js';
+import { markPrepared, markUnverified } from '../../../packages/shared/src/blue-green/outcome.js';
+import { pointTestListener } from '../../../packages/shared/src/blue-green/weights.js';
+import {
+  describeWeights,
+  readBlueGreen,
+  type BlueGreenState,
+} from '../../../packages/shared/src/blue-green/read.js';
 import {
   DeploymentNotHealthyError,
   updateService,
@@ -20,7 +25,8 @@ import {
   splitCommand,
 } from './ecs-ops.js';
 import type { Inputs } from './inputs.js';
-import { DeployFailure, moveOptions, type DeployContext, type PhaseContext } from './phase.js';
+import { DeployFailure, mover, type DeployContext, type PhaseContext } from './phase.js';
+import { failureOfMove } from './shift.js';
 import { parseTaskDefinitionText, renderTaskDefinition, sameTaskDefinition } from './task-definition.js';
 
 export interface ResolvedTaskDefinition {
@@ -128,19 +134,28 @@ async function revisionFor(run: PhaseContext, resolved: ResolvedTaskDefinition):
  */
 export async function leaveSplit(run: PhaseContext, state: BlueGreenState): Promise<BlueGreenState> {
   if (!state.split) return state;
+  refuseSplit(run.inputs, state);
   const weights = describeWeights(state.traffic.weights);
-  if (!run.inputs['force-from-split']) {
-    throw new ActionError(
-      `Production traffic is split (${weights}): a previous run did not finish. Nothing was changed. ` +
-        `Finish it first with phase: rollback (to-color: ${state.safeEnd?.color ?? state.live}), ` +
-        `or set force-from-split: true to put all traffic on ${state.live} before deploying.`,
-    );
-  }
   run.notices.push(`Traffic was split (${weights}); all of it went back to ${state.live} before the deploy`);
-  return rollBackTo(run.clients, run.target, state.live, {
-    ...moveOptions(run),
-    retryForMs: run.inputs['restore-timeout'],
+  await runMove(mover(run), {
+    kind: 'restore',
+    to: state.live,
+    release: state.sides[state.live].taskDefinition,
+    why: `force-from-split to ${state.live}`,
+  }).catch((error: unknown) => {
+    throw failureOfMove(error, { steps: [], notices: run.notices });
   });
+  return readBlueGreen(run.clients, run.target);
+}
+
+/** A split without force-from-split is refused: nothing is changed. */
+export function refuseSplit(inputs: Inputs, state: BlueGreenState): void {
+  if (!state.split || inputs['force-from-split']) return;
+  throw new ActionError(
+    `Production traffic is split (${describeWeights(state.traffic.weights)}): a previous run did not finish. Nothing was changed. ` +
+      `Finish it first with phase: rollback (to-color: ${state.safeEnd?.color ?? state.live}), ` +
+      `or set force-from-split: true to put all traffic on ${state.live} before deploying.`,
+  );
 }
 
 export interface Prepared {
@@ -203,6 +218,8 @@ export async function prepare(
   const desiredCount = inputs['desired-count'] ?? Math.max(1, state.sides[live].desiredCount);
   run.log(`Deploying ${taskDefinitionArn} to ${idleSide.serviceName} (${idle}) with ${desiredCount} tasks`);
   await run.lease.check();
+  // Before the colour changes: from now on the tags say it holds a release no gate has passed.
+  await markUnverified(clients.elbv2, run.target.production.arn, idle, taskDefinitionArn);
   await updateService(clients.ecs, inputs.cluster, idleSide.serviceName, {
     taskDefinition: taskDefinitionArn,
     desiredCount,
@@ -233,15 +250,15 @@ export async function prepare(
   }
   let testListener: Prepared['testListener'];
   if (run.target.test) {
-    const moved = await pointTestListener(clients, run.target.test, idle, state.groups, moveOptions(run));
+    const moved = await pointTestListener(clients, run.target.test, idle, state.groups, {
+      clock: run.clock,
+      guard: () => run.lease.check(),
+    });
     run.log(
       `The test listener ${moved ? 'now forwards' : 'already forwarded'} only to ${idle} (${taskDefinitionArn})`,
     );
     testListener = { color: idle, taskDefinitionArn };
   }
-  await setColorMark(clients.elbv2, run.target.production.arn, PREPARED_TAG, {
-    color: idle,
-    detail: taskDefinitionArn,
-  });
+  await markPrepared(clients.elbv2, run.target.production.arn, idle, taskDefinitionArn);
   return { newColor: idle, taskDefinitionArn, testListener };
 }

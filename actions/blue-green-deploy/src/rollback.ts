@@ -2,19 +2,12 @@
  * The rollback phase: all traffic to an explicit target (a colour, a task definition) or, by default,
  * to where the last run says it belongs; never blindly to "the other colour".
  */
-import { rollBackTo, TrafficSplitError } from '../../../packages/shared/src/blue-green/move.js';
-import { clearTags, recordOutcome, SAFE_END_TAG } from '../../../packages/shared/src/blue-green/outcome.js';
+import { ReleaseRefusedError, runMove } from '../../../packages/shared/src/blue-green/move.js';
 import { describeWeights, type BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { otherColor, type Color } from '../../../packages/shared/src/traffic.js';
-import {
-  DeployFailure,
-  markSafeEnd,
-  markSettled,
-  moveOptions,
-  type DeployResult,
-  type PhaseContext,
-} from './phase.js';
+import { mover, type DeployResult, type PhaseContext } from './phase.js';
+import { failureOfMove } from './shift.js';
 
 export interface RollbackRequest {
   toColor?: Color;
@@ -26,11 +19,13 @@ export interface RollbackTarget {
   color: Color;
   /** Why this colour, in words for the log and summary. */
   why: string;
+  /** The revision the colour must run before customers go there. */
+  release: string;
 }
 
 /** Which colour a rollback puts all traffic on; refuses a release that was rolled back before. */
 export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenState): RollbackTarget {
-  let target: RollbackTarget;
+  let target: Omit<RollbackTarget, 'release'>;
   if (request.toColor) target = { color: request.toColor, why: 'to-color' };
   else if (request.toTaskDefinition) {
     const color = (['blue', 'green'] as const).find(
@@ -41,7 +36,7 @@ export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenS
         `Neither colour runs ${request.toTaskDefinition} (blue runs ${state.sides.blue.taskDefinition}, green runs ${state.sides.green.taskDefinition}); ` +
           'deploy it with phase: all and task-definition-arn instead',
       );
-    target = { color, why: `it runs ${request.toTaskDefinition}` };
+    return { color, why: `it runs ${request.toTaskDefinition}`, release: request.toTaskDefinition };
   } else if (state.safeEnd) {
     target = {
       color: state.safeEnd.color,
@@ -71,11 +66,22 @@ export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenS
         'Set force: true to do it anyway, or deploy a fixed release.',
     );
   }
-  return target;
+  // Forced, or already serving everyone: what the colour runs now, whatever the tags say of it.
+  if (request.force || (!state.split && state.live === target.color)) return { ...target, release };
+  const verified = state.releases.verified[target.color];
+  // A stopped run named this colour safe while it served customers: what it serves now is that release.
+  if (!verified && state.safeEnd?.color === target.color && state.traffic.weights[target.color] > 0)
+    return { ...target, release };
+  if (!verified)
+    throw new ReleaseRefusedError(
+      `No release was ever verified on ${target.color} (it runs ${release || 'nothing'}${state.releases.unverified[target.color] ? ', put there unverified' : ''}): ` +
+        'nothing was changed. Name the release with to-task-definition, or set force: true to move customers onto it anyway.',
+    );
+  return { ...target, release: verified };
 }
 
 export async function rollback(run: PhaseContext, state: BlueGreenState): Promise<DeployResult> {
-  const { inputs, clients } = run;
+  const { inputs } = run;
   if (inputs['if-unsettled'] && !state.safeEnd) {
     const note = state.split
       ? `traffic is split (${describeWeights(state.traffic.weights)}) but no run recorded where it must end: fix it with phase: rollback and to-color`
@@ -92,10 +98,21 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
       notices: run.notices,
     };
   }
-  const target = chooseRollbackTarget(
-    { toColor: inputs['to-color'], toTaskDefinition: inputs['to-task-definition'], force: inputs.force },
-    state,
-  );
+  let target: RollbackTarget;
+  try {
+    target = chooseRollbackTarget(
+      { toColor: inputs['to-color'], toTaskDefinition: inputs['to-task-definition'], force: inputs.force },
+      state,
+    );
+  } catch (error) {
+    throw failureOfMove(error, {
+      previousTaskDefinitionArn: state.sides[state.live].taskDefinition,
+      previousColor: state.live,
+      liveColor: state.live,
+      steps: [],
+      notices: run.notices,
+    });
+  }
   const to = target.color;
   const from = state.live;
   const base = {
@@ -105,39 +122,29 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
     steps: [],
     notices: run.notices,
   };
-  if (!state.split && state.live === to) {
-    if (state.safeEnd) await clearTags(clients.elbv2, run.target.production.arn, [SAFE_END_TAG]);
+  run.log(
+    `Rolling back to ${to} (${target.why}): traffic is ${describeWeights(state.traffic.weights)}, ${to} runs ${state.sides[to].taskDefinition}` +
+      (target.release !== state.sides[to].taskDefinition
+        ? `; ${target.release} was last verified there`
+        : ''),
+  );
+  let moved;
+  try {
+    moved = await runMove(mover(run), {
+      kind: 'rollback',
+      to,
+      release: target.release,
+      outcome: 'rolled-back',
+      why: `the rollback to ${to}`,
+    });
+  } catch (error) {
+    throw failureOfMove(error, base);
+  }
+  if (moved.lockUnverified) run.notices.push(`Lock unverified: ${moved.lockUnverified}`);
+  if (moved.status === 'unchanged') {
     run.log(`${to} already serves all traffic (${state.sides[to].taskDefinition}): nothing to roll back`);
     return { ...base, outcome: 'unchanged', liveColor: to };
   }
-  // The safe end first: from the moment the rollback is under way, a cancelled run ends on `to`.
-  await markSafeEnd(run, to, `the rollback to ${to}`);
-  run.log(
-    `Rolling back to ${to} (${target.why}): traffic is ${describeWeights(state.traffic.weights)}, ${to} runs ${state.sides[to].taskDefinition}`,
-  );
-  try {
-    await rollBackTo(clients, run.target, to, { ...moveOptions(run), retryForMs: inputs['restore-timeout'] });
-  } catch (error) {
-    if (error instanceof TrafficSplitError)
-      throw new DeployFailure(error.message, { ...base, outcome: 'traffic-split', liveColor: from });
-    throw error;
-  }
-  const rejected = state.sides[otherColor(to)].taskDefinition;
-  await recordOutcome(
-    clients.elbv2,
-    run.target.production.arn,
-    {
-      liveColor: to,
-      previousColor: from,
-      taskDefinition: state.sides[to].taskDefinition,
-      previousTaskDefinition: state.sides[from].taskDefinition,
-      rejectedTaskDefinition: rejected !== state.sides[to].taskDefinition ? rejected : undefined,
-      outcome: 'rolled-back',
-      run: run.holder,
-    },
-    run.clock.now(),
-  );
-  await markSettled(run, { clearTag: false });
-  run.log(`Rolled back: ${to} serves 100 % (${state.sides[to].taskDefinition})`);
-  return { ...base, outcome: 'rolled-back', liveColor: to };
+  run.log(`Rolled back: ${to} serves 100 % (${target.release})`);
+  return { ...base, taskDefinitionArn: target.release, outcome: 'rolled-back', liveColor: to };
 }

@@ -2,29 +2,27 @@
  * The shift phase: production traffic to the new colour step by step, each step baked and gated; a
  * failed gate puts all traffic back on the previous colour, retrying AWS errors, or fails loudly.
  */
-import { LeaseLostError } from '../../../packages/shared/src/blue-green/lease.js';
 import {
-  moveTraffic,
-  rollBackTo,
-  TrafficChangedError,
+  OutcomeNotRecordedError,
+  ReleaseRefusedError,
+  runMove,
   TrafficSplitError,
+  type StepJudgement,
 } from '../../../packages/shared/src/blue-green/move.js';
-import { recordOutcome } from '../../../packages/shared/src/blue-green/outcome.js';
 import type { BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
-import { ActionError, errorMessage } from '../../../packages/shared/src/errors.js';
+import { ActionError } from '../../../packages/shared/src/errors.js';
 import { otherColor, type Color } from '../../../packages/shared/src/traffic.js';
 import { bakeAndJudge, type GateSettings, type StepRecord } from './cutover.js';
-import {
-  DeployFailure,
-  markSafeEnd,
-  markSettled,
-  moveOptions,
-  type DeployResult,
-  type PhaseContext,
-} from './phase.js';
+import { DeployFailure, mover, type DeployResult, type PhaseContext } from './phase.js';
 
 /** `shift` on its own: promotes what `prepare` put on the idle colour, and nothing else. */
 export async function shiftPrepared(run: PhaseContext, state: BlueGreenState): Promise<DeployResult> {
+  refuseShift(state);
+  return shift(run, state, state.idle, state.sides[state.idle].taskDefinition);
+}
+
+/** Shift refuses anything but the release prepare left, healthy, on the idle colour: nothing is changed. */
+export function refuseShift(state: BlueGreenState): void {
   const idle = state.sides[state.idle];
   const prepared = state.prepared;
   if (!prepared || prepared.color !== state.idle || prepared.detail !== idle.taskDefinition) {
@@ -40,7 +38,6 @@ export async function shiftPrepared(run: PhaseContext, state: BlueGreenState): P
     throw new ActionError(
       `${idle.serviceName} (${state.idle}) runs no tasks: run the prepare phase before shift`,
     );
-  return shift(run, state, state.idle, idle.taskDefinition);
 }
 
 export async function shift(
@@ -51,40 +48,22 @@ export async function shift(
 ): Promise<DeployResult> {
   const { inputs, clients } = run;
   const previous = otherColor(newColor);
-  const previousTaskDefinitionArn = state.sides[previous].taskDefinition;
   const steps: StepRecord[] = [];
   const result = {
     taskDefinitionArn,
-    previousTaskDefinitionArn,
+    previousTaskDefinitionArn: state.sides[previous].taskDefinition,
     previousColor: previous,
     steps,
     notices: run.notices,
   };
-  await markSafeEnd(run, previous, `the cutover from ${previous} to ${newColor}`);
-  const cutoverAt = new Date(run.clock.now()).toISOString();
-  let weights = state.traffic.weights;
-  for (const percent of inputs['traffic-steps']) {
-    try {
-      const moved = await moveTraffic(clients, run.target, newColor, percent, {
-        ...moveOptions(run),
-        expect: weights,
-      });
-      weights = moved.traffic.weights;
-    } catch (error) {
-      if (error instanceof LeaseLostError || error instanceof TrafficChangedError) throw error;
-      const failure = `Moving ${percent} % of traffic to ${newColor} failed (${errorMessage(error)})`;
-      run.log(`${failure}. Putting all traffic back on ${previous}.`);
-      return restorePrevious(run, previous, failure, result, 'failed');
-    }
-    run.log(
-      `Traffic: ${percent} % on ${newColor}, ${100 - percent} % on ${previous}; baking ${Math.round(inputs['step-bake'] / 1000)} s`,
-    );
+  const judge = async (percent: number, clock: PhaseContext['clock']): Promise<StepJudgement> => {
+    run.log(`Step ${percent} %: baking ${Math.round(inputs['step-bake'] / 1000)} s`);
     const bake = () =>
       bakeAndJudge(
         {
           cloudwatch: clients.cloudwatch,
           bakeMs: inputs['step-bake'],
-          clock: run.clock,
+          clock,
           probe: run.probe,
           gates: gateSettings(inputs, state),
         },
@@ -93,77 +72,57 @@ export async function shift(
       );
     const record = run.group ? await run.group(`Step ${percent} %: bake and gate`, bake) : await bake();
     steps.push(record);
-    if (record.verdict === 'failed' || record.verdict === 'inconclusive') {
-      const failure = `${record.verdict === 'failed' ? 'Gate failed' : 'Gate inconclusive'} at ${percent} %: ${record.reasons.join('; ')}`;
-      run.log(`${failure}. Putting all traffic back on ${previous}.`);
-      return restorePrevious(
-        run,
-        previous,
-        failure,
-        result,
-        record.verdict === 'failed' ? 'rolled-back' : 'inconclusive',
-      );
-    }
-    run.log(
-      `Gate at ${percent} %: ${record.verdict}${record.reasons.length ? ` (${record.reasons.join('; ')})` : ''}`,
-    );
-  }
-  await recordOutcome(
-    clients.elbv2,
-    run.target.production.arn,
-    {
-      liveColor: newColor,
-      previousColor: previous,
-      taskDefinition: taskDefinitionArn,
-      previousTaskDefinition: previousTaskDefinitionArn,
+    const reasons = record.reasons.join('; ');
+    if (record.verdict === 'failed')
+      return { verdict: 'fail', reason: `Gate failed at ${percent} %: ${reasons}` };
+    if (record.verdict === 'inconclusive')
+      return { verdict: 'inconclusive', reason: `Gate inconclusive at ${percent} %: ${reasons}` };
+    run.log(`Gate at ${percent} %: ${record.verdict}${reasons ? ` (${reasons})` : ''}`);
+    return { verdict: 'pass', reason: reasons };
+  };
+  let moved;
+  try {
+    moved = await runMove(mover(run), {
+      kind: 'promote',
+      to: newColor,
+      release: taskDefinitionArn,
+      steps: inputs['traffic-steps'],
+      expectWeights: state.traffic.weights,
+      judge,
       outcome: 'promoted',
-      run: run.holder,
-      cutoverAt,
-    },
-    run.clock.now(),
-  );
-  await markSettled(run, { clearTag: false });
+      cutoverAt: new Date(run.clock.now()).toISOString(),
+      why: `the cutover from ${previous} to ${newColor}`,
+    });
+  } catch (error) {
+    throw failureOfMove(error, result);
+  }
+  if (moved.lockUnverified) run.notices.push(`Lock unverified: ${moved.lockUnverified}`);
+  if (moved.status === 'restored') {
+    const outcome =
+      moved.restoredBecause === 'fail'
+        ? 'rolled-back'
+        : moved.restoredBecause === 'inconclusive'
+          ? 'inconclusive'
+          : 'failed';
+    throw new DeployFailure(`${moved.reason}; all traffic is back on ${previous}`, {
+      ...result,
+      outcome,
+      liveColor: previous,
+    });
+  }
   run.log(`Promoted: ${newColor} serves 100 %; ${previous} keeps running for a fast rollback until cleanup`);
   return { ...result, outcome: 'promoted', liveColor: newColor };
 }
 
-async function restorePrevious(
-  run: PhaseContext,
-  previous: Color,
-  failure: string,
-  result: Omit<DeployResult, 'outcome' | 'liveColor'>,
-  outcome: 'rolled-back' | 'inconclusive' | 'failed',
-): Promise<never> {
-  try {
-    await rollBackTo(run.clients, run.target, previous, {
-      ...moveOptions(run),
-      retryForMs: run.inputs['restore-timeout'],
-    });
-  } catch (error) {
-    if (error instanceof TrafficSplitError)
-      throw new DeployFailure(`${failure}; then: ${error.message}`, { ...result, outcome: 'traffic-split' });
-    throw error;
-  }
-  await recordOutcome(
-    run.clients.elbv2,
-    run.target.production.arn,
-    {
-      liveColor: previous,
-      previousColor: previous,
-      taskDefinition: result.previousTaskDefinitionArn,
-      previousTaskDefinition: result.previousTaskDefinitionArn,
-      rejectedTaskDefinition: outcome === 'rolled-back' ? result.taskDefinitionArn : undefined,
-      outcome,
-      run: run.holder,
-    },
-    run.clock.now(),
-  );
-  await markSettled(run, { clearTag: false });
-  throw new DeployFailure(`${failure}; all traffic is back on ${previous}`, {
-    ...result,
-    outcome,
-    liveColor: previous,
-  });
+/** A move that ended without settling as asked, as the deploy reports it; other errors pass through. */
+export function failureOfMove(error: unknown, result: DeployFailure['partial']): unknown {
+  if (error instanceof TrafficSplitError)
+    return new DeployFailure(error.message, { ...result, outcome: 'traffic-split' });
+  if (error instanceof OutcomeNotRecordedError)
+    return new DeployFailure(error.message, { ...result, outcome: 'lock-unverified' });
+  if (error instanceof ReleaseRefusedError)
+    return new DeployFailure(error.message, { ...result, outcome: 'refused' });
+  return error;
 }
 
 export function gateSettings(inputs: PhaseContext['inputs'], state: BlueGreenState): GateSettings {

@@ -1,7 +1,7 @@
 /** What the post step needs, saved through GITHUB_STATE as it happens (it survives a killed main step). */
 import * as core from '@actions/core';
 import type { BlueGreenTarget } from '../../../packages/shared/src/blue-green/read.js';
-import type { Color } from '../../../packages/shared/src/traffic.js';
+import type { PendingTags, SafeEnd } from '../../../packages/shared/src/blue-green/move.js';
 
 export interface DeployState {
   holder: string;
@@ -13,7 +13,9 @@ export interface DeployState {
    * (during a cutover the previous colour, during a rollback the rollback's target). The post step,
    * a re-run or the workflow's recovery job drives traffic there. Cleared once traffic is settled.
    */
-  safeEnd?: { color: Color; why: string };
+  safeEnd?: SafeEnd;
+  /** Outcome tags the run could not write: the post step writes them. */
+  pendingTags?: PendingTags;
   /** How long the post step keeps retrying AWS errors before failing loudly. */
   restoreTimeoutMs: number;
 }

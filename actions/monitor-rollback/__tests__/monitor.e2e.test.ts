@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import {
+  AddTagsCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
   ElasticLoadBalancingV2Client,
@@ -45,6 +46,22 @@ async function afterPromote(v2: ImageBehaviour = {}) {
     endpoint: twin.endpoint,
     credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
   });
+  // The tags the promotion of v2 onto green recorded: the release verified on each colour.
+  const revision = (name: string) =>
+    [...twin!.services.ecs.services.values()].find((service) => service.name === name)!.taskDefinition;
+  await elbv2.send(
+    new AddTagsCommand({
+      ResourceArns: [portal.productionRuleArn],
+      Tags: [
+        { Key: 'mpac:live-color', Value: 'green' },
+        { Key: 'mpac:previous-color', Value: 'blue' },
+        { Key: 'mpac:outcome', Value: 'promoted' },
+        { Key: 'mpac:task-definition', Value: revision('svc-portal-green') },
+        { Key: 'mpac:verified:green', Value: revision('svc-portal-green') },
+        { Key: 'mpac:verified:blue', Value: revision('svc-portal-blue') },
+      ],
+    }),
+  );
   const weights = async () =>
     (
       await elbv2.send(new DescribeRulesCommand({ RuleArns: [portal.productionRuleArn] }))

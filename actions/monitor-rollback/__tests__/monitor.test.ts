@@ -2,7 +2,12 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { HttpRequest, HttpResponse } from '../../../packages/shared/src/checks/http.js';
 import { formatLockValue, lockTagKey } from '../../../packages/shared/src/blue-green/lease.js';
 import { InputReader } from '../../../packages/shared/src/inputs.js';
-import { fakeBlueGreen, ARNS, type FakeBlueGreen } from '../../../packages/shared/testing/fake-blue-green.js';
+import {
+  fakeBlueGreen,
+  ARNS,
+  taskDefinitionArn,
+  type FakeBlueGreen,
+} from '../../../packages/shared/testing/fake-blue-green.js';
 import { fakeClock } from '../../../packages/shared/testing/fake-clock.js';
 import { getInputs } from '../src/inputs.js';
 import { monitor } from '../src/monitor.js';
@@ -20,6 +25,9 @@ interface Options {
 function setUp(values: Record<string, string> = {}, options: Options = {}) {
   fake = fakeBlueGreen({ live: 'green', idleRunning: 2 });
   const { world, clients } = fake;
+  // As the promotion of svc:2 onto green recorded it.
+  world.services.green.taskDefinition = taskDefinitionArn(2);
+  for (const [key, value] of Object.entries(promotedTags)) world.tags.set(key, value);
   const clock = fakeClock();
   const series = options.series ?? [{ requests: 0, errors: 0 }];
   world.metrics.green = series[0]!;
@@ -63,6 +71,17 @@ function setUp(values: Record<string, string> = {}, options: Options = {}) {
   };
   return { context, world, clock, started, requests };
 }
+
+const promotedTags = {
+  'mpac:live-color': 'green',
+  'mpac:previous-color': 'blue',
+  'mpac:outcome': 'promoted',
+  'mpac:task-definition': taskDefinitionArn(2),
+  'mpac:previous-task-definition': taskDefinitionArn(1),
+  'mpac:run': 'run-8-1@mpac/svc',
+  'mpac:verified:green': taskDefinitionArn(2),
+  'mpac:verified:blue': taskDefinitionArn(1),
+};
 
 const good = { requests: 1000, errors: 1 };
 const bad = { requests: 1000, errors: 500 };
@@ -245,19 +264,101 @@ describe('monitor', () => {
     expect(requests[0]!.headers.authorization).toBe('Bearer prom-token-1');
   });
 
-  it('stops watching, without touching traffic, when someone else moves it', async () => {
-    const { context, world } = setUp({}, { series: [good] });
-    world.beforeNext('GetMetricData', () => (world.weights = { blue: 50, green: 50 }));
+  it('keeps watching while a newer deploy moves traffic: its checks neither fail nor roll back, and the watch goes on', async () => {
+    // Checks 2 and 3 fall inside run-77's 5 % step (its safe end is green): green looks bad then.
+    const { context, world } = setUp({}, { series: [good, good, bad, bad, good] });
+    let reads = 0;
+    const newerDeploy = () => {
+      // Read 1 is the watch's start, read n + 1 the nth check.
+      reads++;
+      const check = reads - 1;
+      if (check === 2) {
+        world.weights = { blue: 5, green: 95 };
+        world.tags.set('mpac:safe-end', 'green run-77-1@mpac/svc');
+      }
+      if (check === 4) {
+        world.weights = { blue: 0, green: 100 };
+        world.tags.delete('mpac:safe-end');
+        world.tags.set('mpac:outcome', 'inconclusive');
+        world.tags.set('mpac:run', 'run-77-1@mpac/svc');
+      }
+      if (check < 5) world.beforeNext('DescribeRules', newerDeploy);
+    };
+    world.beforeNext('DescribeRules', newerDeploy);
     const result = await monitor(context);
-    expect(result.outcome).toBe('stopped');
-    expect(result.reason).toMatch(
-      /traffic was moved by someone else \(blue 0 % \/ green 100 % → blue 50 % \/ green 50 %\)/,
-    );
+    expect(result.outcome).toBe('healthy');
+    expect(result.checks.map((entry) => entry.verdict).slice(0, 4)).toEqual([
+      'passed',
+      'paused',
+      'paused',
+      'passed',
+    ]);
+    expect(result.checks[1]!.reasons[0]).toMatch(/run-77-1@mpac\/svc is moving traffic/);
+    expect(result.reason).toMatch(/watched for the whole window; 2 check\(s\) paused/);
     expect(world.calls.filter((call) => call.startsWith('ModifyRule'))).toEqual([]);
   });
 
-  it('fails, without touching traffic, while a deploy holds the lease', async () => {
+  it('ends superseded, exit green, naming the run and the release, once another release serves customers', async () => {
+    const { context, world } = setUp({}, { series: [good] });
+    world.beforeNext('GetMetricData', () => {
+      world.weights = { blue: 100, green: 0 };
+      world.services.blue.taskDefinition = taskDefinitionArn(3);
+      world.tags.set('mpac:live-color', 'blue');
+      world.tags.set('mpac:task-definition', taskDefinitionArn(3));
+      world.tags.set('mpac:run', 'run-77-1@mpac/svc');
+    });
+    const result = await monitor(context);
+    expect(result).toMatchObject({ outcome: 'superseded', liveColor: 'blue', watchedColor: 'green' });
+    expect(result.reason).toMatch(
+      /^blue serves all traffic now with .*svc:3, moved there by run-77-1@mpac\/svc \(promoted\); .*svc:2 on green no longer serves customers/,
+    );
+    expect(
+      world.calls.filter((call) => call.startsWith('ModifyRule') || call.startsWith('UpdateService')),
+    ).toEqual([]);
+  });
+
+  it('rolls back to the release last verified on blue, bringing it back first when a newer prepare left an untested one there', async () => {
     const { context, world } = setUp({ 'no-data': 'fail' });
+    // Deploy B prepared svc:3 on blue, failed its smoke tests and let the lock go.
+    world.services.blue.taskDefinition = taskDefinitionArn(3);
+    world.tags.set('mpac:unverified:blue', taskDefinitionArn(3));
+    const result = await monitor(context);
+    expect(result).toMatchObject({ outcome: 'rolled-back', liveColor: 'blue' });
+    const bringBack = world.calls.indexOf(`UpdateService svc-blue ${taskDefinitionArn(1)} 2`);
+    expect(bringBack).toBeGreaterThan(-1);
+    expect(world.calls.indexOf('ModifyRule 100/0')).toBeGreaterThan(bringBack);
+    expect(world.services.blue.taskDefinition).toBe(taskDefinitionArn(1));
+    expect(
+      Object.fromEntries([...world.tags].filter(([key]) => !key.startsWith('mpac:lock:'))),
+    ).toMatchObject({
+      'mpac:outcome': 'rolled-back-by-monitor',
+      'mpac:live-color': 'blue',
+      'mpac:verified:blue': taskDefinitionArn(1),
+      'mpac:unverified:green': taskDefinitionArn(2),
+      'mpac:rejected-task-definition': taskDefinitionArn(2),
+    });
+    expect(world.tags.has('mpac:unverified:blue')).toBe(false);
+    expect(world.tags.has('mpac:verified:green')).toBe(false);
+    expect(world.tags.has('mpac:safe-end')).toBe(false);
+  });
+
+  it('refuses, moving nobody, when no release was ever verified on the previous colour', async () => {
+    const { context, world } = setUp({ 'no-data': 'fail' });
+    world.tags.delete('mpac:verified:blue');
+    world.tags.set('mpac:verified:green', taskDefinitionArn(2));
+    world.tags.set('mpac:outcome', 'rolled-back');
+    const result = await monitor(context);
+    expect(result.outcome).toBe('refused');
+    expect(result.reason).toMatch(
+      /no release was ever verified on blue \(it runs .*svc:1\): nothing was moved/,
+    );
+    expect(
+      world.calls.filter((call) => call.startsWith('ModifyRule') || call.startsWith('UpdateService')),
+    ).toEqual([]);
+  });
+
+  it('waits lock-wait for a deploy that holds the lease, then fails without touching traffic', async () => {
+    const { context, world } = setUp({ 'no-data': 'fail', 'lock-wait': '2m' });
     world.tags.set(
       lockTagKey('run-77-1@mpac/svc'),
       formatLockValue({

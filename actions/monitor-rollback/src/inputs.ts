@@ -48,6 +48,8 @@ export interface Inputs extends AwsInputs, MetricInputs {
   rollback: boolean;
   'wait-timeout': number;
   'restore-timeout': number;
+  'lock-ttl': number;
+  'lock-wait': number;
   'github-token'?: string;
   'deployment-id'?: number;
   environment?: string;
@@ -105,6 +107,8 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     rollback: reader.boolean('rollback', { default: true }),
     'wait-timeout': reader.duration('wait-timeout', { default: 600_000, min: 1000, max: 6 * HOUR }),
     'restore-timeout': reader.duration('restore-timeout', { default: 180_000, min: 1000, max: HOUR }),
+    'lock-ttl': reader.duration('lock-ttl', { default: 600_000, min: 60_000, max: 24 * HOUR }),
+    'lock-wait': reader.duration('lock-wait', { default: 300_000, max: 6 * HOUR }),
     'github-token': reader.secret('github-token'),
     'deployment-id': deploymentId,
     environment: reader.string('environment', { example: 'production' }),

@@ -89,8 +89,10 @@ export async function run(): Promise<void> {
       if (inputs['no-data'] !== 'pass') throw new ActionError(`Inconclusive: ${result.reason}`);
       core.warning(`Inconclusive: ${result.reason}`);
       break;
-    case 'stopped':
-      core.warning(`Stopped: ${result.reason}`);
+    case 'refused':
+      throw new ActionError(`Rollback refused: ${result.reason}`);
+    case 'superseded':
+      core.notice(`Superseded: ${result.reason}`);
       break;
     case 'healthy':
       break;

@@ -9,15 +9,23 @@
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { acquireLease } from '../../../packages/shared/src/blue-green/lease.js';
-import { rollBackTo } from '../../../packages/shared/src/blue-green/move.js';
-import { recordOutcome } from '../../../packages/shared/src/blue-green/outcome.js';
+import {
+  ReleaseRefusedError,
+  runMove,
+  TrafficChangedError,
+} from '../../../packages/shared/src/blue-green/move.js';
 import {
   describeWeights,
   readBlueGreen,
+  readTags,
   type BlueGreenState,
   type BlueGreenTarget,
 } from '../../../packages/shared/src/blue-green/read.js';
+import {
+  watchState,
+  type WatchedRelease,
+  type WatchState,
+} from '../../../packages/shared/src/blue-green/watch.js';
 import type { HttpRequest, HttpResponse } from '../../../packages/shared/src/checks/http.js';
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import { ActionError, errorMessage } from '../../../packages/shared/src/errors.js';
@@ -29,7 +37,12 @@ import {
   type Aggregate,
 } from '../../../packages/shared/src/signals/analysis.js';
 import { readColorMetrics } from '../../../packages/shared/src/signals/cloudwatch.js';
-import { analyseTraffic, readProductionActions, type Color } from '../../../packages/shared/src/traffic.js';
+import {
+  analyseTraffic,
+  otherColor,
+  readProductionActions,
+  type Color,
+} from '../../../packages/shared/src/traffic.js';
 import type { Inputs } from './inputs.js';
 import {
   describeRestart,
@@ -53,7 +66,7 @@ export interface CheckRecord {
   prometheus: PrometheusReading[];
   /** Requests in CloudWatch + probe rounds + alarm reads + Prometheus values. */
   evidence: number;
-  verdict: 'passed' | 'failed' | 'inconclusive';
+  verdict: 'passed' | 'failed' | 'inconclusive' | 'paused';
   reasons: string[];
 }
 
@@ -64,7 +77,7 @@ export interface Baseline {
   aggregate: Aggregate;
 }
 
-export type MonitorOutcome = 'healthy' | 'rolled-back' | 'inconclusive' | 'failed' | 'stopped';
+export type MonitorOutcome = 'healthy' | 'rolled-back' | 'inconclusive' | 'failed' | 'superseded' | 'refused';
 
 export interface MonitorResult {
   outcome: MonitorOutcome;
@@ -114,6 +127,11 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   if (inputs.alarms.length > 0) await readAlarmStates(context.cloudwatch, inputs.alarms);
   const live = state.live;
   const previous = state.idle;
+  const watched: WatchedRelease = {
+    color: live,
+    taskDefinition: state.sides[live].taskDefinition,
+    recordedAtStart: state.recorded?.liveColor === live ? state.recorded.taskDefinition : undefined,
+  };
   const startedAt = clock.now();
   const result: MonitorResult = {
     outcome: 'healthy',
@@ -125,7 +143,7 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   };
   Object.assign(result, await readBaseline(context, state));
   context.log(
-    `Watching ${live} (${state.sides[live].serviceName}) for ${Math.round(inputs.duration / 1000)} s: a check every ${Math.round(inputs.interval / 1000)} s` +
+    `Watching ${live} (${state.sides[live].serviceName}, ${watched.taskDefinition}) for ${Math.round(inputs.duration / 1000)} s: a check every ${Math.round(inputs.interval / 1000)} s` +
       `${inputs.probes.length ? `, ${inputs.probes.length} probe(s) every ${Math.round(inputs['probe-interval'] / 1000)} s` : ''}; ` +
       (result.baseline
         ? `baseline: ${previous} before the cutover, ${result.baseline.aggregate.requests} requests, ${result.baseline.aggregate.errors} 5xx`
@@ -142,7 +160,29 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
   // counts once, whenever ECS lists it, and is described once.
   const seenStopped = new Set<string>();
   const allRestarts: Restart[] = [];
-  const decide = async (reason: string): Promise<MonitorResult> => {
+  /** Where the watched release stands now: its own, paused by another run's move, or replaced. */
+  const look = async (): Promise<WatchState> => {
+    const weights = analyseTraffic(
+      await readProductionActions(context.elbv2, target.production),
+      state.groups,
+    ).weights;
+    return watchState(watched, weights, await readTags(context.elbv2, target.production.arn), context.holder);
+  };
+  const superseded = (why: string): MonitorResult => {
+    result.outcome = 'superseded';
+    result.reason = `${why}; ${watched.taskDefinition} on ${live} no longer serves customers, so the watch ended after ${Math.round((clock.now() - startedAt) / 1000)} s of ${Math.round(inputs.duration / 1000)} s`;
+    result.liveColor = otherColor(live);
+    context.log(result.reason);
+    return result;
+  };
+  /** A rollback is due: only while the release is still live and nobody else is moving traffic. */
+  const decide = async (reason: string): Promise<MonitorResult | undefined> => {
+    const now = await look();
+    if (now.kind === 'superseded') return superseded(now.why);
+    if (now.kind === 'paused') {
+      context.log(`${reason}; not rolling back while ${now.why}`);
+      return undefined;
+    }
     result.reason = reason;
     result.detectedAt = clock.now();
     if (!inputs.rollback) {
@@ -151,16 +191,7 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
       result.reason = `${reason} (rollback disabled)`;
       return result;
     }
-    try {
-      await rollBack(context, target, state, previous);
-      result.restoredAt = clock.now();
-      result.outcome = 'rolled-back';
-      result.liveColor = previous;
-    } catch (error) {
-      result.outcome = 'failed';
-      result.reason = `${reason}; the rollback failed: ${errorMessage(error)}`;
-    }
-    return result;
+    return rollBack(context, target, watched, previous, result);
   };
 
   while (clock.now() < until) {
@@ -179,9 +210,10 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
         probesFailedInARow = round.passed ? 0 : probesFailedInARow + 1;
         if (probesFailedInARow >= inputs['failures-before-rollback']) {
           const failed = round.results.filter((entry) => !entry.passed);
-          return decide(
+          const ended = await decide(
             `${probesFailedInARow} probe rounds in a row failed; the last: ${failed.map((entry) => `${entry.name} ${entry.detail}`).join('; ')}`,
           );
+          if (ended) return ended;
         }
       }
       const pause = Math.min(
@@ -192,15 +224,14 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
     }
     nextCheck += inputs.interval;
 
-    const weights = analyseTraffic(
-      await readProductionActions(context.elbv2, target.production),
-      state.groups,
-    ).weights;
-    if (weights.blue !== state.traffic.weights.blue || weights.green !== state.traffic.weights.green) {
-      result.outcome = 'stopped';
-      result.reason = `traffic was moved by someone else (${describeWeights(state.traffic.weights)} → ${describeWeights(weights)}); stopped watching`;
-      context.log(result.reason);
-      return result;
+    const now = await look();
+    if (now.kind === 'superseded') return superseded(now.why);
+    if (now.kind === 'paused') {
+      // Measured later: the periods of the pause are judged at the next check that counts.
+      result.checks.push(pausedCheck(clock.now(), roundsSinceCheck, now.why));
+      roundsSinceCheck = [];
+      context.log(`Check ${result.checks.length}: paused, ${now.why}`);
+      continue;
     }
     const check = await runCheck(context, state, live, judgedUntil, roundsSinceCheck, result.baseline, {
       since: startedAt,
@@ -216,16 +247,38 @@ export async function monitor(context: MonitorContext): Promise<MonitorResult> {
     );
     if (record.verdict === 'failed') failedInARow++;
     else if (record.verdict === 'passed') failedInARow = 0;
-    if (failedInARow >= inputs['failures-before-rollback'])
-      return decide(`${failedInARow} checks in a row failed; the last: ${record.reasons.join('; ')}`);
+    if (failedInARow >= inputs['failures-before-rollback']) {
+      const ended = await decide(
+        `${failedInARow} checks in a row failed; the last: ${record.reasons.join('; ')}`,
+      );
+      if (ended) return ended;
+    }
   }
-  const withEvidence = result.checks.filter((check) => check.verdict !== 'inconclusive').length;
-  const inconclusive = result.checks.length - withEvidence;
-  if (withEvidence === 0 || inconclusive > result.checks.length / 2) {
+  const counted = result.checks.filter((check) => check.verdict !== 'paused');
+  const withEvidence = counted.filter((check) => check.verdict !== 'inconclusive').length;
+  const inconclusive = counted.length - withEvidence;
+  const paused = result.checks.length - counted.length;
+  if (withEvidence === 0 || inconclusive > counted.length / 2) {
     result.outcome = 'inconclusive';
-    result.reason = `${inconclusive} of ${result.checks.length} checks had no evidence (no request in published CloudWatch periods, no probe, no alarm): the window says nothing about ${live}`;
+    result.reason = `${inconclusive} of ${counted.length} checks had no evidence (no request in published CloudWatch periods, no probe, no alarm): the window says nothing about ${live}`;
+  } else if (paused > 0) {
+    result.reason = `watched for the whole window; ${paused} check(s) paused while another run moved traffic, their periods judged by the next check`;
   }
   return result;
+}
+
+function pausedCheck(at: number, rounds: ProbeRound[], why: string): CheckRecord {
+  return {
+    at,
+    alarmsInAlarm: [],
+    alarmsRead: false,
+    probeRounds: { sent: rounds.length, failed: rounds.filter((round) => !round.passed).length },
+    restarts: [],
+    prometheus: [],
+    evidence: 0,
+    verdict: 'paused',
+    reasons: [why],
+  };
 }
 
 /** The previous colour's own series before the cutover (recorded in the outcome tags), time-shifted. */
@@ -376,49 +429,69 @@ async function runCheck(
 }
 
 /**
- * All traffic back to the previous colour through the shared core, under the deploy lease (a deploy
- * in progress owns traffic), and the outcome recorded.
+ * All traffic back to the release last verified on the previous colour, through the one move: under
+ * the deploy lease (waiting up to lock-wait for a run that holds it), bringing that release back
+ * first when the colour runs another, and only while the watched release still has all traffic.
  */
 async function rollBack(
   context: MonitorContext,
   target: BlueGreenTarget,
-  state: BlueGreenState,
+  watched: WatchedRelease,
   to: Color,
-): Promise<void> {
+  result: MonitorResult,
+): Promise<MonitorResult> {
   const { inputs, clock } = context;
   const clients = { ecs: context.ecs, elbv2: context.elbv2 };
-  const lease = await acquireLease(context.elbv2, target.production.arn, {
-    holder: context.holder,
-    ttlMs: 600_000,
-    waitMs: 0,
-    clock,
-    log: context.log,
-  });
-  try {
-    context.log(`Rolling back: 100 % to ${to} (${state.sides[to].taskDefinition})`);
-    await rollBackTo(clients, target, to, {
-      clock: lease.clock(),
-      log: context.log,
-      guard: () => lease.check(),
-      expect: state.traffic.weights,
-      waitTimeoutMs: inputs['wait-timeout'],
-      retryForMs: inputs['restore-timeout'],
-    });
-    await recordOutcome(
-      context.elbv2,
-      target.production.arn,
-      {
-        liveColor: to,
-        previousColor: state.live,
-        taskDefinition: state.sides[to].taskDefinition,
-        previousTaskDefinition: state.sides[state.live].taskDefinition,
-        rejectedTaskDefinition: state.sides[state.live].taskDefinition,
-        outcome: 'rolled-back-by-monitor',
-        run: context.holder,
-      },
-      clock.now(),
-    );
-  } finally {
-    await lease.release();
+  const state = await readBlueGreen(clients, target);
+  const release = state.releases.verified[to];
+  if (!release) {
+    result.outcome = 'refused';
+    result.reason = `${result.reason}; but no release was ever verified on ${to} (it runs ${state.sides[to].taskDefinition || 'nothing'}): nothing was moved. Roll back with blue-green-deploy phase: rollback and to-task-definition`;
+    return result;
   }
+  context.log(`Rolling back: 100 % to ${to} (${release})`);
+  try {
+    await runMove(
+      {
+        clients,
+        target,
+        holder: context.holder,
+        clock,
+        log: context.log,
+        waitTimeoutMs: inputs['wait-timeout'],
+        restoreTimeoutMs: inputs['restore-timeout'],
+        lease: { take: { ttlMs: inputs['lock-ttl'], waitMs: inputs['lock-wait'] } },
+      },
+      {
+        kind: 'rollback',
+        to,
+        release,
+        expectWeights: { [watched.color]: 100, [to]: 0 } as Record<Color, number>,
+        outcome: 'rolled-back-by-monitor',
+        why: `the monitor's rollback to ${to}`,
+      },
+    );
+  } catch (error) {
+    if (error instanceof TrafficChangedError) {
+      const now = watchState(
+        watched,
+        (await readBlueGreen(clients, target)).traffic.weights,
+        await readTags(context.elbv2, target.production.arn),
+        context.holder,
+      );
+      if (now.kind === 'superseded') {
+        result.outcome = 'superseded';
+        result.reason = `${now.why}, while the monitor was about to roll back (${result.reason})`;
+        result.liveColor = to;
+        return result;
+      }
+    }
+    result.outcome = error instanceof ReleaseRefusedError ? 'refused' : 'failed';
+    result.reason = `${result.reason}; the rollback ${error instanceof ReleaseRefusedError ? 'was refused' : 'failed'}: ${errorMessage(error)}`;
+    return result;
+  }
+  result.restoredAt = clock.now();
+  result.outcome = 'rolled-back';
+  result.liveColor = to;
+  return result;
 }

@@ -10,7 +10,8 @@ const TITLES: Record<MonitorResult['outcome'], (result: MonitorResult) => string
   'rolled-back': (result) => `❌ rolled back to ${result.liveColor}`,
   inconclusive: (result) => `⚪ inconclusive: ${result.watchedColor} got no evidence`,
   failed: (result) => `❌ failed while watching ${result.watchedColor}`,
-  stopped: () => '⏹️ stopped: traffic moved by someone else',
+  superseded: (result) => `⏭️ superseded: ${result.liveColor} serves another release now`,
+  refused: (result) => `❌ rollback refused while watching ${result.watchedColor}`,
 };
 
 export function renderReport(result: MonitorResult, inputs: Inputs): string[] {
@@ -36,7 +37,9 @@ export function renderReport(result: MonitorResult, inputs: Inputs): string[] {
       ? `❌ ${check.reasons.join('; ')}`
       : check.verdict === 'inconclusive'
         ? `⚪ ${check.reasons.join('; ')}`
-        : '✅';
+        : check.verdict === 'paused'
+          ? `⏸️ paused: ${check.reasons.join('; ')}`
+          : '✅';
   parts.push(
     htmlTable(
       [

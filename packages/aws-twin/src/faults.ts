@@ -15,6 +15,8 @@ export interface FaultRule {
   fail?: { code: string; message?: string; status?: number; times?: number };
   /** Act on the next N matching calls, then drop the connection without an answer (a lost response). */
   dropResponse?: { times?: number };
+  /** The rule holds this long after it is added, then stops by itself (an outage that ends). */
+  forMs?: number;
 }
 
 const THROTTLE_CODES: Record<string, string> = {
@@ -25,7 +27,7 @@ const THROTTLE_CODES: Record<string, string> = {
 
 /** Faults injected into the control plane: throttling and 5xx rates, latency, one-shot failures. */
 export class Faults {
-  private rules: (FaultRule & { remaining?: number; dropsLeft?: number })[] = [];
+  private rules: (FaultRule & { remaining?: number; dropsLeft?: number; until?: number })[] = [];
   private random: () => number;
 
   constructor(random: () => number = Math.random) {
@@ -37,6 +39,7 @@ export class Faults {
       ...rule,
       remaining: rule.fail ? (rule.fail.times ?? 1) : undefined,
       dropsLeft: rule.dropResponse ? (rule.dropResponse.times ?? 1) : undefined,
+      until: rule.forMs === undefined ? undefined : Date.now() + rule.forMs,
     });
   }
 
@@ -49,7 +52,9 @@ export class Faults {
     let delayMs = 0;
     let error: AwsError | undefined;
     let dropResponse = false;
+    const now = Date.now();
     for (const rule of this.rules) {
+      if (rule.until !== undefined && now >= rule.until) continue;
       if (rule.service && rule.service !== service) continue;
       if (rule.operation && rule.operation !== operation) continue;
       delayMs += rule.latencyMs ?? 0;

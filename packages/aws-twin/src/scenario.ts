@@ -33,6 +33,8 @@ export interface BlueGreenSpec {
   stickinessSeconds?: number;
   /** Give the idle colour running tasks too (default false: desired count 0). */
   idleImage?: string;
+  /** The services' circuit breaker rolls a failed deployment back to the previous revision (default false). */
+  circuitBreakerRollback?: boolean;
 }
 
 export interface AlarmSpec {
@@ -148,6 +150,7 @@ const KNOWN: Record<string, readonly string[]> = {
     'testListener',
     'stickinessSeconds',
     'idleImage',
+    'circuitBreakerRollback',
   ],
   ecr: ['findings', 'scanDelayMs', 'repositories'],
   alarm: [
@@ -230,7 +233,8 @@ export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
                                 latencyMs N or {min,max}, healthStatus, version, crashAfterMs,
                                 failToStart true|"reason", dropRate 0–1, exitCode and runMs (one-off tasks)
   blueGreen                   [{ name, image, desiredCount, live: blue|green, idleImage, containerName,
-                                containerPort, healthCheckPath, testListener, stickinessSeconds, cluster }]
+                                containerPort, healthCheckPath, testListener, stickinessSeconds, cluster,
+                                circuitBreakerRollback }]
                                 two services, two target groups, an ALB with production and test listeners
   metrics                     { periodSeconds, publicationDelaySeconds }: CloudWatch as AWS publishes
                                 ALB metrics (60 and 120); omitted: 1-second data at once

@@ -383,7 +383,9 @@ async function createBlueGreen(
       desiredCount: isLive || spec.idleImage ? desiredCount : 0,
       launchType: 'FARGATE',
       loadBalancers: [{ targetGroupArn: groups[color], containerName, containerPort }],
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
+      deploymentConfiguration: {
+        deploymentCircuitBreaker: { enable: true, rollback: spec.circuitBreakerRollback ?? false },
+      },
     });
   }
 

@@ -55,7 +55,13 @@ describe('the deploy lease', () => {
       log,
     });
     expect(await readLockEntries(clients.elbv2, ARNS.rule)).toEqual([
-      { key: lockTagKey('me'), holder: 'me', expiresAt: clock.now() + 7_200_000, state: 'held' },
+      {
+        key: lockTagKey('me'),
+        holder: 'me',
+        expiresAt: clock.now() + 7_200_000,
+        state: 'held',
+        ttlMs: 7_200_000,
+      },
     ]);
     expect(lease.renewEveryMs).toBe(2_400_000);
     expect(world.calls.filter((call) => call === 'AddTags')).toHaveLength(2);

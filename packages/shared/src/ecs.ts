@@ -64,7 +64,7 @@ export async function updateService(
 }
 
 export interface Diagnostics {
-  stoppedTasks: { id: string; reason: string; exitCode?: number }[];
+  stoppedTasks: { id: string; reason: string; exitCode?: number; taskDefinitionArn?: string }[];
   events: string[];
   targetHealth: { target: string; state: string; reason?: string; description?: string }[];
 }
@@ -85,7 +85,8 @@ export const STABLE_POLL_MS = 1000;
 
 /**
  * Waits until the service's primary deployment runs `taskDefinitionArn` COMPLETED with the desired
- * count, and every target in its group is healthy. Fails early when the deployment FAILED.
+ * count, and every target in its group is healthy. ECS's own verdicts end the wait at once: the
+ * deployment FAILED, or the circuit breaker rolled the service back to another revision.
  *
  * Prompt and frugal at once: one DescribeServices a second (ECS marks the rollout COMPLETED when
  * the tasks' health checks pass); the target group is read only once ECS says COMPLETED, to
@@ -107,14 +108,14 @@ export async function waitForHealthyService(
       ).services?.[0];
       const primary = service?.deployments?.find((deployment) => deployment.status === 'PRIMARY');
       const running = service?.runningCount ?? 0;
+      const verdict = breakerVerdict(service, options.taskDefinitionArn);
       const rollout =
         primary?.taskDefinition === options.taskDefinitionArn
           ? (primary.rolloutState ?? 'IN_PROGRESS')
           : 'NOT_STARTED';
-      const failed = rollout === 'FAILED';
-      let summary = `${rollout}, ${running}/${options.desiredCount} running`;
-      let done = failed;
-      if (rollout === 'COMPLETED' && running >= options.desiredCount) {
+      let summary = `${verdict ? 'FAILED' : rollout}, ${running}/${options.desiredCount} running`;
+      let done = verdict !== undefined;
+      if (!done && rollout === 'COMPLETED' && running >= options.desiredCount) {
         const health =
           (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: options.targetGroupArn })))
             .TargetHealthDescriptions ?? [];
@@ -122,18 +123,47 @@ export async function waitForHealthyService(
         summary += `, ${healthy}/${health.length} targets healthy`;
         done = healthy >= options.desiredCount && health.length === healthy;
       }
-      return { done, key: summary, value: { failed, summary, reason: primary?.rolloutStateReason } };
+      return { done, key: summary, value: { verdict, summary } };
     },
     onChange: (state) => options.log(`${options.service}: ${state.summary}`),
   });
-  if (result.done && !result.value.failed) return;
-  const why = result.value.failed
-    ? `its deployment failed (${result.value.reason ?? 'no reason given'})`
-    : `it did not become stable and healthy within ${Math.round(options.timeoutMs / 1000)} s (${result.value.summary})`;
-  throw new DeploymentNotHealthyError(
-    `${options.service} was not deployed: ${why}`,
-    await collectDiagnostics(ecs, elbv2, options),
+  if (result.done && !result.value.verdict) return;
+  const why =
+    result.value.verdict ??
+    `it did not become stable and healthy within ${Math.round(options.timeoutMs / 1000)} s (${result.value.summary})`;
+  const diagnostics = await collectDiagnostics(ecs, elbv2, options);
+  // The tasks of the release that failed tell why; the old ones stopped by ECS do not.
+  const ours = diagnostics.stoppedTasks.filter(
+    (task) => task.taskDefinitionArn === options.taskDefinitionArn,
   );
+  const reasons = [...new Set(ours.map((task) => task.reason))].slice(0, 2);
+  const stopped = result.value.verdict && reasons.length > 0 ? `; stopped tasks: ${reasons.join(' / ')}` : '';
+  throw new DeploymentNotHealthyError(`${options.service} was not deployed: ${why}${stopped}`, diagnostics);
+}
+
+/**
+ * ECS's own verdict on the deployment of `taskDefinitionArn`, when it gave one: the rollout FAILED
+ * (the circuit breaker, or a task that could not start), or the breaker already rolled the service
+ * back to another revision. Undefined while the deployment is still under way or done.
+ */
+export function breakerVerdict(service: Service | undefined, taskDefinitionArn: string): string | undefined {
+  const deployments = service?.deployments ?? [];
+  const primary = deployments.find((deployment) => deployment.status === 'PRIMARY');
+  const ours = deployments.find((deployment) => deployment.taskDefinition === taskDefinitionArn);
+  const breakerEvents = (service?.events ?? [])
+    .map((event) => event.message ?? '')
+    .filter((message) => /circuit breaker|deployment failed|rolling back/i.test(message))
+    .slice(0, 2);
+  const evidence = breakerEvents.length > 0 ? `; ECS said: ${breakerEvents.join(' / ')}` : '';
+  if (ours?.rolloutState === 'FAILED')
+    return `its deployment failed (${ours.rolloutStateReason ?? 'no reason given'})${evidence}`;
+  if (
+    primary &&
+    primary.taskDefinition !== taskDefinitionArn &&
+    service?.taskDefinition !== taskDefinitionArn
+  )
+    return `ECS's deployment circuit breaker rolled it back to ${primary.taskDefinition}${evidence}`;
+  return undefined;
 }
 
 export class DeploymentNotHealthyError extends ActionError {
@@ -179,6 +209,7 @@ export async function collectDiagnostics(
   return {
     stoppedTasks: stopped.map((task) => ({
       id: task.taskArn!.split('/').pop()!,
+      taskDefinitionArn: task.taskDefinitionArn,
       reason: task.stoppedReason ?? 'no reason given',
       exitCode:
         task.containers?.find((container) => container.exitCode !== undefined && container.exitCode !== 0)

@@ -2,8 +2,6 @@ import {
   DescribeListenersCommand,
   DescribeRulesCommand,
   DescribeTagsCommand,
-  ModifyListenerCommand,
-  ModifyRuleCommand,
   type Action,
   type ElasticLoadBalancingV2Client,
   type Tag,
@@ -195,15 +193,4 @@ export async function readProductionActions(
   ).Listeners?.[0];
   if (!listener) throw unknownTargetError(target.arn);
   return listener.DefaultActions ?? [];
-}
-
-/** Writes the actions as they are (ModifyRule / ModifyListener replace the whole list). */
-export async function writeActions(
-  elbv2: ElasticLoadBalancingV2Client,
-  target: ProductionTarget,
-  actions: Action[],
-): Promise<void> {
-  if (target.kind === 'rule')
-    await elbv2.send(new ModifyRuleCommand({ RuleArn: target.arn, Actions: actions }));
-  else await elbv2.send(new ModifyListenerCommand({ ListenerArn: target.arn, DefaultActions: actions }));
 }

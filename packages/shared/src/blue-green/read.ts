@@ -15,10 +15,12 @@ import {
 import { parseLockEntry, type LockEntry } from './lease.js';
 import {
   parseColorMark,
+  parseColorReleases,
   parseRecordedOutcome,
   PREPARED_TAG,
   SAFE_END_TAG,
   type ColorMark,
+  type ColorReleases,
   type RecordedOutcome,
 } from './outcome.js';
 
@@ -50,7 +52,8 @@ export interface ColorSide {
   service: Service;
 }
 
-export interface BlueGreenState {
+/** The colours and the split, without the tags: enough to move traffic while tags cannot be read. */
+export interface ColorsState {
   sides: Record<Color, ColorSide>;
   groups: ColorGroups;
   traffic: TrafficState;
@@ -59,12 +62,17 @@ export interface BlueGreenState {
   idle: Color;
   /** Neither colour has all the traffic. */
   split: boolean;
+}
+
+export interface BlueGreenState extends ColorsState {
   /** The outcome the last run recorded in the production tags. */
   recorded?: RecordedOutcome;
   /** Set while a run moves traffic: where traffic must end if that run dies (detail: the run). */
   safeEnd?: ColorMark;
   /** Set by `prepare`: the colour and task definition a later `shift` promotes. */
   prepared?: ColorMark;
+  /** The release last verified on each colour, and any put there unverified. */
+  releases: ColorReleases;
   locks: LockEntry[];
 }
 
@@ -84,14 +92,14 @@ export async function readTags(
 }
 
 /**
- * Reads the two services, the production split and its tags (three calls), and refuses shapes the
- * suite cannot move safely (see analyseTraffic).
+ * Reads the two services and the production split (two calls), and refuses shapes the suite cannot
+ * move safely (see analyseTraffic). No tags: a move still works while tags cannot be read.
  */
-export async function readBlueGreen(
+export async function readColors(
   clients: BlueGreenClients,
   target: BlueGreenTarget,
   options: { maxStickinessSeconds?: number } = {},
-): Promise<BlueGreenState> {
+): Promise<ColorsState> {
   const loadBalancer = loadBalancerDimension(target.production.arn);
   const services = await describeColorServices(clients.ecs, target.cluster, target.serviceNames);
   const groups: ColorGroups = {
@@ -103,7 +111,6 @@ export async function readBlueGreen(
     groups,
     options.maxStickinessSeconds,
   );
-  const tags = await readTags(clients.elbv2, target.production.arn);
   const side = (color: Color): ColorSide => {
     const service = services[color];
     return {
@@ -125,9 +132,33 @@ export async function readBlueGreen(
     live: traffic.live,
     idle: traffic.idle,
     split: traffic.weights.blue > 0 && traffic.weights.green > 0,
-    recorded: parseRecordedOutcome(tags),
+  };
+}
+
+/** The colours, the split and what the tags record (three calls). */
+export async function readBlueGreen(
+  clients: BlueGreenClients,
+  target: BlueGreenTarget,
+  options: { maxStickinessSeconds?: number } = {},
+): Promise<BlueGreenState> {
+  const colors = await readColors(clients, target, options);
+  const tags = await readTags(clients.elbv2, target.production.arn);
+  return withTags(colors, tags);
+}
+
+/** The colours with what the tags on the production rule or listener record. */
+export function withTags(colors: ColorsState, tags: Map<string, string>): BlueGreenState {
+  const recorded = parseRecordedOutcome(tags);
+  return {
+    ...colors,
+    recorded,
     safeEnd: parseColorMark(tags.get(SAFE_END_TAG)),
     prepared: parseColorMark(tags.get(PREPARED_TAG)),
+    releases: parseColorReleases(tags, recorded, {
+      live: colors.live,
+      liveRevision: colors.sides[colors.live].taskDefinition,
+      settled: !colors.split,
+    }),
     locks: [...tags].flatMap(([key, value]) => parseLockEntry(key, value) ?? []),
   };
 }
