@@ -15,6 +15,7 @@ const cell = (text) =>
     .replace(/\|/g, '\\|')
     .replace(/\n/g, ' ');
 let stale = [];
+const noDataTable = readFileSync(path.join(root, 'docs/no-data.md'), 'utf8').trim();
 
 for (const name of readdirSync(path.join(root, 'actions'))) {
   const dir = path.join(root, 'actions', name);
@@ -31,6 +32,8 @@ for (const name of readdirSync(path.join(root, 'actions'))) {
   const tables = {
     inputs: ['| input | required | default | description |', '|---|---|---|---|', ...inputs].join('\n'),
     outputs: ['| output | description |', '|---|---|', ...outputs].join('\n'),
+    // One table for what `no-data` means, the same in every README that shows it.
+    'no-data': noDataTable,
   };
   const before = readFileSync(readmePath, 'utf8');
   let after = before;

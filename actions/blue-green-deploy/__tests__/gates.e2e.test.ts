@@ -47,13 +47,14 @@ describe('deploy gates on CloudWatch as AWS publishes it (scaled)', () => {
     expect(result.summary).toContain('✅ passed');
   }, 90_000);
 
-  it('does not promote a 100 %-5xx release that no request reached: inconclusive, and red', async () => {
+  it('does not promote a 100 %-5xx release that no request reached: watched up to max-bake, then inconclusive, and red', async () => {
     const { weights, run, tags } = await setUp();
-    const result = await run({ ...defaults, image: 'svc-portal:bad' });
+    // no-data: wait (the default) watches a step without evidence longer, up to max-bake.
+    const result = await run({ ...defaults, image: 'svc-portal:bad', 'max-bake': '4s' });
     expect(result.main.exitCode).toBe(1);
     expect(result.outputs).toMatchObject({ outcome: 'inconclusive', 'live-color': 'blue' });
     expect(result.annotations[0]?.message).toMatch(
-      /^Gate inconclusive at 5 %: no evidence: no request reached green in \d+ complete periods?; no probe, no alarm; all traffic is back on blue$/,
+      /^Gate inconclusive at 5 %: no evidence: no request reached green in \d+ complete periods?; all traffic is back on blue$/,
     );
     expect(result.summary).toContain('⚪ inconclusive');
     expect(await weights()).toEqual([100, 0]);

@@ -26,7 +26,8 @@ interface SetUp {
   live?: 'blue' | 'green';
   weights?: { blue: number; green: number };
   idleRunning?: number;
-  probe?: (url: string) => { ok: boolean; status?: number };
+  /** The probe's answer status (default 200). */
+  probeStatus?: number;
 }
 
 /** A deploy of svc (blue live with svc:1) on the in-memory world, with the fake clock. */
@@ -73,7 +74,7 @@ function setUp(values: Record<string, string> = {}, options: SetUp = {}) {
       readFile: () => TASK_DEFINITION_FILE,
       save: (state) => saved.push(structuredClone(state)),
       random: () => 0.5,
-      probe: async (url) => ({ ms: 1, ...(options.probe?.(url) ?? { ok: true, status: 200 }) }),
+      send: async () => ({ status: options.probeStatus ?? 200, headers: {}, body: '', latencyMs: 1 }),
     });
   const failure = async (): Promise<DeployFailure> => {
     const error = await run().then(
@@ -150,12 +151,11 @@ describe('phase all', () => {
   });
 
   it('fails the gate when the probe fails twice in a row, and rolls back', async () => {
-    const { world, failure } = setUp(
-      { 'probe-url': 'http://127.0.0.1:9/health' },
-      { probe: () => ({ ok: false, status: 503 }) },
-    );
+    const { world, failure } = setUp({ 'probe-url': 'http://127.0.0.1:9/health' }, { probeStatus: 503 });
     const error = await failure();
-    expect(error.message).toMatch(/probe http:\/\/127\.0\.0\.1:9\/health failed twice in a row \(503\)/);
+    expect(error.message).toMatch(
+      /Gate failed at 5 %: probe http:\/\/127\.0\.0\.1:9\/health status expected 2xx or 3xx, got 503, 2 times in a row/,
+    );
     expect(world.weights).toEqual({ blue: 100, green: 0 });
   });
 
@@ -462,7 +462,7 @@ function setUpFrom(world: FakeWorld, values: Record<string, string>) {
       log: () => undefined,
       readFile: () => TASK_DEFINITION_FILE,
       save: () => undefined,
-      probe: async () => ({ ok: true, ms: 1 }),
+      send: async () => ({ status: 200, headers: {}, body: '', latencyMs: 1 }),
     });
 }
 
@@ -473,7 +473,7 @@ describe('gates on CloudWatch as AWS publishes it', () => {
     const error = await failure();
     expect(error.partial.outcome).toBe('inconclusive');
     expect(error.message).toMatch(
-      /^Gate inconclusive at 5 %: no evidence: no request reached green in \d+ complete periods?; no probe, no alarm; all traffic is back on blue$/,
+      /^Gate inconclusive at 5 %: no evidence: no request reached green in \d+ complete periods?; all traffic is back on blue$/,
     );
     expect(world.weights).toEqual({ blue: 100, green: 0 });
     expect(world.tags.get('mpac:outcome')).toBe('inconclusive');

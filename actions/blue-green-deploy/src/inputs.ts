@@ -8,8 +8,8 @@ import {
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
 import { parseTrafficSteps, type Color } from '../../../packages/shared/src/traffic.js';
-import { readMetricInputs, NO_DATA_POLICIES } from '../../../packages/shared/src/signals/inputs.js';
-import type { NoDataPolicy } from './cutover.js';
+import { readMetricInputs } from '../../../packages/shared/src/signals/inputs.js';
+import type { NoDataPolicy } from '../../../packages/shared/src/signals/judge.js';
 
 export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -269,7 +269,6 @@ function readSignalInputs(
     );
   return {
     ...metrics,
-    'no-data': reader.enum('no-data', NO_DATA_POLICIES, { default: 'fail' }),
     'max-bake': maxBake,
   };
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
 import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
 import { recoverStoppedRun } from '../../../packages/shared/src/blue-green/recover.js';
+import { sendRequest } from '../../../packages/shared/src/checks/http.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { errorMessage } from '../../../packages/shared/src/errors.js';
 import {
@@ -37,6 +38,7 @@ export async function run(): Promise<void> {
       group: (title, work) => core.group(title, work),
       readFile,
       save: saveDeployState,
+      send: (request, timeoutMs) => sendRequest(request, timeoutMs),
     });
   } catch (error) {
     await tracker?.setStatus('failure', errorMessage(error));

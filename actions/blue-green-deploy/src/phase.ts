@@ -6,7 +6,7 @@ import type { BlueGreenTarget } from '../../../packages/shared/src/blue-green/re
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import type { Diagnostics } from '../../../packages/shared/src/ecs.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
-import type { ProbeResult } from '../../../packages/shared/src/gates.js';
+import type { HttpRequest, HttpResponse } from '../../../packages/shared/src/checks/http.js';
 import type { Color } from '../../../packages/shared/src/traffic.js';
 import type { StepRecord } from './cutover.js';
 import type { Inputs } from './inputs.js';
@@ -63,8 +63,8 @@ export interface DeployContext {
   random?: () => number;
   /** Folds a long stretch of the log under a title (core.group on a runner). */
   group?: <T>(title: string, work: () => Promise<T>) => Promise<T>;
-  /** The HTTP probe of the gates (default: a real GET). */
-  probe?: (url: string, timeoutMs: number) => Promise<ProbeResult>;
+  /** HTTP for the gates' probe, bounded as a whole by its deadline. */
+  send: (request: HttpRequest, timeoutMs: number) => Promise<HttpResponse>;
 }
 
 export interface PhaseContext extends DeployContext {

@@ -122,12 +122,6 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
     steps: [],
     notices: run.notices,
   };
-  run.log(
-    `Rolling back to ${to} (${target.why}): traffic is ${describeWeights(state.traffic.weights)}, ${to} runs ${state.sides[to].taskDefinition}` +
-      (target.release !== state.sides[to].taskDefinition
-        ? `; ${target.release} was last verified there`
-        : ''),
-  );
   let moved;
   try {
     moved = await runMove(mover(run), {
@@ -136,6 +130,11 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
       release: target.release,
       outcome: 'rolled-back',
       why: `the rollback to ${to}`,
+      announce:
+        `Rolling back to ${to} (${target.why}): traffic is ${describeWeights(state.traffic.weights)}, ${to} runs ${state.sides[to].taskDefinition}` +
+        (target.release !== state.sides[to].taskDefinition
+          ? `; ${target.release} was last verified there`
+          : ''),
     });
   } catch (error) {
     throw failureOfMove(error, base);

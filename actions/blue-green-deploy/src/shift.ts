@@ -12,6 +12,7 @@ import {
 import type { BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { otherColor, type Color } from '../../../packages/shared/src/traffic.js';
+import { probeUrlCheck } from '../../../packages/shared/src/signals/probes.js';
 import { bakeAndJudge, type GateSettings, type StepRecord } from './cutover.js';
 import { DeployFailure, mover, type DeployResult, type PhaseContext } from './phase.js';
 
@@ -64,7 +65,7 @@ export async function shift(
           cloudwatch: clients.cloudwatch,
           bakeMs: inputs['step-bake'],
           clock,
-          probe: run.probe,
+          send: run.send,
           gates: gateSettings(inputs, state),
         },
         percent,
@@ -135,7 +136,7 @@ export function gateSettings(inputs: PhaseContext['inputs'], state: BlueGreenSta
       maxLatencyIncreaseMs: inputs['max-latency-increase'],
     },
     alarms: inputs.alarms,
-    probeUrl: inputs['probe-url'],
+    probe: inputs['probe-url'] ? probeUrlCheck(inputs['probe-url']) : undefined,
     probeIntervalMs: Math.max(250, Math.min(2000, Math.floor(inputs['step-bake'] / 4))),
     dimensions: { blue: state.sides.blue.dimensions, green: state.sides.green.dimensions },
     periodMs: inputs['metric-period'],

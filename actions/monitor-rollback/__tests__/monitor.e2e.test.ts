@@ -17,6 +17,7 @@ import path from 'node:path';
 import { startTwin, type Twin } from '../../../packages/aws-twin/src/index.js';
 import type { ImageBehaviour } from '../../../packages/aws-twin/src/scenario.js';
 import { runBundledAction } from '../../../packages/shared/testing/run-bundled-action.js';
+import { startSignalServer } from '../../../packages/shared/testing/signal-server.js';
 
 const actionDir = path.join(import.meta.dirname, '..');
 let twin: Twin | undefined;
@@ -207,7 +208,7 @@ describe('monitor-rollback, bundled, on the scaled faithful twin', () => {
     });
     expect(result.outputs.outcome).toBe('rolled-back');
     expect(result.annotations[0]?.message).toMatch(
-      /3 probe rounds in a row failed; the last: orders status expected 200, got 500/,
+      /3 probe rounds in a row failed; the last: probe orders status expected 200, got 500/,
     );
     expect(Date.parse(result.outputs['detected-at']!) - failingFrom).toBeLessThanOrEqual(15_000);
     expect(await weights()).toEqual([100, 0]);
@@ -224,4 +225,90 @@ describe('monitor-rollback, bundled, on the scaled faithful twin', () => {
     expect(await weights()).toEqual([0, 100]);
     expect(result.log).toContain('rollback is false: reporting only');
   }, 30_000);
+  it('with a probe URL that drips its answer, the check is cut at its deadline and the release is rolled back', async () => {
+    const signals = await startSignalServer();
+    try {
+      const { weights, run, traffic } = await afterPromote();
+      const customers = traffic();
+      const result = await run({
+        duration: '30s',
+        interval: '2s',
+        'probe-interval': '2s',
+        'failures-before-rollback': '2',
+        'probe-url': `${signals.url}/drip`,
+      });
+      await customers.stop();
+      expect(result.outputs.outcome).toBe('rolled-back');
+      expect(result.annotations[0]?.message).toMatch(
+        /2 probe rounds in a row failed; the last: probe http:\/\/127\.0\.0\.1:\d+\/drip connection expected a response, got no complete answer within 2000 ms/,
+      );
+      expect(await weights()).toEqual([100, 0]);
+    } finally {
+      await signals.close();
+    }
+  }, 60_000);
+
+  it('with a Prometheus that drips its answers, every check ends within its interval and the window on time', async () => {
+    const signals = await startSignalServer();
+    signals.prometheus.set('queue_depth{color="green"}', 'drip');
+    try {
+      const { weights, run, traffic } = await afterPromote();
+      const customers = traffic();
+      const runnerTemp = mkdtempSync(path.join(tmpdir(), 'monitor-report-'));
+      const result = await run(
+        {
+          duration: '10s',
+          interval: '2s',
+          'prometheus-url': signals.url,
+          'prometheus-queries':
+            '- name: queue depth\n  query: queue_depth{color="{{color}}"}\n  threshold: 1',
+        },
+        { RUNNER_TEMP: runnerTemp },
+      );
+      await customers.stop();
+      expect(result.outputs.outcome).toBe('healthy');
+      // A check every 2 s over 10 s: every check ran, none was held by the drip.
+      expect(Number(result.outputs.checks)).toBeGreaterThanOrEqual(4);
+      const report = JSON.parse(readFileSync(result.outputs.report!, 'utf8')) as {
+        startedAt: number;
+        checks: { at: number; prometheus: { verdict: string; reason: string }[] }[];
+      };
+      // Each check begins within an interval of the previous one, the last within the window.
+      const times = [report.startedAt, ...report.checks.map((check) => check.at)];
+      for (let index = 1; index < times.length; index++)
+        expect(times[index]! - times[index - 1]!).toBeLessThanOrEqual(2 * 2000);
+      expect(report.checks.at(-1)!.at - report.startedAt).toBeLessThanOrEqual(10_000 + 2000);
+      expect(report.checks[0]!.prometheus[0]).toMatchObject({
+        verdict: 'inconclusive',
+        reason: expect.stringMatching(
+          /prometheus queue depth: query failed: no complete answer within \d+ ms/,
+        ),
+      });
+      expect(await weights()).toEqual([0, 100]);
+    } finally {
+      await signals.close();
+    }
+  }, 60_000);
+
+  it('rolls back on a p99 of +Inf (above the top histogram bucket), naming Prometheus', async () => {
+    const signals = await startSignalServer();
+    signals.prometheus.set('p99{color="green"}', { vector: [[{ route: '/orders' }, '+Inf']] });
+    try {
+      const { weights, run, traffic } = await afterPromote();
+      const customers = traffic();
+      const result = await run({
+        duration: '20s',
+        interval: '2s',
+        'failures-before-rollback': '2',
+        'prometheus-url': signals.url,
+        'prometheus-queries': '- name: p99\n  query: p99{color="{{color}}"}\n  threshold: 0.5',
+      });
+      await customers.stop();
+      expect(result.outputs.outcome).toBe('rolled-back');
+      expect(result.annotations[0]?.message).toMatch(/prometheus p99 = \+Inf \(max 0\.5\)/);
+      expect(await weights()).toEqual([100, 0]);
+    } finally {
+      await signals.close();
+    }
+  }, 60_000);
 });

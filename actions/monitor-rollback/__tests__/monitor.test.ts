@@ -103,7 +103,7 @@ describe('monitor', () => {
     const verdicts = result.checks.map((check) => check.verdict);
     expect(verdicts.slice(0, 3)).toEqual(['inconclusive', 'inconclusive', 'inconclusive']);
     expect(verdicts.slice(3)).toEqual(Array(7).fill('passed'));
-    expect(result.checks[0]!.reasons[0]).toMatch(/no CloudWatch period published since the last check/);
+    expect(result.checks[0]!.reasons[0]).toMatch(/no evidence: no complete CloudWatch period published yet/);
   });
 
   it('rolls back on no data when no-data is fail, through the shared core under the lease', async () => {
@@ -234,7 +234,9 @@ describe('monitor', () => {
     };
     const result = await monitor(context);
     expect(result.outcome).toBe('rolled-back');
-    expect(result.reason).toMatch(/^3 probe rounds in a row failed; the last: probe-url status expected/);
+    expect(result.reason).toMatch(
+      /^3 probe rounds in a row failed; the last: probe http:\/\/127\.0\.0\.1:9\/health status expected 2xx or 3xx, got 503/,
+    );
     expect(result.detectedAt! - failingSince).toBeLessThanOrEqual(15_000);
     expect(result.checks).toHaveLength(0);
   });

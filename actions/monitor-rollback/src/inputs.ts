@@ -4,25 +4,17 @@ import { checkSecrets, parseChecks, type Check } from '../../../packages/shared/
 import { InputError } from '../../../packages/shared/src/errors.js';
 import { readCluster, readProductionTarget } from '../../../packages/shared/src/blue-green/inputs.js';
 import { InputReader } from '../../../packages/shared/src/inputs.js';
-import { registerSecret } from '../../../packages/shared/src/secrets.js';
+import { probeUrlCheck } from '../../../packages/shared/src/signals/probes.js';
 import {
-  NO_DATA_POLICIES,
-  readMetricInputs,
-  type MetricInputs,
-} from '../../../packages/shared/src/signals/inputs.js';
+  PROMETHEUS_AGGREGATIONS,
+  type PrometheusQuery,
+} from '../../../packages/shared/src/signals/prometheus.js';
+import { registerSecret } from '../../../packages/shared/src/secrets.js';
+import { readMetricInputs, type MetricInputs } from '../../../packages/shared/src/signals/inputs.js';
 
 const HOUR = 3_600_000;
 const PROMETHEUS_EXAMPLE =
   '- name: p99 checkout\n  query: histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{color="{{color}}"}[5m])) by (le))\n  threshold: 1\n  direction: above';
-
-export interface PrometheusQuery {
-  name: string;
-  /** PromQL; `{{color}}` is replaced by the live colour. */
-  query: string;
-  threshold: number;
-  /** The check fails when the value is `above` (default) or `below` the threshold. */
-  direction: 'above' | 'below';
-}
 
 export interface Inputs extends AwsInputs, MetricInputs {
   cluster: string;
@@ -44,7 +36,6 @@ export interface Inputs extends AwsInputs, MetricInputs {
   'prometheus-url'?: string;
   'prometheus-queries': PrometheusQuery[];
   'prometheus-token'?: string;
-  'no-data': (typeof NO_DATA_POLICIES)[number];
   rollback: boolean;
   'wait-timeout': number;
   'restore-timeout': number;
@@ -103,7 +94,6 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     'prometheus-queries': prometheusQueries,
     'prometheus-token': reader.secret('prometheus-token'),
     ...readMetricInputs(reader),
-    'no-data': reader.enum('no-data', NO_DATA_POLICIES, { default: 'wait' }),
     rollback: reader.boolean('rollback', { default: true }),
     'wait-timeout': reader.duration('wait-timeout', { default: 600_000, min: 1000, max: 6 * HOUR }),
     'restore-timeout': reader.duration('restore-timeout', { default: 180_000, min: 1000, max: HOUR }),
@@ -125,14 +115,7 @@ function readProbes(reader: InputReader): Check[] {
   });
   const defaults = { vars: new Map<string, string>() };
   const probes: Check[] = [];
-  if (url)
-    probes.push(
-      ...parseChecks(
-        JSON.stringify([{ name: 'probe-url', url, expect: { status: ['2xx', '3xx'] } }]),
-        'probe-url',
-        defaults,
-      ),
-    );
+  if (url) probes.push(probeUrlCheck(url));
   const text = reader.string('probe-checks');
   if (text) probes.push(...parseChecks(text, 'probe-checks', defaults));
   for (const check of probes) for (const secret of checkSecrets(check)) registerSecret(secret);
@@ -157,7 +140,7 @@ function readPrometheusQueries(text: string | undefined): PrometheusQuery[] {
     const entry = (raw ?? {}) as Record<string, unknown>;
     const where = `query ${index + 1}${typeof entry.name === 'string' ? ` ('${entry.name}')` : ''}`;
     const unknown = Object.keys(entry).filter(
-      (key) => !['name', 'query', 'threshold', 'direction'].includes(key),
+      (key) => !['name', 'query', 'threshold', 'direction', 'aggregate'].includes(key),
     );
     if (unknown.length > 0)
       throw new InputError(
@@ -178,6 +161,19 @@ function readPrometheusQueries(text: string | undefined): PrometheusQuery[] {
         `${where}: direction must be above or below; got ${String(direction)}`,
         PROMETHEUS_EXAMPLE,
       );
-    return { name: entry.name, query: entry.query, threshold: entry.threshold, direction };
+    const aggregate = entry.aggregate ?? 'each';
+    if (!PROMETHEUS_AGGREGATIONS.includes(aggregate as PrometheusQuery['aggregate']))
+      throw new InputError(
+        'prometheus-queries',
+        `${where}: aggregate must be one of ${PROMETHEUS_AGGREGATIONS.join(', ')} (each: every series judged); got ${String(aggregate)}`,
+        PROMETHEUS_EXAMPLE,
+      );
+    return {
+      name: entry.name,
+      query: entry.query,
+      threshold: entry.threshold,
+      direction,
+      aggregate: aggregate as PrometheusQuery['aggregate'],
+    };
   });
 }

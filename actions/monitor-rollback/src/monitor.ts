@@ -1,10 +1,8 @@
 /**
- * The watch: probes every probe-interval (the fast path), and every interval one check of the live
- * colour: its ALB metrics over the periods CloudWatch published since the last check (one
- * GetMetricData for both colours) against the guardrails and the previous colour's own series
- * before the cutover, alarms, task restarts and Prometheus. A check without evidence is
- * inconclusive (never passed, unless no-data: pass); N failed checks or probe rounds in a row roll
- * traffic back through the shared blue/green core.
+ * The watch: probes every probe-interval (the fast path), and every interval one check of the
+ * watched release through the one judge (check.ts). N failed checks or probe rounds in a row roll
+ * traffic back through the blue/green core's one move; while another run moves traffic the checks
+ * pause, and once another release is live the watch ends `superseded`.
  */
 import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECSClient } from '@aws-sdk/client-ecs';
@@ -29,46 +27,21 @@ import {
 import type { HttpRequest, HttpResponse } from '../../../packages/shared/src/checks/http.js';
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import { ActionError, errorMessage } from '../../../packages/shared/src/errors.js';
-import { readAlarmStates } from '../../../packages/shared/src/gates.js';
-import {
-  aggregate,
-  completePeriods,
-  judgeMetrics,
-  type Aggregate,
-} from '../../../packages/shared/src/signals/analysis.js';
-import { readColorMetrics } from '../../../packages/shared/src/signals/cloudwatch.js';
+import { readAlarmStates } from '../../../packages/shared/src/signals/alarms.js';
+import type { Aggregate } from '../../../packages/shared/src/signals/analysis.js';
+import { Tally } from '../../../packages/shared/src/signals/judge.js';
+import { readPublished } from '../../../packages/shared/src/signals/metrics.js';
+import { runProbeRound, type ProbeRound } from '../../../packages/shared/src/signals/probes.js';
 import {
   analyseTraffic,
   otherColor,
   readProductionActions,
   type Color,
 } from '../../../packages/shared/src/traffic.js';
+import { runCheck, type CheckRecord, type WatchLedger } from './check.js';
 import type { Inputs } from './inputs.js';
-import {
-  describeRestart,
-  readPrometheus,
-  runProbeRound,
-  newStoppedTasks,
-  type PrometheusReading,
-  type ProbeRound,
-  type Restart,
-} from './signals.js';
 
-export interface CheckRecord {
-  at: number;
-  /** The live colour over the periods judged at this check. */
-  metrics?: Aggregate;
-  comparison?: string;
-  alarmsInAlarm: string[];
-  alarmsRead: boolean;
-  probeRounds: { sent: number; failed: number };
-  restarts: Restart[];
-  prometheus: PrometheusReading[];
-  /** Requests in CloudWatch + probe rounds + alarm reads + Prometheus values. */
-  evidence: number;
-  verdict: 'passed' | 'failed' | 'inconclusive' | 'paused';
-  reasons: string[];
-}
+export type { CheckRecord } from './check.js';
 
 export interface Baseline {
   color: Color;
@@ -101,7 +74,7 @@ export interface MonitorContext {
   elbv2: ElasticLoadBalancingV2Client;
   cloudwatch: CloudWatchClient;
   clock: Clock;
-  /** HTTP for probes and Prometheus. */
+  /** HTTP for probes and Prometheus, bounded as a whole by its deadline. */
   send: (request: HttpRequest, timeoutMs: number) => Promise<HttpResponse>;
   log: (line: string) => void;
   /** Who this run is, for the deploy lease taken to roll back. */
@@ -117,154 +90,204 @@ export function monitorTarget(inputs: Inputs): BlueGreenTarget {
 }
 
 export async function monitor(context: MonitorContext): Promise<MonitorResult> {
-  const { inputs, clock } = context;
-  const target = monitorTarget(inputs);
-  const state = await readBlueGreen({ ecs: context.ecs, elbv2: context.elbv2 }, target);
+  const state = await readBlueGreen(
+    { ecs: context.ecs, elbv2: context.elbv2 },
+    monitorTarget(context.inputs),
+  );
   if (state.split)
     throw new ActionError(
       `Production traffic is split (${describeWeights(state.traffic.weights)}): there is no single live colour to watch. Finish or roll back the cutover first.`,
     );
-  if (inputs.alarms.length > 0) await readAlarmStates(context.cloudwatch, inputs.alarms);
-  const live = state.live;
-  const previous = state.idle;
-  const watched: WatchedRelease = {
-    color: live,
-    taskDefinition: state.sides[live].taskDefinition,
-    recordedAtStart: state.recorded?.liveColor === live ? state.recorded.taskDefinition : undefined,
-  };
-  const startedAt = clock.now();
-  const result: MonitorResult = {
-    outcome: 'healthy',
-    liveColor: live,
-    watchedColor: live,
-    checks: [],
-    probeRounds: [],
-    startedAt,
-  };
-  Object.assign(result, await readBaseline(context, state));
-  context.log(
-    `Watching ${live} (${state.sides[live].serviceName}, ${watched.taskDefinition}) for ${Math.round(inputs.duration / 1000)} s: a check every ${Math.round(inputs.interval / 1000)} s` +
+  if (context.inputs.alarms.length > 0) await readAlarmStates(context.cloudwatch, context.inputs.alarms);
+  const watch = new Watch(context, state, await readBaseline(context, state));
+  return watch.run();
+}
+
+/** One watch of one release, from its start to its outcome. */
+class Watch {
+  readonly result: MonitorResult;
+  private readonly watched: WatchedRelease;
+  private readonly target: BlueGreenTarget;
+  private readonly ledger: WatchLedger;
+  private readonly checks: Tally;
+  private probesFailedInARow = 0;
+  private roundsSinceCheck: ProbeRound[] = [];
+  private paused = 0;
+
+  constructor(
+    private readonly context: MonitorContext,
+    private readonly state: BlueGreenState,
+    baseline: { baseline?: Baseline; baselineNote?: string },
+  ) {
+    const { inputs, clock } = context;
+    const live = state.live;
+    this.target = monitorTarget(inputs);
+    this.watched = {
+      color: live,
+      taskDefinition: state.sides[live].taskDefinition,
+      recordedAtStart: state.recorded?.liveColor === live ? state.recorded.taskDefinition : undefined,
+    };
+    const startedAt = clock.now();
+    this.result = {
+      outcome: 'healthy',
+      liveColor: live,
+      watchedColor: live,
+      checks: [],
+      probeRounds: [],
+      startedAt,
+      ...baseline,
+    };
+    this.ledger = {
+      live,
+      serviceName: state.sides[live].serviceName,
+      dimensions: { blue: state.sides.blue.dimensions, green: state.sides.green.dimensions },
+      baseline: baseline.baseline
+        ? {
+            kind: 'recorded',
+            color: baseline.baseline.color,
+            aggregate: baseline.baseline.aggregate,
+            label: `${baseline.baseline.color} before the cutover`,
+          }
+        : { kind: 'none' },
+      judgedUntil: startedAt,
+      startedAt,
+      seenStopped: new Set(),
+      restarts: [],
+    };
+    this.checks = new Tally(inputs['failures-before-rollback']);
+  }
+
+  async run(): Promise<MonitorResult> {
+    const { inputs, clock } = this.context;
+    this.context.log(this.opening());
+    const until = this.result.startedAt + inputs.duration;
+    for (
+      let nextCheck = this.result.startedAt + inputs.interval;
+      clock.now() < until;
+      nextCheck += inputs.interval
+    ) {
+      const ended = (await this.probeUntil(Math.min(nextCheck, until))) ?? (await this.check());
+      if (ended) return ended;
+    }
+    return this.finish();
+  }
+
+  private opening(): string {
+    const { inputs } = this.context;
+    const { result, watched, state } = this;
+    return (
+      `Watching ${watched.color} (${state.sides[watched.color].serviceName}, ${watched.taskDefinition}) for ${Math.round(inputs.duration / 1000)} s: a check every ${Math.round(inputs.interval / 1000)} s` +
       `${inputs.probes.length ? `, ${inputs.probes.length} probe(s) every ${Math.round(inputs['probe-interval'] / 1000)} s` : ''}; ` +
       (result.baseline
-        ? `baseline: ${previous} before the cutover, ${result.baseline.aggregate.requests} requests, ${result.baseline.aggregate.errors} 5xx`
-        : `no baseline (${result.baselineNote})`),
-  );
+        ? `baseline: ${state.idle} before the cutover, ${result.baseline.aggregate.requests} requests, ${result.baseline.aggregate.errors} 5xx`
+        : `no baseline (${result.baselineNote})`)
+    );
+  }
 
-  const until = startedAt + inputs.duration;
-  let judgedUntil = startedAt;
-  let failedInARow = 0;
-  let probesFailedInARow = 0;
-  let nextCheck = startedAt + inputs.interval;
-  let roundsSinceCheck: ProbeRound[] = [];
-  // Stopped tasks already seen stopped (counted as restarts or stopped before the watch): each
-  // counts once, whenever ECS lists it, and is described once.
-  const seenStopped = new Set<string>();
-  const allRestarts: Restart[] = [];
+  /** The fast path: probe rounds until `until`; a result when they end the watch. */
+  private async probeUntil(until: number): Promise<MonitorResult | undefined> {
+    const { inputs, clock, send } = this.context;
+    while (clock.now() < until) {
+      if (inputs.probes.length > 0) {
+        const round = await runProbeRound(inputs.probes, {
+          requestTimeoutMs: Math.min(10_000, inputs['probe-interval']),
+          clock,
+          send,
+        });
+        this.result.probeRounds.push(round);
+        this.roundsSinceCheck.push(round);
+        this.probesFailedInARow = round.passed ? 0 : this.probesFailedInARow + 1;
+        if (this.probesFailedInARow >= inputs['failures-before-rollback']) {
+          const ended = await this.decide(
+            `${this.probesFailedInARow} probe rounds in a row failed; the last: ${round.reason}`,
+          );
+          if (ended) return ended;
+        }
+      }
+      const pause = Math.min(inputs.probes.length ? inputs['probe-interval'] : Infinity, until - clock.now());
+      if (pause > 0) await clock.sleep(pause);
+    }
+    return undefined;
+  }
+
+  /** One check: paused while another run moves traffic, over once another release is live. */
+  private async check(): Promise<MonitorResult | undefined> {
+    const now = await this.look();
+    if (now.kind === 'superseded') return this.superseded(now.why);
+    const { result, context } = this;
+    if (now.kind === 'paused') {
+      // Measured later: the periods of the pause are judged at the next check that counts.
+      this.paused++;
+      result.checks.push(pausedCheck(context.clock.now(), this.roundsSinceCheck, now.why));
+      this.roundsSinceCheck = [];
+      context.log(`Check ${result.checks.length}: paused, ${now.why}`);
+      return undefined;
+    }
+    const { record, judgement } = await runCheck(context, this.ledger, this.roundsSinceCheck);
+    this.roundsSinceCheck = [];
+    result.checks.push(record);
+    context.log(
+      `Check ${result.checks.length}: ${record.verdict} (evidence ${record.evidence})${record.reasons.length ? `: ${record.reasons.join('; ')}` : ''}`,
+    );
+    if (!this.checks.add(judgement)) return undefined;
+    return this.decide(
+      `${this.checks.failuresInARow} checks in a row failed; the last: ${record.reasons.join('; ')}`,
+    );
+  }
+
   /** Where the watched release stands now: its own, paused by another run's move, or replaced. */
-  const look = async (): Promise<WatchState> => {
+  private async look(): Promise<WatchState> {
+    const { elbv2, holder } = this.context;
     const weights = analyseTraffic(
-      await readProductionActions(context.elbv2, target.production),
-      state.groups,
+      await readProductionActions(elbv2, this.target.production),
+      this.state.groups,
     ).weights;
-    return watchState(watched, weights, await readTags(context.elbv2, target.production.arn), context.holder);
-  };
-  const superseded = (why: string): MonitorResult => {
+    // All traffic still on the watched colour needs no tags (one call a check, not two): only another
+    // move changes that, and then the tags say whose and to what.
+    if (weights[otherColor(this.watched.color)] === 0) return { kind: 'watching' };
+    return watchState(this.watched, weights, await readTags(elbv2, this.target.production.arn), holder);
+  }
+
+  private superseded(why: string): MonitorResult {
+    const { result, context } = this;
     result.outcome = 'superseded';
-    result.reason = `${why}; ${watched.taskDefinition} on ${live} no longer serves customers, so the watch ended after ${Math.round((clock.now() - startedAt) / 1000)} s of ${Math.round(inputs.duration / 1000)} s`;
-    result.liveColor = otherColor(live);
+    result.reason = `${why}; ${this.watched.taskDefinition} on ${this.watched.color} no longer serves customers, so the watch ended after ${Math.round((context.clock.now() - result.startedAt) / 1000)} s of ${Math.round(context.inputs.duration / 1000)} s`;
+    result.liveColor = otherColor(this.watched.color);
     context.log(result.reason);
     return result;
-  };
-  /** A rollback is due: only while the release is still live and nobody else is moving traffic. */
-  const decide = async (reason: string): Promise<MonitorResult | undefined> => {
-    const now = await look();
-    if (now.kind === 'superseded') return superseded(now.why);
+  }
+
+  /** A rollback is due: only while the release still has all traffic and nobody else is moving it. */
+  private async decide(reason: string): Promise<MonitorResult | undefined> {
+    const now = await this.look();
+    if (now.kind === 'superseded') return this.superseded(now.why);
+    const { result, context } = this;
     if (now.kind === 'paused') {
       context.log(`${reason}; not rolling back while ${now.why}`);
       return undefined;
     }
     result.reason = reason;
-    result.detectedAt = clock.now();
-    if (!inputs.rollback) {
+    result.detectedAt = context.clock.now();
+    if (!context.inputs.rollback) {
       context.log(`${reason}. rollback is false: reporting only`);
       result.outcome = 'failed';
       result.reason = `${reason} (rollback disabled)`;
       return result;
     }
-    return rollBack(context, target, watched, previous, result);
-  };
-
-  while (clock.now() < until) {
-    // The fast path: probe rounds until the next check.
-    while (clock.now() < Math.min(nextCheck, until)) {
-      if (inputs.probes.length > 0) {
-        const round = await runProbeRound(inputs.probes, {
-          requestTimeoutMs: Math.min(10_000, inputs['probe-interval']),
-          clock,
-          random: Math.random,
-          send: context.send,
-          log: () => undefined,
-        });
-        result.probeRounds.push(round);
-        roundsSinceCheck.push(round);
-        probesFailedInARow = round.passed ? 0 : probesFailedInARow + 1;
-        if (probesFailedInARow >= inputs['failures-before-rollback']) {
-          const failed = round.results.filter((entry) => !entry.passed);
-          const ended = await decide(
-            `${probesFailedInARow} probe rounds in a row failed; the last: ${failed.map((entry) => `${entry.name} ${entry.detail}`).join('; ')}`,
-          );
-          if (ended) return ended;
-        }
-      }
-      const pause = Math.min(
-        inputs.probes.length ? inputs['probe-interval'] : Infinity,
-        Math.min(nextCheck, until) - clock.now(),
-      );
-      if (pause > 0) await clock.sleep(pause);
-    }
-    nextCheck += inputs.interval;
-
-    const now = await look();
-    if (now.kind === 'superseded') return superseded(now.why);
-    if (now.kind === 'paused') {
-      // Measured later: the periods of the pause are judged at the next check that counts.
-      result.checks.push(pausedCheck(clock.now(), roundsSinceCheck, now.why));
-      roundsSinceCheck = [];
-      context.log(`Check ${result.checks.length}: paused, ${now.why}`);
-      continue;
-    }
-    const check = await runCheck(context, state, live, judgedUntil, roundsSinceCheck, result.baseline, {
-      since: startedAt,
-      seen: seenStopped,
-      all: allRestarts,
-    });
-    roundsSinceCheck = [];
-    judgedUntil = check.judgedUntil;
-    result.checks.push(check.record);
-    const record = check.record;
-    context.log(
-      `Check ${result.checks.length}: ${record.verdict} (evidence ${record.evidence})${record.reasons.length ? `: ${record.reasons.join('; ')}` : ''}`,
-    );
-    if (record.verdict === 'failed') failedInARow++;
-    else if (record.verdict === 'passed') failedInARow = 0;
-    if (failedInARow >= inputs['failures-before-rollback']) {
-      const ended = await decide(
-        `${failedInARow} checks in a row failed; the last: ${record.reasons.join('; ')}`,
-      );
-      if (ended) return ended;
-    }
+    return rollBack(context, this.target, this.watched, this.state.idle, result);
   }
-  const counted = result.checks.filter((check) => check.verdict !== 'paused');
-  const withEvidence = counted.filter((check) => check.verdict !== 'inconclusive').length;
-  const inconclusive = counted.length - withEvidence;
-  const paused = result.checks.length - counted.length;
-  if (withEvidence === 0 || inconclusive > counted.length / 2) {
-    result.outcome = 'inconclusive';
-    result.reason = `${inconclusive} of ${counted.length} checks had no evidence (no request in published CloudWatch periods, no probe, no alarm): the window says nothing about ${live}`;
-  } else if (paused > 0) {
-    result.reason = `watched for the whole window; ${paused} check(s) paused while another run moved traffic, their periods judged by the next check`;
+
+  private finish(): MonitorResult {
+    const { result } = this;
+    const nothing = this.checks.saidNothing();
+    if (nothing) {
+      result.outcome = 'inconclusive';
+      result.reason = `${nothing}: the window says nothing about ${this.watched.color}`;
+    } else if (this.paused > 0) {
+      result.reason = `watched for the whole window; ${this.paused} check(s) paused while another run moved traffic, their periods judged by the next check`;
+    }
+    return result;
   }
-  return result;
 }
 
 function pausedCheck(at: number, rounds: ProbeRound[], why: string): CheckRecord {
@@ -278,10 +301,11 @@ function pausedCheck(at: number, rounds: ProbeRound[], why: string): CheckRecord
     evidence: 0,
     verdict: 'paused',
     reasons: [why],
+    measurements: [],
   };
 }
 
-/** The previous colour's own series before the cutover (recorded in the outcome tags), time-shifted. */
+/** The previous colour's own series in the hour before the cutover (recorded in the outcome tags). */
 async function readBaseline(
   context: MonitorContext,
   state: BlueGreenState,
@@ -290,142 +314,23 @@ async function readBaseline(
   const cutoverAt = state.recorded?.cutoverAt ? Date.parse(state.recorded.cutoverAt) : Number.NaN;
   if (!Number.isFinite(cutoverAt) || state.recorded?.liveColor !== state.live)
     return { baselineNote: 'no cutover of the live colour is recorded in the tags' };
-  const untilMs = cutoverAt;
   const fromMs = cutoverAt - Math.min(inputs.duration, 3_600_000);
-  const starts = completePeriods({
-    fromMs,
-    untilMs,
-    nowMs: context.clock.now(),
-    periodMs: inputs['metric-period'],
-    delayMs: inputs['metric-delay'],
-  });
-  if (starts.length === 0) return { baselineNote: 'the hour before the cutover has no complete period yet' };
-  const series = await readColorMetrics(
+  const published = await readPublished(
     context.cloudwatch,
     { blue: state.sides.blue.dimensions, green: state.sides.green.dimensions },
-    starts[0]!,
-    starts.at(-1)! + inputs['metric-period'],
-    inputs['metric-period'] / 1000,
+    {
+      fromMs,
+      untilMs: cutoverAt,
+      nowMs: context.clock.now(),
+      periodMs: inputs['metric-period'],
+      delayMs: inputs['metric-delay'],
+    },
   );
-  const baseline = aggregate(series[state.idle], starts);
+  if (!published) return { baselineNote: 'the hour before the cutover has no complete period yet' };
+  const baseline = published.colors[state.idle];
   if (baseline.requests === 0)
     return { baselineNote: `${state.idle} served no requests in the hour before the cutover` };
-  return { baseline: { color: state.idle, fromMs, untilMs, aggregate: baseline } };
-}
-
-async function runCheck(
-  context: MonitorContext,
-  state: BlueGreenState,
-  live: Color,
-  judgedUntil: number,
-  rounds: ProbeRound[],
-  baseline: Baseline | undefined,
-  restarts: { since: number; seen: Set<string>; all: Restart[] },
-): Promise<{ record: CheckRecord; judgedUntil: number }> {
-  const { inputs, clock } = context;
-  const now = clock.now();
-  const record: CheckRecord = {
-    at: now,
-    alarmsInAlarm: [],
-    alarmsRead: false,
-    probeRounds: { sent: rounds.length, failed: rounds.filter((round) => !round.passed).length },
-    restarts: [],
-    prometheus: [],
-    evidence: 0,
-    verdict: 'passed',
-    reasons: [],
-  };
-  const starts = completePeriods({
-    fromMs: judgedUntil,
-    untilMs: now,
-    nowMs: now,
-    periodMs: inputs['metric-period'],
-    delayMs: inputs['metric-delay'],
-  });
-  let nextJudgedUntil = judgedUntil;
-  if (starts.length > 0) {
-    nextJudgedUntil = starts.at(-1)! + inputs['metric-period'];
-    const series = await readColorMetrics(
-      context.cloudwatch,
-      { blue: state.sides.blue.dimensions, green: state.sides.green.dimensions },
-      starts[0]!,
-      nextJudgedUntil,
-      inputs['metric-period'] / 1000,
-    );
-    record.metrics = aggregate(series[live], starts);
-    const judgement = judgeMetrics(
-      { color: live, aggregate: record.metrics },
-      baseline && {
-        color: baseline.color,
-        aggregate: baseline.aggregate,
-        label: `${baseline.color} before the cutover`,
-      },
-      {
-        maxErrorRatePercent: inputs['max-error-rate'],
-        maxP95Ms: inputs['max-p95-latency'],
-        maxP99Ms: inputs['max-p99-latency'],
-      },
-      {
-        alpha: inputs.alpha,
-        looks: Math.max(1, Math.floor(inputs.duration / inputs.interval)),
-        maxErrorIncreasePp: inputs['max-error-increase'],
-        maxLatencyIncreaseMs: inputs['max-latency-increase'],
-      },
-    );
-    record.comparison = judgement.comparison;
-    if (judgement.verdict === 'failed') record.reasons.push(...judgement.reasons);
-  }
-  if (inputs.alarms.length > 0) {
-    const states = await readAlarmStates(context.cloudwatch, inputs.alarms);
-    record.alarmsRead = true;
-    record.alarmsInAlarm = [...states].filter(([, value]) => value === 'ALARM').map(([name]) => name);
-    if (record.alarmsInAlarm.length > 0)
-      record.reasons.push(`alarm ${record.alarmsInAlarm.join(', ')} in ALARM`);
-  }
-  record.restarts = await newStoppedTasks(
-    context.ecs,
-    inputs.cluster,
-    state.sides[live].serviceName,
-    restarts.since,
-    now,
-    restarts.seen,
-  );
-  restarts.all.push(...record.restarts);
-  // Restarts add up over the window, as the platform's "restarts per hour" alert counts them: once
-  // past the limit, every later check fails too, so a crash loop is rolled back however its
-  // restarts fall between checks.
-  if (restarts.all.length > inputs['max-task-restarts'])
-    record.reasons.push(
-      `${restarts.all.length} task restart${restarts.all.length === 1 ? '' : 's'} of ${state.sides[live].serviceName} since the watch began (max ${inputs['max-task-restarts']}): ${describeRestart((record.restarts.at(-1) ?? restarts.all.at(-1))!)}`,
-    );
-  if (inputs['prometheus-url'] && inputs['prometheus-queries'].length > 0) {
-    record.prometheus = await readPrometheus(inputs['prometheus-url'], inputs['prometheus-queries'], live, {
-      token: inputs['prometheus-token'],
-      send: context.send,
-      timeoutMs: 10_000,
-    });
-    for (const reading of record.prometheus.filter((entry) => entry.failed))
-      record.reasons.push(`prometheus ${reading.text}`);
-  }
-  if (record.probeRounds.failed > 0 && record.probeRounds.failed === record.probeRounds.sent)
-    record.reasons.push(`every probe round since the last check failed (${record.probeRounds.failed})`);
-  record.evidence =
-    (record.metrics?.requests ?? 0) +
-    record.probeRounds.sent +
-    (record.alarmsRead ? 1 : 0) +
-    record.prometheus.filter((reading) => reading.value !== undefined).length;
-  if (record.reasons.length > 0) record.verdict = 'failed';
-  else if (record.evidence === 0) {
-    const why = `no evidence: ${record.metrics ? `no request reached ${live} in ${record.metrics.periods} published period(s)` : 'no CloudWatch period published since the last check'}, no probe, no alarm`;
-    if (inputs['no-data'] === 'fail') {
-      record.verdict = 'failed';
-      record.reasons.push(`${why} (no-data: fail)`);
-    } else if (inputs['no-data'] === 'wait') {
-      record.verdict = 'inconclusive';
-      record.reasons.push(why);
-    }
-  }
-  return { record, judgedUntil: nextJudgedUntil };
+  return { baseline: { color: state.idle, fromMs, untilMs: cutoverAt, aggregate: baseline } };
 }
 
 /**
@@ -472,20 +377,11 @@ async function rollBack(
       },
     );
   } catch (error) {
-    if (error instanceof TrafficChangedError) {
-      const now = watchState(
-        watched,
-        (await readBlueGreen(clients, target)).traffic.weights,
-        await readTags(context.elbv2, target.production.arn),
-        context.holder,
-      );
-      if (now.kind === 'superseded') {
-        result.outcome = 'superseded';
-        result.reason = `${now.why}, while the monitor was about to roll back (${result.reason})`;
-        result.liveColor = to;
-        return result;
-      }
-    }
+    if (
+      error instanceof TrafficChangedError &&
+      (await supersededMeanwhile(context, target, watched, to, result))
+    )
+      return result;
     result.outcome = error instanceof ReleaseRefusedError ? 'refused' : 'failed';
     result.reason = `${result.reason}; the rollback ${error instanceof ReleaseRefusedError ? 'was refused' : 'failed'}: ${errorMessage(error)}`;
     return result;
@@ -494,4 +390,25 @@ async function rollBack(
   result.outcome = 'rolled-back';
   result.liveColor = to;
   return result;
+}
+
+/** Traffic moved while the rollback waited for the lease: another release took over, or not. */
+async function supersededMeanwhile(
+  context: MonitorContext,
+  target: BlueGreenTarget,
+  watched: WatchedRelease,
+  to: Color,
+  result: MonitorResult,
+): Promise<boolean> {
+  const now = watchState(
+    watched,
+    (await readBlueGreen({ ecs: context.ecs, elbv2: context.elbv2 }, target)).traffic.weights,
+    await readTags(context.elbv2, target.production.arn),
+    context.holder,
+  );
+  if (now.kind !== 'superseded') return false;
+  result.outcome = 'superseded';
+  result.reason = `${now.why}, while the monitor was about to roll back (${result.reason})`;
+  result.liveColor = to;
+  return true;
 }

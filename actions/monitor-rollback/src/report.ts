@@ -68,7 +68,7 @@ export function renderReport(result: MonitorResult, inputs: Inputs): string[] {
         inputs.probes.length ? `${check.probeRounds.failed}/${check.probeRounds.sent}` : 'no probe',
         check.alarmsRead ? check.alarmsInAlarm.join(', ') || 'none in ALARM' : 'no alarm',
         check.restarts.length,
-        check.prometheus.map((reading) => reading.text).join('; ') || undefined,
+        check.prometheus.map((reading) => reading.reason).join('; ') || undefined,
         check.evidence,
         verdict(check),
       ]),

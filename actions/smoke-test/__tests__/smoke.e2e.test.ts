@@ -36,6 +36,13 @@ describe('smoke-test, bundled, against real HTTP servers', () => {
         return void response.writeHead(200).end(Date.now() - firstVersionRequest > 1000 ? 'v2' : 'v1');
       }
       if (url === '/hang') return; // never answers
+      if (url === '/drip') {
+        // Headers at once, then a byte every half second for as long as the client listens.
+        response.writeHead(200).write('o');
+        const timer = setInterval(() => response.write(' '), 500);
+        response.on('close', () => clearInterval(timer));
+        return;
+      }
       response.writeHead(404, { 'content-type': 'text/plain' }).end('no such page');
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -45,6 +52,25 @@ describe('smoke-test, bundled, against real HTTP servers', () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
   });
+
+  it('ends within its timeout against a server that drips its answer, whatever request-timeout and retries say', async () => {
+    const temp = mkdtempSync(path.join(tmpdir(), 'smoke-'));
+    const result = await runBundledAction(actionDir, {
+      inputs: { url: `${base}/drip`, timeout: '6s', 'request-timeout': '2s', retries: '10' },
+      env: { RUNNER_TEMP: temp },
+      timeoutMs: 25_000,
+    });
+    expect(result.main.timedOut).toBe(false);
+    expect(result.main.exitCode).toBe(1);
+    const report = JSON.parse(readFileSync(result.outputs.report!, 'utf8')) as {
+      checks: { passed: boolean; attempts: number; failures: { actual: string }[] }[];
+    };
+    expect(report.checks[0]).toMatchObject({ passed: false });
+    expect(report.checks[0]!.attempts).toBeGreaterThanOrEqual(2);
+    expect(report.checks[0]!.failures[0]!.actual).toMatch(
+      /no complete answer within \d+ ms \(connect, headers and body\)/,
+    );
+  }, 30_000);
 
   it('passes the one-line url case and writes the JSON report', async () => {
     const temp = mkdtempSync(path.join(tmpdir(), 'smoke-'));
@@ -127,7 +153,7 @@ describe('smoke-test, bundled, against real HTTP servers', () => {
     });
     expect(result.main.exitCode).toBe(1);
     expect(Date.now() - before).toBeLessThan(10_000);
-    expect(result.summary).toMatch(/no answer within \d+ ms/);
+    expect(result.summary).toMatch(/no complete answer within \d+ ms/);
   });
 
   it('fails on a malformed checks list before sending anything', async () => {

@@ -3,6 +3,10 @@ import * as github from '@actions/github';
 import { readFileSync } from 'node:fs';
 import { errorMessage } from './errors.js';
 
+/** Every GitHub API call is bounded as a whole: a slow API never holds a deploy or a monitor. */
+export const GITHUB_TIMEOUT_MS = 15_000;
+const bounded = () => ({ request: { signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS) } });
+
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive' | 'error';
 
 export interface DeploymentTracker {
@@ -38,6 +42,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   let id: number;
   try {
     const created = await octokit.rest.repos.createDeployment({
+      ...bounded(),
       owner,
       repo,
       ref,
@@ -80,6 +85,7 @@ function trackerFor(
     async setStatus(state, description) {
       try {
         await octokit.rest.repos.createDeploymentStatus({
+          ...bounded(),
           owner: where.owner,
           repo: where.repo,
           deployment_id: where.id,
@@ -119,6 +125,7 @@ export async function existingDeployment(options: {
   if (!id && options.environment) {
     try {
       const listed = await octokit.rest.repos.listDeployments({
+        ...bounded(),
         owner,
         repo,
         environment: options.environment,
@@ -177,6 +184,7 @@ export async function upsertStickyComment(
     const identity = await ownLogin(octokit);
     for (let page = 1; page <= 10; page++) {
       const comments = await octokit.rest.issues.listComments({
+        ...bounded(),
         owner,
         repo,
         issue_number: number,
@@ -188,12 +196,12 @@ export async function upsertStickyComment(
         (comment) => comment.body?.includes(options.marker) && comment.user?.login === identity,
       );
       if (mine) {
-        await octokit.rest.issues.updateComment({ owner, repo, comment_id: mine.id, body });
+        await octokit.rest.issues.updateComment({ ...bounded(), owner, repo, comment_id: mine.id, body });
         return 'updated';
       }
       if (comments.data.length < 100) break;
     }
-    await octokit.rest.issues.createComment({ owner, repo, issue_number: number, body });
+    await octokit.rest.issues.createComment({ ...bounded(), owner, repo, issue_number: number, body });
     return 'created';
   } catch (error) {
     options.warn(
@@ -209,7 +217,7 @@ export async function upsertStickyComment(
  */
 async function ownLogin(octokit: ReturnType<typeof github.getOctokit>): Promise<string> {
   try {
-    return (await octokit.rest.users.getAuthenticated()).data.login;
+    return (await octokit.rest.users.getAuthenticated(bounded())).data.login;
   } catch {
     return 'github-actions[bot]';
   }

@@ -135,6 +135,8 @@ export interface MovePlan {
   cutoverAt?: string;
   /** The move in words: "the cutover from blue to green". */
   why: string;
+  /** Logged once the safe end is recorded: from this line on, a killed run ends on the safe end. */
+  announce?: string;
 }
 
 export type MoveStatus =
@@ -336,6 +338,7 @@ async function moveUnderLease(mover: Mover, plan: MovePlan, access: LeaseAccess)
       ? { color: from, revision: before.sides[from].taskDefinition, why: plan.why }
       : { color: to, revision: plan.release, why: plan.why };
   await recordSafeEnd(mover, safeEnd, plan.kind === 'promote');
+  if (plan.announce) mover.log(plan.announce);
 
   if (plan.kind !== 'promote') {
     const colors = await driveTo(mover, access, safeEnd).catch(async (error: unknown) => {

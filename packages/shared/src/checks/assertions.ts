@@ -11,6 +11,12 @@ export interface Failure {
 
 export function judgeResponse(expect: Expectations, response: HttpResponse): Failure[] {
   const failures: Failure[] = [];
+  if (response.bodyCutAtBytes !== undefined)
+    failures.push({
+      assertion: 'body-size',
+      expected: `a body of at most ${response.bodyCutAtBytes} bytes`,
+      actual: 'a longer one (cut there, not read further)',
+    });
   if (!statusMatches(expect.status, response.status)) {
     failures.push({
       assertion: 'status',
@@ -30,21 +36,9 @@ export function judgeResponse(expect: Expectations, response: HttpResponse): Fai
       failures.push({ assertion: 'body', expected: failure.expected, actual: truncate(response.body, 200) });
   }
   if (expect.json.length > 0) {
-    let document: unknown;
-    try {
-      document = JSON.parse(response.body);
-    } catch {
-      failures.push({
-        assertion: 'json',
-        expected: 'a JSON body',
-        actual: truncate(response.body, 200) || '(empty body)',
-      });
-      return failures;
-    }
-    for (const matcher of expect.json) {
-      const failure = judgeJson(matcher, queryJsonPath(document, matcher.segments));
-      if (failure) failures.push({ assertion: `json ${matcher.path}`, ...failure });
-    }
+    const json = judgeJsonBody(expect.json, response.body);
+    failures.push(...json);
+    if (json[0]?.assertion === 'json') return failures;
   }
   if (expect.maxLatencyMs !== undefined && response.latencyMs > expect.maxLatencyMs) {
     failures.push({
@@ -74,6 +68,22 @@ export function judgeResponse(expect: Expectations, response: HttpResponse): Fai
 export function p95(latencies: number[]): number {
   const sorted = [...latencies].sort((a, b) => a - b);
   return sorted[Math.max(0, Math.ceil(0.95 * sorted.length) - 1)] ?? 0;
+}
+
+/** The JSON matchers against the body; a body that is not JSON is one failure. */
+function judgeJsonBody(matchers: JsonMatcher[], body: string): Failure[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(body);
+  } catch {
+    return [{ assertion: 'json', expected: 'a JSON body', actual: truncate(body, 200) || '(empty body)' }];
+  }
+  const failures: Failure[] = [];
+  for (const matcher of matchers) {
+    const failure = judgeJson(matcher, queryJsonPath(document, matcher.segments));
+    if (failure) failures.push({ assertion: `json ${matcher.path}`, ...failure });
+  }
+  return failures;
 }
 
 function statusMatches(matcher: StatusMatcher, status: number): boolean {

@@ -60,6 +60,9 @@ const JSON_KEYS = ['equals', 'contains', 'matches', 'exists', 'type', 'count', '
 const COUNT_KEYS = ['eq', 'gt', 'gte', 'lt', 'lte'];
 const TYPES = ['string', 'number', 'boolean', 'object', 'array', 'null'];
 const ALWAYS_SECRET = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-api-key']);
+/** RFC 9110 tokens, and the field-value characters Node sends (no CR, LF or NUL: no header injection). */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const EXAMPLE = '- name: health\n  path: /health\n  expect:\n    status: 200';
 
 /** Parses checks from YAML or JSON text; `input` names where they came from in errors. */
@@ -112,6 +115,10 @@ function parseCheck(raw: unknown, index: number, input: string, defaults: CheckD
   if (substituted.headers !== undefined) {
     if (!isObject(substituted.headers)) fail("'headers' must map names to values");
     for (const [header, value] of Object.entries(substituted.headers as Record<string, unknown>)) {
+      if (!HEADER_NAME.test(header))
+        fail(
+          `header name '${header}' is not a valid HTTP header name (letters, digits and !#$%&'*+.^_\`|~-, no spaces)`,
+        );
       if (isObject(value)) {
         unknownKeys(value, ['value', 'secret'], fail, `header '${header}'`);
         headers[header.toLowerCase()] = String(value.value ?? '');
@@ -124,6 +131,11 @@ function parseCheck(raw: unknown, index: number, input: string, defaults: CheckD
         secretHeaders.add(header.toLowerCase());
     }
   }
+  for (const [header, value] of Object.entries(headers))
+    if (!HEADER_VALUE.test(value))
+      fail(
+        `header '${header}' has a line break or another character HTTP forbids in a header value (after vars are substituted); a header value is one line of text`,
+      );
   let body: string | undefined;
   if (substituted.json !== undefined) {
     body = JSON.stringify(substituted.json);

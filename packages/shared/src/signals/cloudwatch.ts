@@ -32,23 +32,7 @@ export async function readColorMetrics(
   toMs: number,
   periodSeconds: number,
 ): Promise<Record<Color, PeriodPoint[]>> {
-  const queries: MetricDataQuery[] = (['blue', 'green'] as const).flatMap((color) =>
-    METRICS.map((metric) => ({
-      Id: `${color}_${metric.key}`,
-      MetricStat: {
-        Metric: {
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: metric.name,
-          Dimensions: [
-            { Name: 'LoadBalancer', Value: dimensions[color].loadBalancer },
-            { Name: 'TargetGroup', Value: dimensions[color].targetGroup },
-          ],
-        },
-        Period: periodSeconds,
-        Stat: metric.stat,
-      },
-    })),
-  );
+  const queries = metricQueries(dimensions, periodSeconds);
   const periodMs = periodSeconds * 1000;
   const results: MetricDataResult[] = [];
   let nextToken: string | undefined;
@@ -65,24 +49,46 @@ export async function readColorMetrics(
     results.push(...(response.MetricDataResults ?? []));
     nextToken = response.NextToken;
   } while (nextToken);
-  const points = (color: Color): PeriodPoint[] => {
-    const byStart = new Map<number, PeriodPoint>();
-    for (const metric of METRICS) {
-      for (const result of results.filter((entry) => entry.Id === `${color}_${metric.key}`)) {
-        (result.Timestamps ?? []).forEach((timestamp, index) => {
-          const startMs = new Date(timestamp).getTime();
-          const point = byStart.get(startMs) ?? { startMs };
-          const value = result.Values?.[index];
-          if (value === undefined) return;
-          if (metric.key === 'requests') point.requests = (point.requests ?? 0) + value;
-          else if (metric.key === 'errors') point.errors = (point.errors ?? 0) + value;
-          else if (metric.key === 'p95') point.p95Ms = value * 1000;
-          else point.p99Ms = value * 1000;
-          byStart.set(startMs, point);
-        });
-      }
+  return { blue: pointsOf(results, 'blue'), green: pointsOf(results, 'green') };
+}
+
+function metricQueries(dimensions: Record<Color, ColorDimensions>, periodSeconds: number): MetricDataQuery[] {
+  return (['blue', 'green'] as const).flatMap((color) =>
+    METRICS.map((metric) => ({
+      Id: `${color}_${metric.key}`,
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/ApplicationELB',
+          MetricName: metric.name,
+          Dimensions: [
+            { Name: 'LoadBalancer', Value: dimensions[color].loadBalancer },
+            { Name: 'TargetGroup', Value: dimensions[color].targetGroup },
+          ],
+        },
+        Period: periodSeconds,
+        Stat: metric.stat,
+      },
+    })),
+  );
+}
+
+/** One colour's results as period points; a value CloudWatch did not publish stays absent. */
+function pointsOf(results: MetricDataResult[], color: Color): PeriodPoint[] {
+  const byStart = new Map<number, PeriodPoint>();
+  for (const metric of METRICS) {
+    for (const result of results.filter((entry) => entry.Id === `${color}_${metric.key}`)) {
+      (result.Timestamps ?? []).forEach((timestamp, index) => {
+        const startMs = new Date(timestamp).getTime();
+        const point = byStart.get(startMs) ?? { startMs };
+        const value = result.Values?.[index];
+        if (value === undefined) return;
+        if (metric.key === 'requests') point.requests = (point.requests ?? 0) + value;
+        else if (metric.key === 'errors') point.errors = (point.errors ?? 0) + value;
+        else if (metric.key === 'p95') point.p95Ms = value * 1000;
+        else point.p99Ms = value * 1000;
+        byStart.set(startMs, point);
+      });
     }
-    return [...byStart.values()].sort((a, b) => a.startMs - b.startMs);
-  };
-  return { blue: points('blue'), green: points('green') };
+  }
+  return [...byStart.values()].sort((a, b) => a.startMs - b.startMs);
 }

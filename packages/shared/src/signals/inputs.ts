@@ -1,8 +1,7 @@
 /** The signal inputs blue-green-deploy and monitor-rollback share: how CloudWatch publishes, how to compare. */
 import { InputError } from '../errors.js';
 import type { InputReader } from '../inputs.js';
-
-export const NO_DATA_POLICIES = ['fail', 'pass', 'wait'] as const;
+import { DEFAULT_NO_DATA, NO_DATA_POLICIES, type NoDataPolicy } from './judge.js';
 
 export interface MetricInputs {
   'metric-period': number;
@@ -10,6 +9,8 @@ export interface MetricInputs {
   alpha: number;
   'max-error-increase': number;
   'max-latency-increase': number;
+  /** What a step or check without evidence is, the same in both actions (see judge.ts). */
+  'no-data': NoDataPolicy;
 }
 
 export function readMetricInputs(reader: InputReader): MetricInputs {
@@ -32,6 +33,7 @@ export function readMetricInputs(reader: InputReader): MetricInputs {
     'metric-delay': reader.duration('metric-delay', { default: 180_000, max: 3_600_000, example: '3m' }),
     alpha: reader.number('alpha', { default: 0.01, min: 0.000001, max: 0.5, example: '0.01' }),
     'max-error-increase': reader.number('max-error-increase', { default: 1, min: 0, max: 100, example: '1' }),
+    'no-data': reader.enum('no-data', NO_DATA_POLICIES, { default: DEFAULT_NO_DATA }),
     'max-latency-increase': reader.duration('max-latency-increase', {
       default: 100,
       min: 0,
