@@ -88,7 +88,9 @@ describe('blue/green safety, bundled, on the twin', () => {
       requestsPerSecond: 100,
       maxDurationMs: 30_000,
     });
-    const deploying = run({ image: 'svc-portal:bad' });
+    // The 5 % step must see the bad release's requests (no-data: wait), so its gate fails there and
+    // the restore meets the failing ELB; with no-data: pass an empty first period passed the step.
+    const deploying = run({ image: 'svc-portal:bad', 'no-data': 'wait', 'max-bake': '20s' });
     await twin.waitFor(() => twin.calls.of('elbv2', 'ModifyRule').length > 0, 20_000, 'the first step');
     twin.faults.add({
       service: 'elbv2',

@@ -102,11 +102,13 @@ describe('ecr-push, bundled, on the twin with a recording fake docker', () => {
     expect(result.summary).toContain('✅ Image pushed');
   });
 
-  it('fails the scan gate on a CRITICAL finding the scenario planted, listing it', async () => {
+  it('fails the scan gate on a CRITICAL finding an ENHANCED (Inspector) scan reports, listing it with its fix', async () => {
     const { result } = await push(
       {},
       {
         ecr: {
+          // ENHANCED scanning never ends COMPLETE: ACTIVE, with enhancedFindings only.
+          scanType: 'ENHANCED',
           scanDelayMs: 300,
           findings: {
             'svc-portal': [

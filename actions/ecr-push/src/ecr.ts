@@ -9,6 +9,7 @@ import {
   PutImageScanningConfigurationCommand,
   PutImageTagMutabilityCommand,
   type ECRClient,
+  type EnhancedImageScanFinding,
   type ImageScanFinding,
   type Repository,
 } from '@aws-sdk/client-ecr';
@@ -170,6 +171,18 @@ export interface Finding {
   fixedVersion?: string;
 }
 
+/**
+ * A scan with results: BASIC scanning ends COMPLETE; ENHANCED (Amazon Inspector) scans
+ * continuously and reports ACTIVE once the image has results, never COMPLETE.
+ */
+const SCAN_DONE = new Set(['COMPLETE', 'ACTIVE']);
+const SCAN_FAILED = new Set([
+  'FAILED',
+  'UNSUPPORTED_IMAGE',
+  'FINDINGS_UNAVAILABLE',
+  'SCAN_ELIGIBILITY_EXPIRED',
+]);
+
 /** Waits for the scan on push to complete (bounded by `timeoutMs`) and returns its findings. */
 export async function waitForScanFindings(
   ecr: ECRClient,
@@ -194,11 +207,11 @@ export async function waitForScanFindings(
           }),
         );
         const status = response.imageScanStatus?.status ?? 'PENDING';
-        if (status === 'FAILED' || status === 'UNSUPPORTED_IMAGE')
+        if (SCAN_FAILED.has(status))
           throw new ActionError(
             `The ECR scan of ${digest} ended ${status}: ${response.imageScanStatus?.description ?? 'no reason given'}`,
           );
-        return { done: status === 'COMPLETE', key: status, value: response };
+        return { done: SCAN_DONE.has(status), key: status, value: response };
       } catch (error) {
         if ((error as Error).name === 'ScanNotFoundException')
           return { done: false, key: 'not started', value: undefined };
@@ -230,19 +243,29 @@ export async function waitForScanFindings(
     findings.enhancedFindings.push(...(page.imageScanFindings?.enhancedFindings ?? []));
     nextToken = page.nextToken;
   }
-  const fixed = new Map<string, string | undefined>();
-  for (const enhanced of findings.enhancedFindings) {
-    const vulnerable = enhanced.packageVulnerabilityDetails?.vulnerablePackages?.[0];
-    if (enhanced.packageVulnerabilityDetails?.vulnerabilityId)
-      fixed.set(enhanced.packageVulnerabilityDetails.vulnerabilityId, vulnerable?.fixedInVersion);
-  }
-  return (findings.findings ?? []).map((finding: ImageScanFinding) => ({
+  return [...findings.findings.map(basicFinding), ...findings.enhancedFindings.map(enhancedFinding)];
+}
+
+/** BASIC scanning's finding: the package as attributes, no fixed version. */
+function basicFinding(finding: ImageScanFinding): Finding {
+  return {
     id: finding.name ?? 'unknown',
     severity: finding.severity ?? 'UNDEFINED',
     package: finding.attributes?.find((attribute) => attribute.key === 'package_name')?.value,
     version: finding.attributes?.find((attribute) => attribute.key === 'package_version')?.value,
-    fixedVersion: fixed.get(finding.name ?? ''),
-  }));
+  };
+}
+
+/** ENHANCED scanning's finding (Inspector): the vulnerable package with the version that fixes it. */
+function enhancedFinding(finding: EnhancedImageScanFinding): Finding {
+  const vulnerable = finding.packageVulnerabilityDetails?.vulnerablePackages?.[0];
+  return {
+    id: finding.packageVulnerabilityDetails?.vulnerabilityId ?? finding.title ?? 'unknown',
+    severity: finding.severity ?? 'UNDEFINED',
+    package: vulnerable?.name,
+    version: vulnerable?.version,
+    fixedVersion: vulnerable?.fixedInVersion,
+  };
 }
 
 export function atOrAbove(findings: Finding[], threshold: string): Finding[] {

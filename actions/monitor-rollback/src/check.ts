@@ -108,7 +108,8 @@ export async function runCheck(
   return { record, judgement };
 }
 
-function emptyRecord(at: number, rounds: ProbeRound[]): CheckRecord {
+/** A check with nothing measured yet, with the probe rounds since the last one. */
+export function emptyRecord(at: number, rounds: ProbeRound[]): CheckRecord {
   return {
     at,
     alarmsInAlarm: [],

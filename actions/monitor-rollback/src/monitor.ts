@@ -38,7 +38,7 @@ import {
   readProductionActions,
   type Color,
 } from '../../../packages/shared/src/traffic.js';
-import { runCheck, type CheckRecord, type WatchLedger } from './check.js';
+import { emptyRecord, runCheck, type CheckRecord, type WatchLedger } from './check.js';
 import type { Inputs } from './inputs.js';
 
 export type { CheckRecord } from './check.js';
@@ -291,18 +291,7 @@ class Watch {
 }
 
 function pausedCheck(at: number, rounds: ProbeRound[], why: string): CheckRecord {
-  return {
-    at,
-    alarmsInAlarm: [],
-    alarmsRead: false,
-    probeRounds: { sent: rounds.length, failed: rounds.filter((round) => !round.passed).length },
-    restarts: [],
-    prometheus: [],
-    evidence: 0,
-    verdict: 'paused',
-    reasons: [why],
-    measurements: [],
-  };
+  return { ...emptyRecord(at, rounds), verdict: 'paused', reasons: [why] };
 }
 
 /** The previous colour's own series in the hour before the cutover (recorded in the outcome tags). */

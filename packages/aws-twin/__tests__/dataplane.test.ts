@@ -5,8 +5,10 @@ import {
   CreateRuleCommand,
   CreateTargetGroupCommand,
   ModifyRuleCommand,
+  RegisterTargetsCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTwin, type Twin } from '../src/index.js';
 import { clientsFor } from './clients.js';
 
@@ -179,7 +181,7 @@ describe('the data plane: real traffic through listeners to tasks', () => {
     expect(Object.keys(tally.byVersion).sort()).toEqual(['v1', 'v2']);
   });
 
-  it('answers 503 when the chosen group has no healthy target, and counts it as an ELB 5xx', async () => {
+  it('answers 503 when the chosen group has no registered target, and counts it as an ELB 5xx', async () => {
     const empty = (
       await clients.elbv2.send(
         new CreateTargetGroupCommand({
@@ -277,5 +279,64 @@ describe('stickiness', () => {
     );
     expect((await get(`${shop.productionUrl}/`, { cookie })).headers['x-version']).toBe('v1');
     expect((await get(`${shop.productionUrl}/`)).headers['x-version']).toBe('v2');
+  });
+});
+
+describe('an ALB whose targets are all unhealthy', () => {
+  it('fails open: routes to every unhealthy target rather than answering 503', async () => {
+    // A target the twin does not run: it answers requests, and fails every health check.
+    const sick = createServer((request, response) =>
+      response.writeHead(request.url === '/health' ? 500 : 200).end('from the sick target'),
+    );
+    await new Promise<void>((resolve) => sick.listen(0, '127.0.0.1', resolve));
+    const twin = await startTwin({ blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1' }] });
+    try {
+      const clients = clientsFor(twin);
+      const portal = twin.resources['svc-portal']!;
+      const group = (
+        await clients.elbv2.send(
+          new CreateTargetGroupCommand({
+            Name: 'sick',
+            Protocol: 'HTTP',
+            Port: 8080,
+            VpcId: 'vpc-1',
+            TargetType: 'ip',
+            HealthCheckPath: '/health',
+          }),
+        )
+      ).TargetGroups![0]!;
+      await clients.elbv2.send(
+        new RegisterTargetsCommand({
+          TargetGroupArn: group.TargetGroupArn,
+          Targets: [{ Id: '127.0.0.1', Port: (sick.address() as AddressInfo).port }],
+        }),
+      );
+      await clients.elbv2.send(
+        new CreateRuleCommand({
+          ListenerArn: portal.productionListenerArn,
+          Priority: 2,
+          Conditions: [{ Field: 'path-pattern', Values: ['/sick/*'] }],
+          Actions: [{ Type: 'forward', TargetGroupArn: group.TargetGroupArn }],
+        }),
+      );
+      await twin.waitFor(
+        () =>
+          [...twin.services.elbv2.targetGroups.get(group.TargetGroupArn!)!.targets.values()].every(
+            (target) => target.state === 'unhealthy',
+          ),
+        10_000,
+        'the target to fail its health checks',
+      );
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => get(`${portal.productionUrl}/sick/x`)),
+      );
+      expect(answers.map((answer) => `${answer.status} ${answer.body}`)).toEqual(
+        Array(10).fill('200 from the sick target'),
+      );
+    } finally {
+      await twin.close();
+      sick.closeAllConnections();
+      await new Promise((resolve) => sick.close(resolve));
+    }
   });
 });

@@ -152,10 +152,8 @@ describe('ECR through the real SDK client', () => {
         { key: 'package_version', value: '3.0.1' },
       ],
     });
-    expect(
-      done.imageScanFindings?.enhancedFindings?.[0]?.packageVulnerabilityDetails?.vulnerablePackages?.[0]
-        ?.fixedInVersion,
-    ).toBe('3.0.15');
+    // BASIC scanning reports `findings` only; Inspector's `enhancedFindings` belong to ENHANCED.
+    expect(done.imageScanFindings?.enhancedFindings).toBeUndefined();
     const details = (
       await ecr.send(new DescribeImagesCommand({ repositoryName: 'svc-portal', imageIds: [imageId] }))
     ).imageDetails![0]!;
@@ -183,5 +181,53 @@ describe('ECR through the real SDK client', () => {
         }),
       ),
     ).rejects.toBeInstanceOf(ScanNotFoundException);
+  });
+
+  it('with ENHANCED scanning (Inspector): PENDING, then ACTIVE, never COMPLETE, with enhancedFindings only', async () => {
+    const enhanced = await startTwin({
+      ecr: {
+        scanType: 'ENHANCED',
+        scanDelayMs: 50,
+        findings: {
+          'svc-portal': [
+            {
+              name: 'CVE-2026-0001',
+              severity: 'HIGH',
+              package: 'openssl',
+              packageVersion: '3.0.1',
+              fixedVersion: '3.0.15',
+            },
+          ],
+        },
+      },
+    });
+    try {
+      const { ecr: client } = clientsFor(enhanced);
+      await client.send(new CreateRepositoryCommand({ repositoryName: 'svc-portal' }));
+      const pushed = await client.send(
+        new PutImageCommand({
+          repositoryName: 'svc-portal',
+          imageManifest: manifest('sha256:ee'),
+          imageTag: 'v1',
+        }),
+      );
+      const imageId = { imageDigest: pushed.image!.imageId!.imageDigest! };
+      const read = () =>
+        client.send(new DescribeImageScanFindingsCommand({ repositoryName: 'svc-portal', imageId }));
+      expect((await read()).imageScanStatus?.status).toBe('PENDING');
+      await new Promise((resolve) => setTimeout(resolve, 80));
+      const done = await read();
+      expect(done.imageScanStatus?.status).toBe('ACTIVE');
+      expect(done.imageScanFindings?.findings).toBeUndefined();
+      expect(done.imageScanFindings?.enhancedFindings?.[0]).toMatchObject({
+        severity: 'HIGH',
+        packageVulnerabilityDetails: {
+          vulnerabilityId: 'CVE-2026-0001',
+          vulnerablePackages: [{ name: 'openssl', version: '3.0.1', fixedInVersion: '3.0.15' }],
+        },
+      });
+    } finally {
+      await enhanced.close();
+    }
   });
 });

@@ -61,7 +61,10 @@ describe('STS through the real SDK client', () => {
           WebIdentityToken: 'x',
         }),
       ),
-    ).rejects.toThrow(/identity provider/);
+    ).rejects.toThrow(
+      "1 validation error detected: Value with length 1 at 'webIdentityToken' failed to satisfy constraint: Member must have length greater than or equal to 4",
+    );
+
     await expect(
       sts.send(
         new AssumeRoleWithWebIdentityCommand({

@@ -1,5 +1,6 @@
 /** What a twin starts with: resources, image behaviours, timing. JSON or a JS object. */
 import type { ImageBehaviour } from './images.js';
+import type { IamScenario } from './authorize.js';
 import type { EcrScenario, Finding } from './services/ecr.js';
 
 export interface Timing {
@@ -71,6 +72,12 @@ export interface Scenario {
   port?: number;
   /** Every paginated List/Describe answers at most this many items a page (tests that callers follow tokens). */
   pageSize?: number;
+  /**
+   * IAM for assumed roles: calls signed with credentials of a role named here are evaluated against
+   * its `policy` (PassRole included); its `trust` (optional) decides who may assume it. Without
+   * `iam`, every call is allowed.
+   */
+  iam?: IamScenario;
 }
 
 export type { Finding, ImageBehaviour };
@@ -116,6 +123,7 @@ const KNOWN: Record<string, readonly string[]> = {
     'metrics',
     'port',
     'pageSize',
+    'iam',
   ],
   timing: [
     'healthCheckIntervalMs',
@@ -152,7 +160,7 @@ const KNOWN: Record<string, readonly string[]> = {
     'idleImage',
     'circuitBreakerRollback',
   ],
-  ecr: ['findings', 'scanDelayMs', 'repositories'],
+  ecr: ['findings', 'scanDelayMs', 'scanType', 'repositories'],
   alarm: [
     'name',
     'metricName',
@@ -190,7 +198,11 @@ export function validateScenario(raw: unknown): Scenario {
   const scenario = checkKeys(raw, 'scenario', 'the scenario');
   if (scenario.timing !== undefined) checkKeys(scenario.timing, 'timing', 'timing');
   if (scenario.metrics !== undefined) checkKeys(scenario.metrics, 'metrics', 'metrics');
-  if (scenario.ecr !== undefined) checkKeys(scenario.ecr, 'ecr', 'ecr');
+  if (scenario.ecr !== undefined) {
+    const ecr = checkKeys(scenario.ecr, 'ecr', 'ecr');
+    if (ecr.scanType !== undefined && ecr.scanType !== 'BASIC' && ecr.scanType !== 'ENHANCED')
+      throw new ScenarioError(`ecr.scanType must be BASIC or ENHANCED; got ${JSON.stringify(ecr.scanType)}`);
+  }
   const images = scenario.images === undefined ? {} : mapping(scenario.images, 'images');
   for (const [name, behaviour] of Object.entries(images)) checkKeys(behaviour, 'image', `images['${name}']`);
   if (scenario.blueGreen !== undefined && !Array.isArray(scenario.blueGreen))
@@ -214,6 +226,7 @@ export function validateScenario(raw: unknown): Scenario {
   ((scenario.alarms as unknown[] | undefined) ?? []).forEach((entry, index) =>
     checkKeys(entry, 'alarm', `alarms[${index}]`),
   );
+  if (scenario.iam !== undefined) validateIam(scenario.iam);
   if (
     scenario.pageSize !== undefined &&
     !(Number.isInteger(scenario.pageSize) && (scenario.pageSize as number) >= 1)
@@ -225,6 +238,31 @@ export function validateScenario(raw: unknown): Scenario {
 }
 
 /** The scenario format, for `aws-twin --help`. */
+/** `iam: { roles: { <name>: { policy, trust? } } }`, each policy a document with statements. */
+function validateIam(raw: unknown): void {
+  const iam = mapping(raw, 'iam');
+  const unknown = Object.keys(iam).filter((key) => key !== 'roles');
+  if (unknown.length > 0)
+    throw new ScenarioError(`iam has unknown key ${unknown.join(', ')}; it takes roles`);
+  for (const [name, role] of Object.entries(mapping(iam.roles ?? {}, 'iam.roles'))) {
+    const entry = mapping(role, `iam.roles['${name}']`);
+    const extra = Object.keys(entry).filter((key) => key !== 'policy' && key !== 'trust');
+    if (extra.length > 0)
+      throw new ScenarioError(
+        `iam.roles['${name}'] has unknown key ${extra.join(', ')}; it takes policy and trust`,
+      );
+    for (const key of ['policy', 'trust'] as const) {
+      if (entry[key] === undefined) {
+        if (key === 'policy') throw new ScenarioError(`iam.roles['${name}'] has no policy`);
+        continue;
+      }
+      const document = mapping(entry[key], `iam.roles['${name}'].${key}`);
+      if (document.Statement === undefined)
+        throw new ScenarioError(`iam.roles['${name}'].${key} has no Statement: give an IAM policy document`);
+    }
+  }
+}
+
 export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
   region, accountId           where the twin's ARNs live (default eu-west-1, 123456789012)
   seed                        seeds routing and behaviour draws (default: random)
@@ -240,10 +278,18 @@ export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
                                 ALB metrics (60 and 120); omitted: 1-second data at once
   alarms                      [{ name, metricName, threshold, namespace, dimensions, statistic,
                                 periodSeconds, evaluationPeriods, comparison }]
-  ecr                         { repositories: [{ name, scanOnPush, immutable }], findings, scanDelayMs }
+  ecr                         { repositories: [{ name, scanOnPush, immutable }], findings, scanDelayMs,
+                                scanType: BASIC (findings, COMPLETE) | ENHANCED (enhancedFindings, ACTIVE) }
   timing                      { healthCheckIntervalMs, healthyThreshold, unhealthyThreshold,
                                 taskStartDelayMs, deregistrationDelayMs, reconcileIntervalMs }
   credentialLifetimeMs        sessions from AssumeRoleWithWebIdentity last this long
+  iam                         { roles: { "<role name>": { policy: <IAM policy document>, trust: <trust
+                                policy, optional> } } }: calls with credentials of such a role are
+                                evaluated against its policy (Deny wins, wildcards, NotAction/NotResource,
+                                String/Arn/Bool/Null conditions, iam:PassRole with iam:PassedToService on
+                                RegisterTaskDefinition and RunTask overrides) and refused as AWS refuses;
+                                the trust's sub/aud conditions are checked against the OIDC token. Without
+                                iam, every call is allowed
   pageSize                    every List/Describe page holds at most this many items (test paging)
   port                        the control plane's port (default: any free one)
 Ready scenarios: packages/aws-twin/examples/*.json. An unknown key is an error naming it.`;

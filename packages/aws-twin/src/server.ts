@@ -4,6 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type { CallLog } from './calls.js';
 import { AwsError } from './errors.js';
 import type { Faults } from './faults.js';
+import { validateRequest } from './validate.js';
 import { requestId, requestRegion } from './ids.js';
 import { parseQueryForm, queryErrorXml, queryResponseXml, toJsonWire, type WireValue } from './protocols.js';
 
@@ -42,6 +43,13 @@ export interface ControlPlaneOptions {
   calls: CallLog;
   faults: Faults;
   isExpired: (accessKeyId: string | undefined) => boolean;
+  /** Throws the service's AccessDenied when the caller's role may not make the call. */
+  authorize?: (
+    service: string,
+    operation: string,
+    input: Record<string, unknown>,
+    accessKeyId?: string,
+  ) => void;
 }
 
 export function createControlPlane(options: ControlPlaneOptions): Server {
@@ -176,6 +184,14 @@ async function dispatch(
       service === 'elbv2' || service === 'sts' ? 'InvalidAction' : 'UnknownOperationException',
       `The twin does not implement ${service}:${operation}`,
     );
+    record(error.code);
+    return { error };
+  }
+  try {
+    validateRequest(service, operation, input);
+    options.authorize?.(service, operation, input, accessKeyId);
+  } catch (error) {
+    if (!(error instanceof AwsError)) throw error;
     record(error.code);
     return { error };
   }

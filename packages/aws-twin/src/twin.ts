@@ -17,6 +17,7 @@ import { CloudWatchService } from './services/cloudwatch.js';
 import { EcrService } from './services/ecr.js';
 import { EcsService, type Task, type TaskRuntime } from './services/ecs.js';
 import { ElbService } from './services/elbv2.js';
+import { Authorizer } from './authorize.js';
 import { StsService } from './services/sts.js';
 import {
   sendRequests,
@@ -157,7 +158,18 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
   const cloudwatch = new CloudWatchService(account, metrics, now);
   const pager = new Pager(scenario.pageSize);
   for (const service of [ecs, elbv2, ecr, cloudwatch]) service.pager = pager;
-  const sts = new StsService(account, now, () => scenario.credentialLifetimeMs);
+  const authorizer: Authorizer = new Authorizer({
+    iam: scenario.iam,
+    account,
+    sessionOf: (key) => sts.issued.get(key),
+    tagsOf: (arn) => elbv2.tags.get(arn) ?? ecs.tags.get(arn),
+  });
+  const sts = new StsService(
+    account,
+    now,
+    () => scenario.credentialLifetimeMs,
+    (role, claims) => authorizer.trusts(role, claims),
+  );
   const healthChecker = new HealthChecker(elbv2, metrics, () => timing.healthCheckIntervalMs);
 
   const server: Server = createControlPlane({
@@ -171,6 +183,7 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     calls,
     faults,
     isExpired: (key) => sts.isExpired(key),
+    authorize: (service, operation, input, key) => authorizer.check(service, operation, input, key),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

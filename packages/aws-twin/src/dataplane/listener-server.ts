@@ -1,7 +1,8 @@
 /**
  * A listener's data plane: a real HTTP port on 127.0.0.1 that matches rules, picks a target group
- * by weight (or stickiness cookie), then a healthy target, and proxies; 503 without a healthy
- * target, 502 when the target drops the connection, as an ALB does. Every request is measured.
+ * by weight (or stickiness cookie), then a healthy target (failing open to unhealthy ones when no
+ * target is healthy), and proxies; 503 without a registered target, 502 when the target drops the
+ * connection, as an ALB does. Every request is measured.
  */
 import {
   createServer,
@@ -263,10 +264,17 @@ function pickGroup(
   return elb.targetGroups.get(targets[targets.length - 1]!.TargetGroupArn);
 }
 
+/**
+ * A healthy target, round robin. When every registered target is unhealthy, the ALB fails open and
+ * routes to all of them regardless of their health (AWS: "If a target group contains only
+ * unhealthy registered targets, the load balancer routes requests to all those targets").
+ */
 function pickTarget(group: TargetGroup, roundRobin: Map<string, number>): Target | undefined {
-  const healthy = [...group.targets.values()].filter((target) => target.state === 'healthy');
-  if (healthy.length === 0) return undefined;
-  const next = (roundRobin.get(group.arn) ?? 0) % healthy.length;
+  const targets = [...group.targets.values()];
+  const healthy = targets.filter((target) => target.state === 'healthy');
+  const pool = healthy.length > 0 ? healthy : targets.filter((target) => target.state === 'unhealthy');
+  if (pool.length === 0) return undefined;
+  const next = (roundRobin.get(group.arn) ?? 0) % pool.length;
   roundRobin.set(group.arn, next + 1);
-  return healthy[next];
+  return pool[next];
 }

@@ -40,6 +40,12 @@ export interface EcrScenario {
   findings?: Record<string, Finding[]>;
   /** How long a scan on push takes (default 200 ms); `never` leaves it IN_PROGRESS. */
   scanDelayMs?: number | 'never';
+  /**
+   * The registry's scan type, as AWS answers for it: BASIC (default) reports `findings` and ends
+   * COMPLETE; ENHANCED (Amazon Inspector) reports `enhancedFindings` only and stays ACTIVE
+   * (continuous scanning), PENDING before its first results.
+   */
+  scanType?: 'BASIC' | 'ENHANCED';
 }
 
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'] as const;
@@ -174,7 +180,9 @@ export class EcrService {
       };
       if (tag) image.tags.add(tag);
       repository.images.set(digest, image);
-      if (repository.scanOnPush && image.scanCompleteAt === undefined) {
+      // ENHANCED scanning is the registry's: every pushed image is scanned, whatever the repository says.
+      const scanned = repository.scanOnPush || this.scenario.scanType === 'ENHANCED';
+      if (scanned && image.scanCompleteAt === undefined) {
         const delay = this.scenario.scanDelayMs ?? 200;
         image.scanCompleteAt = delay === 'never' ? Number.POSITIVE_INFINITY : this.now() + delay;
       }
@@ -248,8 +256,10 @@ export class EcrService {
         );
       }
       const status = this.scanStatus(repository, image);
+      const scanned = status.status === 'COMPLETE' || status.status === 'ACTIVE';
+      const enhanced = this.scenario.scanType === 'ENHANCED';
       const page = this.pager.page(
-        status.status === 'COMPLETE' ? image.findings : [],
+        scanned ? image.findings : [],
         { token: input.nextToken, size: input.maxResults },
         { defaultSize: 100, maxSize: 1000, badTokenCode: 'InvalidParameterException' },
       );
@@ -260,46 +270,18 @@ export class EcrService {
         repositoryName: repository.name,
         imageId: { imageDigest: image.digest },
         imageScanStatus: status,
-        imageScanFindings:
-          status.status === 'COMPLETE'
-            ? {
-                imageScanCompletedAt: new Date(image.scanCompleteAt),
-                findingSeverityCounts: severityCounts(image.findings),
-                findings: findings.map((finding) => ({
-                  name: finding.name,
-                  description: finding.description,
-                  uri: `https://nvd.nist.gov/vuln/detail/${finding.name}`,
-                  severity: finding.severity,
-                  attributes: [
-                    ...(finding.package ? [{ key: 'package_name', value: finding.package }] : []),
-                    ...(finding.packageVersion
-                      ? [{ key: 'package_version', value: finding.packageVersion }]
-                      : []),
-                  ],
-                })),
-                enhancedFindings: findings.map((finding) => ({
-                  title: finding.name,
-                  severity: finding.severity,
-                  type: 'PACKAGE_VULNERABILITY',
-                  packageVulnerabilityDetails: {
-                    vulnerabilityId: finding.name,
-                    vulnerablePackages: finding.package
-                      ? [
-                          {
-                            name: finding.package,
-                            version: finding.packageVersion,
-                            fixedInVersion: finding.fixedVersion,
-                          },
-                        ]
-                      : [],
-                  },
-                })),
-              }
-            : undefined,
+        imageScanFindings: scanned
+          ? {
+              imageScanCompletedAt: new Date(image.scanCompleteAt),
+              findingSeverityCounts: severityCounts(image.findings),
+              ...(enhanced
+                ? { enhancedFindings: findings.map(enhancedFinding) }
+                : { findings: findings.map(basicFinding) }),
+            }
+          : undefined,
       };
     },
   };
-
   /** Tags ECR knows for `registry/repo@sha256:…`, as `registry/repo:tag` and `repo:tag`. */
   tagsOfDigest(image: string): string[] {
     const match = /^(?:([^/]+)\/)?(.+)@(sha256:[0-9a-f]{64})$/.exec(image);
@@ -314,10 +296,15 @@ export class EcrService {
   }
 
   private scanStatus(repository: Repository, image: Image): { status: string; description: string } {
+    const enhanced = this.scenario.scanType === 'ENHANCED';
     if (image.scanCompleteAt! > this.now())
-      return { status: 'IN_PROGRESS', description: 'The scan is in progress.' };
+      return enhanced
+        ? { status: 'PENDING', description: 'Scan is pending.' }
+        : { status: 'IN_PROGRESS', description: 'The scan is in progress.' };
     if (image.findings.length === 0) image.findings = this.plantedFindings(repository, image);
-    return { status: 'COMPLETE', description: 'The scan was completed successfully.' };
+    return enhanced
+      ? { status: 'ACTIVE', description: 'Continuous scan is selected for image.' }
+      : { status: 'COMPLETE', description: 'The scan was completed successfully.' };
   }
 
   private plantedFindings(repository: Repository, image: Image): Finding[] {
@@ -373,7 +360,7 @@ export class EcrService {
       imageManifestMediaType: image.mediaType,
       imageScanStatus: scan,
       imageScanFindingsSummary:
-        scan?.status === 'COMPLETE'
+        scan?.status === 'COMPLETE' || scan?.status === 'ACTIVE'
           ? {
               imageScanCompletedAt: new Date(image.scanCompleteAt!),
               findingSeverityCounts: severityCounts(image.findings),
@@ -381,6 +368,35 @@ export class EcrService {
           : undefined,
     };
   }
+}
+
+/** A finding as BASIC scanning reports it: the CVE, its severity, the package as attributes. */
+function basicFinding(finding: Finding) {
+  return {
+    name: finding.name,
+    description: finding.description,
+    uri: `https://nvd.nist.gov/vuln/detail/${finding.name}`,
+    severity: finding.severity,
+    attributes: [
+      ...(finding.package ? [{ key: 'package_name', value: finding.package }] : []),
+      ...(finding.packageVersion ? [{ key: 'package_version', value: finding.packageVersion }] : []),
+    ],
+  };
+}
+
+/** A finding as ENHANCED scanning (Inspector) reports it, with the version that fixes it. */
+function enhancedFinding(finding: Finding) {
+  return {
+    title: finding.name,
+    severity: finding.severity,
+    type: 'PACKAGE_VULNERABILITY',
+    packageVulnerabilityDetails: {
+      vulnerabilityId: finding.name,
+      vulnerablePackages: finding.package
+        ? [{ name: finding.package, version: finding.packageVersion, fixedInVersion: finding.fixedVersion }]
+        : [],
+    },
+  };
 }
 
 function severityCounts(findings: Finding[]): Record<string, number> {

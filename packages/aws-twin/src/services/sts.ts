@@ -16,6 +16,8 @@ export class StsService {
     private readonly now: () => number,
     /** Overrides the requested session length, so a test can make credentials expire fast. */
     private readonly sessionDurationMs: () => number | undefined,
+    /** Whether a web identity with these claims may assume the role (IAM trust; all, without IAM). */
+    private readonly trusts: (roleArn: string, claims: Record<string, unknown>) => boolean = () => true,
   ) {}
 
   readonly handlers: Record<string, (input: Record<string, unknown>, accessKeyId?: string) => WireValue> = {
@@ -55,6 +57,9 @@ export class StsService {
           'ValidationError',
           `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint`,
         );
+      const claims = jwtClaims(token);
+      if (!this.trusts(roleArn, claims))
+        throw new AwsError('AccessDenied', 'Not authorized to perform sts:AssumeRoleWithWebIdentity', 403);
       const requested = queryNumber(input.DurationSeconds) ?? 3600;
       if (requested < 900 || requested > 43200)
         throw new AwsError('ValidationError', 'DurationSeconds must be between 900 and 43200');
@@ -75,8 +80,9 @@ export class StsService {
           AssumedRoleId: `AROATWIN:${sessionName}`,
           Arn: roleArn.replace(':iam::', ':sts::').replace(':role/', ':assumed-role/') + `/${sessionName}`,
         },
-        SubjectFromWebIdentityToken: 'repo:mpac/service:ref:refs/heads/main',
-        Audience: 'sts.amazonaws.com',
+        SubjectFromWebIdentityToken:
+          typeof claims.sub === 'string' ? claims.sub : 'repo:mpac/service:ref:refs/heads/main',
+        Audience: typeof claims.aud === 'string' ? claims.aud : 'sts.amazonaws.com',
         Provider:
           'arn:aws:iam::' + this.account.accountId + ':oidc-provider/token.actions.githubusercontent.com',
       };
@@ -92,5 +98,17 @@ export class StsService {
 
   expireAll(): void {
     for (const credentials of this.issued.values()) credentials.expiresAt = this.now();
+  }
+}
+
+/** The claims of a JWT-shaped token (not verified: the twin has no provider keys); none if it is not one. */
+function jwtClaims(token: string): Record<string, unknown> {
+  const payload = token.split('.')[1];
+  if (!payload) return {};
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as unknown;
+    return claims && typeof claims === 'object' ? (claims as Record<string, unknown>) : {};
+  } catch {
+    return {};
   }
 }
