@@ -1,6 +1,7 @@
 /**
  * `npm run rehearse -- <workflow file> [--event push] [--ref refs/heads/main] [--scenario bad-image]
- *   [--services svc-portal,frontend] [--input name=value ...] [--summaries dir]`
+ *   [--services svc-portal,frontend] [--input name=value ...] [--summaries dir]
+ *   [--environments rules.json] [--approve production=alice ...] [--actor name]`
  *
  * Runs a workflow file's jobs here, against the AWS twin, in a copy of the example platform
  * repository (examples/): GitHub's own parser and expression evaluator decide what runs, this
@@ -8,14 +9,22 @@
  * in for or listed. Only 127.0.0.1 is used. Prints what ran, what customers saw and where traffic
  * ended, and writes each job summary to the summaries folder.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Json } from '../packages/rehearsal/src/expressions.js';
 import { startPlatform, STORIES, type Story } from '../packages/rehearsal/src/platform.js';
 import { formatRehearsal, jobsOf } from '../packages/rehearsal/src/report.js';
+import type { EnvironmentRules } from '../packages/rehearsal/src/types.js';
 
 const USAGE = `usage: npm run rehearse -- <workflow file> [--event push|workflow_dispatch] [--ref refs/heads/main]
-       [--scenario ${STORIES.join('|')}] [--services a,b] [--input name=value ...] [--summaries dir]`;
+       [--scenario ${STORIES.join('|')}] [--services a,b] [--input name=value ...] [--summaries dir]
+       [--environments rules.json] [--approve <environment>=<person> ...] [--actor <person>]
+
+  --environments  GitHub environments' protection rules, as JSON:
+                  {"production": {"reviewers": ["alice", "bob"], "preventSelfReview": true,
+                                  "branches": ["main"], "tags": [], "waitTimerMinutes": 5}}
+  --approve       a required reviewer's approval of this run's deployment review (repeatable)
+  --actor         who started the run (github.actor; default rehearsal)`;
 
 interface Arguments {
   workflow: string;
@@ -25,6 +34,11 @@ interface Arguments {
   services?: string[];
   inputs: Record<string, Json>;
   summaries: string;
+  protection: {
+    environments?: Record<string, EnvironmentRules>;
+    approvals: Record<string, string[]>;
+    actor?: string;
+  };
 }
 
 function parseArguments(argv: string[]): Arguments {
@@ -32,7 +46,10 @@ function parseArguments(argv: string[]): Arguments {
     console.error(`rehearse: ${problem}\n${USAGE}`);
     process.exit(2);
   };
-  const parsed: Partial<Arguments> & { inputs: Record<string, Json> } = { inputs: {} };
+  const parsed: Partial<Arguments> & { inputs: Record<string, Json>; protection: Arguments['protection'] } = {
+    inputs: {},
+    protection: { approvals: {} },
+  };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     const value = () => argv[++index] ?? fail(`${arg} needs a value`);
@@ -57,6 +74,22 @@ function parseArguments(argv: string[]): Arguments {
       if (at <= 0) fail(`--input takes name=value, got ${pair}`);
       parsed.inputs[pair.slice(0, at)] = pair.slice(at + 1);
     } else if (arg === '--summaries') parsed.summaries = value();
+    else if (arg === '--environments') {
+      const file = value();
+      try {
+        parsed.protection.environments = JSON.parse(readFileSync(file, 'utf8')) as Record<
+          string,
+          EnvironmentRules
+        >;
+      } catch (error) {
+        fail(`--environments ${file}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    } else if (arg === '--approve') {
+      const pair = value();
+      const at = pair.indexOf('=');
+      if (at <= 0 || at === pair.length - 1) fail(`--approve takes <environment>=<person>, got ${pair}`);
+      (parsed.protection.approvals[pair.slice(0, at)] ??= []).push(pair.slice(at + 1));
+    } else if (arg === '--actor') parsed.protection.actor = value();
     else if (arg.startsWith('-')) fail(`unknown option ${arg}`);
     else if (parsed.workflow) fail(`one workflow file at a time; got ${parsed.workflow} and ${arg}`);
     else parsed.workflow = arg;
@@ -70,6 +103,7 @@ function parseArguments(argv: string[]): Arguments {
     services: parsed.services,
     inputs: parsed.inputs,
     summaries: parsed.summaries ?? 'rehearsal-output',
+    protection: parsed.protection,
   };
 }
 
@@ -93,6 +127,7 @@ async function main(): Promise<void> {
       ref: args.ref,
       story: args.story,
       inputs: args.inputs,
+      protection: args.protection,
       log: (line) => console.log(line),
     });
     console.log(`\nWorkflow result: ${run.record.result}\n`);

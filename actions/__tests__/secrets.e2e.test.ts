@@ -110,6 +110,11 @@ beforeAll(async () => {
     }),
     startStandIns(),
   ]);
+  // The planted token is the job's GITHUB_TOKEN, with the scopes the deploy workflow grants.
+  standIns.githubTokenFor(
+    { contents: 'read', deployments: 'write', 'id-token': 'write' },
+    PLANTED.githubToken,
+  );
   const portal = twin.resources['svc-portal']!;
   const role = 'arn:aws:iam::123456789012:role/deploy';
 

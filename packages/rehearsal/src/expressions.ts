@@ -74,6 +74,46 @@ function statusFunctions(status: Status) {
   ];
 }
 
+/**
+ * Contexts whose reads of an unset name are reported (vars, secrets): GitHub reads them as '' and
+ * says nothing; the rehearsal says which names a run read without their being set.
+ */
+const unsetReaders = new WeakMap<object, (name: string) => void>();
+
+export function reportUnsetReads<T extends Record<string, string>>(
+  values: T,
+  onUnset: (name: string) => void,
+): T {
+  unsetReaders.set(values, onUnset);
+  return values;
+}
+
+/** A dictionary that tells its reader about every name it does not hold. */
+class ReportingDictionary extends data.Dictionary {
+  constructor(
+    private readonly onUnset: (name: string) => void,
+    ...pairs: { key: string; value: data.ExpressionData }[]
+  ) {
+    super(...pairs);
+  }
+
+  override get(key: string): data.ExpressionData | undefined {
+    const found = super.get(key);
+    if (found === undefined) this.onUnset(key);
+    return found;
+  }
+}
+
+function contextData(value: Json | undefined): data.ExpressionData {
+  const onUnset =
+    value && typeof value === 'object' && !Array.isArray(value) ? unsetReaders.get(value) : undefined;
+  if (!onUnset) return toData(value);
+  return new ReportingDictionary(
+    onUnset,
+    ...Object.entries(value as Record<string, Json>).map(([key, item]) => ({ key, value: toData(item) })),
+  );
+}
+
 /** Evaluates one expression (without `${{ }}`) to a JSON value. */
 export function evaluate(expression: string, contexts: Contexts, status: Status = NO_FAILURE): Json {
   const functions = statusFunctions(status);
@@ -84,7 +124,7 @@ export function evaluate(expression: string, contexts: Contexts, status: Status 
       if (token.type === TokenType.STRING) token.value = token.lexeme.slice(1, -1).replaceAll("''", "'");
     const parsed = new Parser(lexed.tokens, [...CONTEXT_NAMES], functions).parse();
     const context = new data.Dictionary(
-      ...CONTEXT_NAMES.map((name) => ({ key: name, value: toData(contexts[name] ?? null) })),
+      ...CONTEXT_NAMES.map((name) => ({ key: name, value: contextData(contexts[name] ?? null) })),
     );
     const result = new Evaluator(parsed, context, new Map(functions.map((fn) => [fn.name, fn]))).evaluate();
     return fromData(result);

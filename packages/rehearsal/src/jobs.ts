@@ -9,10 +9,11 @@ import type { Job, ReusableWorkflowJob, WorkflowJob } from '@actions/workflow-pa
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { applyMasks } from '../../shared/testing/run-bundled-action.js';
+import { applyMasks } from './runner.js';
 import {
   asText,
   evaluate,
+  reportUnsetReads,
   evaluateMapping,
   evaluateToken,
   truthy,
@@ -20,7 +21,10 @@ import {
   type Json,
   type Status,
 } from './expressions.js';
+import { ConcurrencyBoard, concurrencySetting } from './concurrency.js';
+import { allows, jobPermissions, permissionsOf, type Permissions } from './permissions.js';
 import { expandStrategy, legName, type Combination } from './matrix.js';
+import { environmentGate } from './protection.js';
 import { runPostStep, runStep, type PostStep, type StepOutcome } from './steps.js';
 import type { JobRecord, Outcome, RehearsalOptions, StepRecord, WorkflowRecord } from './types.js';
 import { at, loadWorkflow, resolveUses, type LoadedWorkflow } from './workflow.js';
@@ -35,6 +39,10 @@ export interface Run {
   /** Everything masked so far: secrets, the token, `::add-mask::` values. */
   masks: Set<string>;
   log: (line: string) => void;
+  /** Reports a read of a `vars` or `secrets` name that was never set. */
+  unsetRead: (context: 'vars' | 'secrets', name: string) => void;
+  /** The repository's concurrency groups, shared with other runs given the same board. */
+  board: ConcurrencyBoard;
 }
 
 /** How a workflow was called: its inputs and secrets, and the permissions the caller passed down. */
@@ -45,11 +53,49 @@ export interface Call {
   name: string;
   inputs: Record<string, Json>;
   secrets: Record<string, string>;
-  /** For a called workflow: whether the calling job granted `id-token: write`. */
-  callerGrantsIdToken?: boolean;
+  /** For a called workflow: the calling job's token scopes, which its jobs cannot exceed. */
+  callerPermissions?: Permissions;
+  /** Aborted when what contains these jobs (the run, the calling job) is cancelled. */
+  cancel?: AbortSignal;
+}
+
+/** A controller that is aborted when its parent is (a job within its workflow). */
+function cancellable(parent: AbortSignal | undefined): AbortController {
+  const controller = new AbortController();
+  if (parent?.aborted) controller.abort(parent.reason);
+  else parent?.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
+  return controller;
 }
 
 export async function runWorkflow(loaded: LoadedWorkflow, call: Call, run: Run): Promise<WorkflowRecord> {
+  const controller = cancellable(call.cancel);
+  const setting = concurrencySetting(at(loaded.root, 'concurrency'), baseContexts(run, call));
+  const label = call.name || `${path.basename(loaded.file)} (run ${asText(run.github.run_id ?? '')})`;
+  const entered = setting
+    ? await run.board.enter(
+        setting,
+        { name: label, cancel: (reason) => cancelWith(controller, reason, label, run) },
+        run.log,
+      )
+    : undefined;
+  if (entered && 'cancelled' in entered) {
+    run.log(`⊘ ${label}: ${entered.cancelled}`);
+    return { file: loaded.file, jobs: [], outputs: {}, result: 'cancelled', cancelled: entered.cancelled };
+  }
+  try {
+    return await runWorkflowJobs(loaded, { ...call, cancel: controller.signal }, run);
+  } finally {
+    if (entered) entered.leave();
+  }
+}
+
+function cancelWith(controller: AbortController, reason: string, name: string, run: Run): void {
+  if (controller.signal.aborted) return;
+  run.log(`⊘ ${name}: ${reason}`);
+  controller.abort(reason);
+}
+
+async function runWorkflowJobs(loaded: LoadedWorkflow, call: Call, run: Run): Promise<WorkflowRecord> {
   const byId = new Map(loaded.template.jobs.map((job) => [job.id.value, job]));
   const started = new Map<string, Promise<JobRecord>>();
   const start = (job: WorkflowJob): Promise<JobRecord> => {
@@ -77,8 +123,18 @@ export async function runWorkflow(loaded: LoadedWorkflow, call: Call, run: Run):
         evaluateToken(at(pair.value, 'value'), { ...baseContexts(run, call), jobs: jobsContext }),
       );
     }
-  const result: Outcome = jobs.some((job) => job.result === 'failure') ? 'failure' : 'success';
-  return { file: loaded.file, jobs, outputs, result };
+  const result: Outcome = jobs.some((job) => job.result === 'failure')
+    ? 'failure'
+    : call.cancel?.aborted || jobs.some((job) => job.result === 'cancelled')
+      ? 'cancelled'
+      : 'success';
+  return {
+    file: loaded.file,
+    jobs,
+    outputs,
+    result,
+    cancelled: call.cancel?.aborted ? asText(call.cancel.reason as Json) : undefined,
+  };
 }
 
 function baseContexts(run: Run, call: Call): Contexts {
@@ -100,14 +156,17 @@ async function runJob(
     needs.map((need) => [need.path.split('/').at(-1)!, { result: need.result, outputs: need.outputs }]),
   );
   const contexts: Contexts = { ...baseContexts(run, call), needs: needsContext };
+  const cancelled = call.cancel?.aborted ?? false;
   const status: Status = {
-    success: needs.every((need) => need.result === 'success'),
+    success: !cancelled && needs.every((need) => need.result === 'success'),
     failure: needs.some((need) => need.result === 'failure'),
-    cancelled: false,
+    cancelled,
   };
   const skipped = (why: string): JobRecord => {
-    run.log(`○ ${jobName}: skipped (${why})`);
-    return { path: jobPath, name: jobName, result: 'skipped', outputs: {}, steps: [], seconds: 0 };
+    // A job that does not start because its run was cancelled ends cancelled, as on GitHub.
+    const result = cancelled ? 'cancelled' : 'skipped';
+    run.log(`○ ${jobName}: ${result} (${why})`);
+    return { path: jobPath, name: jobName, result, outputs: {}, steps: [], seconds: 0 };
   };
   if (!truthy(evaluate(job.if?.expression ?? 'success()', contexts, status)))
     return skipped(`if: ${job.if?.expression}`);
@@ -132,7 +191,11 @@ async function runJob(
   return {
     path: jobPath,
     name: jobName,
-    result: legs.some((leg) => leg.result === 'failure') ? 'failure' : 'success',
+    result: legs.some((leg) => leg.result === 'failure')
+      ? 'failure'
+      : legs.some((leg) => leg.result === 'cancelled')
+        ? 'cancelled'
+        : 'success',
     // As on GitHub, the legs' outputs land in one set; the last leg to set a name wins.
     outputs: Object.assign({}, ...legs.map((leg) => leg.outputs)) as Record<string, string>,
     steps: [],
@@ -154,28 +217,28 @@ async function runLeg(
 ): Promise<JobRecord> {
   const name = legName(jobName, matrix);
   const contexts: Contexts = { ...outer, matrix, strategy, secrets: call.secrets };
-  const grantsIdToken = grantsIdTokenFor(loaded, job.id.value, call);
-  if (job.type === 'reusableWorkflowJob')
-    return callWorkflow(job, jobPath, name, matrix, contexts, grantsIdToken, run);
-  return runSteps(loaded, job, jobPath, name, matrix, contexts, grantsIdToken, run);
-}
-
-function grantsIdToken(permissions: Json): boolean | undefined {
-  if (permissions === null) return undefined;
-  if (permissions === 'write-all') return true;
-  if (typeof permissions === 'string') return false;
-  return (
-    typeof permissions === 'object' && !Array.isArray(permissions) && permissions['id-token'] === 'write'
+  const granted = jobPermissions(
+    job.id.value,
+    permissionsOf(evaluateToken(at(loaded.root, 'jobs', job.id.value, 'permissions'), {})),
+    permissionsOf(evaluateToken(at(loaded.root, 'permissions'), {})),
+    call.callerPermissions,
   );
-}
-
-/** `id-token: write` on the job, else on the workflow; a called workflow never gets more than its caller. */
-function grantsIdTokenFor(loaded: LoadedWorkflow, jobId: string, call: Call): boolean {
-  const own =
-    grantsIdToken(evaluateToken(at(loaded.root, 'jobs', jobId, 'permissions'), {})) ??
-    grantsIdToken(evaluateToken(at(loaded.root, 'permissions'), {}));
-  if (call.callerGrantsIdToken === undefined) return own ?? false;
-  return call.callerGrantsIdToken && (own ?? true);
+  if ('refused' in granted) {
+    run.log(`✗ ${name}: ${granted.refused}`);
+    return {
+      path: jobPath,
+      name,
+      matrix,
+      result: 'failure',
+      outputs: {},
+      steps: [],
+      seconds: 0,
+      refused: granted.refused,
+    };
+  }
+  if (job.type === 'reusableWorkflowJob')
+    return callWorkflow(job, jobPath, name, matrix, contexts, granted.permissions, call.cancel, run);
+  return runSteps(loaded, job, jobPath, name, matrix, contexts, granted.permissions, call.cancel, run);
 }
 
 async function callWorkflow(
@@ -184,7 +247,8 @@ async function callWorkflow(
   name: string,
   matrix: Combination,
   contexts: Contexts,
-  grants: boolean,
+  permissions: Permissions,
+  cancel: AbortSignal | undefined,
   run: Run,
 ): Promise<JobRecord> {
   const began = Date.now();
@@ -225,11 +289,13 @@ async function callWorkflow(
   }
   const secrets = job['inherit-secrets']
     ? (contexts.secrets as Record<string, string>)
-    : evaluateMapping(job['secret-values'], contexts);
+    : reportUnsetReads(evaluateMapping(job['secret-values'], contexts), (secret) =>
+        run.unsetRead('secrets', secret),
+      );
   run.log(`▶ ${name}: calls ${job.ref.value}`);
   const called = await runWorkflow(
     callee,
-    { path: jobPath, name, inputs, secrets, callerGrantsIdToken: grants },
+    { path: jobPath, name, inputs, secrets, callerPermissions: permissions, cancel },
     run,
   );
   return {
@@ -257,11 +323,57 @@ async function runSteps(
   name: string,
   matrix: Combination,
   outer: Contexts,
-  grants: boolean,
+  permissions: Permissions,
+  cancel: AbortSignal | undefined,
+  run: Run,
+): Promise<JobRecord> {
+  const id = job.id.value;
+  const controller = cancellable(cancel);
+  const setting = concurrencySetting(at(loaded.root, 'jobs', id, 'concurrency'), outer);
+  const entered = setting
+    ? await run.board.enter(
+        setting,
+        { name, cancel: (reason) => cancelWith(controller, reason, name, run) },
+        run.log,
+      )
+    : undefined;
+  if (entered && 'cancelled' in entered) {
+    run.log(`⊘ ${name}: ${entered.cancelled}`);
+    return {
+      path: jobPath,
+      name,
+      matrix,
+      result: 'cancelled',
+      outputs: {},
+      steps: [],
+      seconds: 0,
+      refused: entered.cancelled,
+    };
+  }
+  try {
+    return await runJobSteps(loaded, job, jobPath, name, matrix, outer, permissions, controller.signal, run);
+  } finally {
+    if (entered) entered.leave();
+  }
+}
+
+async function runJobSteps(
+  loaded: LoadedWorkflow,
+  job: Job,
+  jobPath: string,
+  name: string,
+  matrix: Combination,
+  given: Contexts,
+  permissions: Permissions,
+  cancel: AbortSignal,
   run: Run,
 ): Promise<JobRecord> {
   const began = Date.now();
   const id = job.id.value;
+  // The job's own GITHUB_TOKEN, holding only its permissions, as GitHub issues one per job.
+  const token = run.options.githubTokenFor?.(permissions) ?? run.options.githubToken ?? '';
+  if (token) run.masks.add(token);
+  const outer: Contexts = { ...given, github: { ...(given.github as Record<string, Json>), token } };
   const environmentValue = evaluateToken(job.environment, outer);
   const environment =
     environmentValue && typeof environmentValue === 'object' && !Array.isArray(environmentValue)
@@ -279,10 +391,20 @@ async function runSteps(
   const records: StepRecord[] = [];
   const posts: { post: PostStep; key: string }[] = [];
   let failed = false;
+  // After a cancel, success() is false and only always()/cancelled() steps and post steps run.
+  const statusNow = (): Status => ({
+    success: !failed && !cancel.aborted,
+    failure: failed,
+    cancelled: cancel.aborted,
+  });
+  const jobStatus = () => (failed ? 'failure' : cancel.aborted ? 'cancelled' : 'success');
   const timeoutMs = Math.min(
     options.stepTimeoutMs ?? 600_000,
     minutes(evaluateToken(at(loaded.root, 'jobs', id, 'timeout-minutes'), outer)) ?? Infinity,
   );
+  // A job's timeout-minutes bounds the whole job, its steps together (GitHub cancels it then).
+  const jobTimeout = minutes(evaluateToken(at(loaded.root, 'jobs', id, 'timeout-minutes'), outer));
+  const jobDeadline = jobTimeout === undefined ? Infinity : began + jobTimeout;
   // `defaults: run:` of the job, else of the workflow.
   const runDefault = (key: string) =>
     asText(
@@ -292,28 +414,46 @@ async function runSteps(
       ),
     ) || undefined;
   const defaults = { shell: runDefault('shell'), workingDirectory: runDefault('working-directory') };
-  run.log(
-    `▶ ${name}${environment ? ` (environment ${environment}: its protection rules are not rehearsed)` : ''}`,
-  );
+  run.log(`▶ ${name}${environment ? ` (environment ${environment})` : ''}`);
+  const refused = environment
+    ? environmentGate(environment, options.environments?.[environment], {
+        github: run.github,
+        approvals: options.approvals?.[environment],
+        log: run.log,
+      })
+    : undefined;
+  if (refused) {
+    rmSync(tempDir, { recursive: true, force: true });
+    run.log(`✗ ${name}: ${refused}`);
+    return {
+      path: jobPath,
+      name,
+      matrix,
+      result: 'failure',
+      outputs: {},
+      environment,
+      steps: [],
+      seconds: 0,
+      refused,
+    };
+  }
   const processBase = (): Record<string, string> => ({
     ...(options.env ?? {}),
     ...(options.environmentEnv?.(environment) ?? {}),
     ...runnerVariables(run, id, tempDir),
-    ...(grants && options.oidc
-      ? { ACTIONS_ID_TOKEN_REQUEST_URL: options.oidc.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: options.oidc.token }
-      : {}),
+    ...oidcVariables(permissions, environment, run),
     ...jobEnv,
     PATH: [...addedPath, options.env?.PATH ?? process.env.PATH ?? '/usr/bin:/bin'].join(':'),
   });
   try {
     for (const [index, step] of job.steps.entries()) {
       const key = `${jobPath}/${step.id}`;
-      const status: Status = { success: !failed, failure: failed, cancelled: false };
+      const status = statusNow();
       const contexts: Contexts = {
         ...outer,
         env: jobEnv,
         steps: stepsContext,
-        job: { status: failed ? 'failure' : 'success' },
+        job: { status: jobStatus() },
         runner: runnerContext,
       };
       const stepName = step.name ? asText(evaluateToken(step.name, contexts)) : describeStep(step);
@@ -341,7 +481,19 @@ async function runSteps(
         suiteRoot: options.suiteRoot,
         tempDir,
         artifactsDir: run.artifactsDir,
-        timeoutMs,
+        // The step's own timeout-minutes, within what is left of the job's.
+        timeoutMs: Math.max(
+          1,
+          Math.min(
+            timeoutMs,
+            jobDeadline - Date.now(),
+            minutes(
+              evaluateToken(at(loaded.root, 'jobs', id, 'steps', index, 'timeout-minutes'), contexts),
+            ) ?? Infinity,
+          ),
+        ),
+        // A step that starts after the cancel (always(), cancelled()) runs to its end, as on GitHub.
+        cancel: cancel.aborted ? undefined : cancel,
         overrides: options.overrides ?? {},
         stubs: options.stubs ?? {},
       });
@@ -361,13 +513,8 @@ async function runSteps(
       );
     }
     for (const { post, key } of posts) {
-      const status: Status = { success: !failed, failure: failed, cancelled: false };
-      const contexts: Contexts = {
-        ...outer,
-        env: jobEnv,
-        steps: stepsContext,
-        job: { status: failed ? 'failure' : 'success' },
-      };
+      const status = statusNow();
+      const contexts: Contexts = { ...outer, env: jobEnv, steps: stepsContext, job: { status: jobStatus() } };
       if (!truthy(evaluate(post.postIf, contexts, status))) continue;
       const began = Date.now();
       const result = await runPostStep(post, tempDir, timeoutMs);
@@ -391,9 +538,9 @@ async function runSteps(
     rmSync(tempDir, { recursive: true, force: true });
   }
   const outputs = evaluateMapping(job.outputs, { ...outer, steps: stepsContext, env: jobEnv });
-  const result: Outcome = failed ? 'failure' : 'success';
+  const result: Outcome = failed ? 'failure' : cancel.aborted ? 'cancelled' : 'success';
   run.log(
-    `${result === 'success' ? '✓' : '✗'} ${name}: ${result} in ${((Date.now() - began) / 1000).toFixed(1)} s`,
+    `${result === 'success' ? '✓' : result === 'cancelled' ? '⊘' : '✗'} ${name}: ${result} in ${((Date.now() - began) / 1000).toFixed(1)} s`,
   );
   return {
     path: jobPath,
@@ -462,6 +609,37 @@ function record(
 }
 
 /** The variables a runner sets for every step. */
+/**
+ * ACTIONS_ID_TOKEN_REQUEST_* for a job granted `id-token: write`, whose tokens carry the claims
+ * GitHub gives that job: `sub` names its environment when it has one, else the ref.
+ */
+function oidcVariables(
+  permissions: Permissions,
+  environment: string | undefined,
+  run: Run,
+): Record<string, string> {
+  if (!allows(permissions, 'id-token', 'write')) return {};
+  const github = run.github as Record<string, string>;
+  const claims: Record<string, string> = {
+    sub: environment
+      ? `repo:${github.repository}:environment:${environment}`
+      : github.event_name === 'pull_request'
+        ? `repo:${github.repository}:pull_request`
+        : `repo:${github.repository}:ref:${github.ref}`,
+    repository: github.repository!,
+    repository_owner: github.repository_owner!,
+    ref: github.ref!,
+    sha: github.sha!,
+    actor: github.actor!,
+    event_name: github.event_name!,
+    ...(environment ? { environment } : {}),
+  };
+  const endpoint = run.options.oidcFor?.(claims) ?? run.options.oidc;
+  return endpoint
+    ? { ACTIONS_ID_TOKEN_REQUEST_URL: endpoint.url, ACTIONS_ID_TOKEN_REQUEST_TOKEN: endpoint.token }
+    : {};
+}
+
 function runnerVariables(run: Run, jobId: string, tempDir: string): Record<string, string> {
   const github = run.github as Record<string, string>;
   return {

@@ -9,6 +9,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import type { PolicyDocument } from '../../aws-twin/src/iam.js';
 import { startTwin, type Twin } from '../../aws-twin/src/index.js';
 import type { TrafficRun, TrafficTally } from '../../aws-twin/src/traffic.js';
 import type { Json } from './expressions.js';
@@ -86,6 +87,8 @@ export interface Platform {
     inputs?: Record<string, Json>;
     /** More repository variables for this run. */
     vars?: Record<string, string>;
+    /** GitHub environments' protection rules, approvals given and who started the run. */
+    protection?: Pick<RehearsalOptions, 'environments' | 'approvals' | 'actor'>;
     log?: (line: string) => void;
   }): Promise<PlatformRun>;
   /** The release customers get now: the image the larger-weighted colour runs, and the weights. */
@@ -139,9 +142,33 @@ export async function startPlatform(
   git('add', '-A');
   git('commit', '-q', '-m', 'platform');
 
+  // Every role the workflows assume has docs/iam-policy.json, the policy the suite publishes, and
+  // trusts this repository's OIDC tokens only: the published policy is tested by every rehearsal.
+  const policy = JSON.parse(
+    readFileSync(path.join(suiteRoot, 'docs/iam-policy.json'), 'utf8'),
+  ) as PolicyDocument;
+  const trust: PolicyDocument = {
+    Statement: [
+      {
+        Effect: 'Allow',
+        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
+          StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:mpac/platform:*' },
+        },
+      },
+    ],
+  };
+  const iam = {
+    roles: Object.fromEntries(
+      ['ecr-push', 'deploy-staging', 'deploy-production'].map((role) => [role, { policy, trust }]),
+    ),
+  };
   const scenario = (cluster: string) => ({
     accountId: ACCOUNT,
     region: REGION,
+    iam,
     metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
     blueGreen: services.map((service) => ({
       name: service.name,
@@ -153,7 +180,7 @@ export async function startPlatform(
     })),
   });
   const [registry, staging, production, standIns] = await Promise.all([
-    startTwin({ accountId: ACCOUNT, region: REGION }),
+    startTwin({ accountId: ACCOUNT, region: REGION, iam }),
     startTwin(scenario('mpac-staging')),
     startTwin(scenario('mpac-production')),
     startStandIns(),
@@ -183,15 +210,19 @@ export async function startPlatform(
     ['STAGING', staging],
     ['PRODUCTION', production],
   ] as const) {
+    // One variable per environment, JSON by service: GitHub variable names cannot hold a service's hyphens.
+    const byService: Record<string, Record<string, string>> = {};
     for (const service of services) {
       const resources = twin.resources[service.name]!;
-      vars[`${prefix}_RULE_${service.name}`] = resources.productionRuleArn;
-      vars[`${prefix}_TEST_RULE_${service.name}`] = resources.testRuleArn ?? '';
-      vars[`${prefix}_URL_${service.name}`] = resources.productionUrl;
-      vars[`${prefix}_TEST_URL_${service.name}`] = resources.testUrl ?? '';
+      byService[service.name] = {
+        rule: resources.productionRuleArn,
+        'test-rule': resources.testRuleArn ?? '',
+        url: resources.productionUrl,
+        'test-url': resources.testUrl ?? '',
+      };
     }
+    vars[`${prefix}_SERVICES`] = JSON.stringify(byService);
   }
-  const githubToken = `ghs_rehearsal${Math.random().toString(36).slice(2, 14)}`;
   let runId = 7000;
   const twinFor = (environment: string | undefined) =>
     environment?.startsWith('production')
@@ -254,8 +285,9 @@ export async function startPlatform(
         repository: 'mpac/platform',
         runId: runId++,
         vars: { ...vars, ...request.vars },
+        ...request.protection,
         secrets: { SLACK_WEBHOOK_URL: standIns.slackWebhookUrl },
-        githubToken,
+        githubTokenFor: (permissions) => standIns.githubTokenFor(permissions),
         env: {
           PATH: `${fakeDocker}:${process.env.PATH ?? '/usr/bin:/bin'}`,
           HOME: process.env.HOME ?? workspace,
@@ -263,7 +295,7 @@ export async function startPlatform(
           AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
         },
         environmentEnv: (name) => twinFor(name).env,
-        oidc: standIns.oidc,
+        oidcFor: (claims) => standIns.oidcFor(claims),
         overrides: TIME_SCALE,
         stubs: languageStubs(),
         beforeStep,

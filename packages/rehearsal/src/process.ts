@@ -6,11 +6,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import {
-  consumeWorkflowCommands,
-  parseFileCommands,
-  type Annotation,
-} from '../../shared/testing/run-bundled-action.js';
+import { consumeWorkflowCommands, parseFileCommands, type Annotation } from './runner.js';
 
 export interface StepProcess {
   command: string;
@@ -20,11 +16,15 @@ export interface StepProcess {
   timeoutMs: number;
   /** Where the step's file-command files go (the job's RUNNER_TEMP). */
   tempDir: string;
+  /** The job was cancelled: the step gets SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that. */
+  cancel?: AbortSignal;
 }
 
 export interface StepProcessResult {
   exitCode: number | null;
   timedOut: boolean;
+  /** Ended because the job was cancelled. */
+  cancelled: boolean;
   outputs: Record<string, string>;
   exportedEnv: Record<string, string>;
   addedPath: string[];
@@ -47,12 +47,13 @@ export async function runStepProcess(step: StepProcess): Promise<StepProcessResu
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
   try {
-    const { exitCode, timedOut, output } = await spawnBounded(step, { ...step.env, ...files });
+    const { exitCode, timedOut, cancelled, output } = await spawnBounded(step, { ...step.env, ...files });
     const { masks, annotations, visible } = consumeWorkflowCommands(output);
     const read = (file: string) => readFileSync(file, 'utf8');
     return {
       exitCode,
       timedOut,
+      cancelled,
       outputs: parseFileCommands(read(files.GITHUB_OUTPUT)),
       exportedEnv: parseFileCommands(read(files.GITHUB_ENV)),
       addedPath: read(files.GITHUB_PATH)
@@ -72,8 +73,12 @@ export async function runStepProcess(step: StepProcess): Promise<StepProcessResu
 function spawnBounded(
   step: StepProcess,
   env: Record<string, string>,
-): Promise<{ exitCode: number | null; timedOut: boolean; output: string }> {
+): Promise<{ exitCode: number | null; timedOut: boolean; cancelled: boolean; output: string }> {
   return new Promise((resolve, reject) => {
+    if (step.cancel?.aborted) {
+      resolve({ exitCode: null, timedOut: false, cancelled: true, output: '' });
+      return;
+    }
     const child = spawn(step.command, step.args, {
       env,
       cwd: step.cwd,
@@ -82,24 +87,43 @@ function spawnBounded(
     });
     let output = '';
     let timedOut = false;
+    let cancelled = false;
+    // The whole process group: a shell's children go too, as a runner's timeout and cancel take them.
+    const signal = (name: NodeJS.Signals) => {
+      try {
+        process.kill(-child.pid!, name);
+      } catch {
+        child.kill(name);
+      }
+    };
+    const escalations: NodeJS.Timeout[] = [];
+    const onCancel = () => {
+      cancelled = true;
+      signal('SIGINT');
+      escalations.push(
+        setTimeout(() => signal('SIGTERM'), 7_500),
+        setTimeout(() => signal('SIGKILL'), 10_000),
+      );
+    };
+    step.cancel?.addEventListener('abort', onCancel, { once: true });
+    const settle = () => {
+      clearTimeout(timer);
+      for (const escalation of escalations) clearTimeout(escalation);
+      step.cancel?.removeEventListener('abort', onCancel);
+    };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const timer = setTimeout(() => {
       timedOut = true;
-      // The whole process group: a shell's children go too, as a runner's timeout takes them.
-      try {
-        process.kill(-child.pid!, 'SIGKILL');
-      } catch {
-        child.kill('SIGKILL');
-      }
+      signal('SIGKILL');
     }, step.timeoutMs);
     child.on('error', (error) => {
-      clearTimeout(timer);
+      settle();
       reject(error);
     });
     child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ exitCode, timedOut, output });
+      settle();
+      resolve({ exitCode, timedOut, cancelled, output });
     });
   });
 }

@@ -1,11 +1,70 @@
 /**
  * What a runner talks to besides AWS, on 127.0.0.1: the OIDC token endpoint (for jobs granted
- * `id-token: write`), GitHub's REST API for deployments and their statuses, and a Slack incoming
- * webhook. Every request is recorded so a rehearsal can say what was notified and marked.
+ * `id-token: write`; each job's token carries its own claims), GitHub's REST API for deployments,
+ * their statuses and pull request comments (each GITHUB_TOKEN held to its job's `permissions`, as
+ * GitHub holds it), and a Slack incoming webhook. Every request is recorded so a rehearsal can say
+ * what was notified and marked.
  */
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { allows, SCOPES, type Permissions } from './permissions.js';
+
+/** What GitHub puts in a job's OIDC token that a trust policy can test (`sub`, `environment`, …). */
+export type OidcClaims = Record<string, string>;
+
+/** The GitHub REST calls the stand-in serves and the scope each needs (GitHub's fine-grained table). */
+const ROUTES: { method: string; path: RegExp; scopes: string[]; level: 'read' | 'write'; name: string }[] = [
+  {
+    method: 'GET',
+    path: /^\/repos\/[^/]+\/[^/]+\/deployments$/,
+    scopes: ['deployments'],
+    level: 'read',
+    name: 'list',
+  },
+  {
+    method: 'POST',
+    path: /^\/repos\/[^/]+\/[^/]+\/deployments$/,
+    scopes: ['deployments'],
+    level: 'write',
+    name: 'create',
+  },
+  {
+    method: 'POST',
+    path: /^\/repos\/[^/]+\/[^/]+\/deployments\/\d+\/statuses$/,
+    scopes: ['deployments'],
+    level: 'write',
+    name: 'status',
+  },
+  {
+    method: 'GET',
+    path: /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/,
+    scopes: ['issues', 'pull-requests'],
+    level: 'read',
+    name: 'comments',
+  },
+  {
+    method: 'POST',
+    path: /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/,
+    scopes: ['issues', 'pull-requests'],
+    level: 'write',
+    name: 'comment',
+  },
+  {
+    method: 'PATCH',
+    path: /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+$/,
+    scopes: ['issues', 'pull-requests'],
+    level: 'write',
+    name: 'edit',
+  },
+];
+
+export interface CommentRecord {
+  id: number;
+  issue: number;
+  body: string;
+  user: { login: string };
+}
 
 export interface DeploymentRecord {
   id: number;
@@ -15,8 +74,18 @@ export interface DeploymentRecord {
 }
 
 export interface StandIns {
-  /** ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN for jobs with `id-token: write`. */
+  /** ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN for jobs with `id-token: write` (claims of a push to main). */
   oidc: { url: string; token: string };
+  /** ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN for one job, whose tokens carry these claims. */
+  oidcFor(claims: OidcClaims): { url: string; token: string };
+  /** A fresh GITHUB_TOKEN (or `token`, given) that may do what `permissions` grant, and nothing more. */
+  githubTokenFor(permissions: Permissions, token?: string): string;
+  /** A token the API accepts with every scope (tests that call the stand-in themselves). */
+  githubToken: string;
+  /** Pull request comments, as created and edited. */
+  comments: CommentRecord[];
+  /** Every call the GitHub API refused, as `<status> <method> <path>: <message>`. */
+  refusals: string[];
   /** GITHUB_API_URL. */
   githubApiUrl: string;
   /** A Slack incoming-webhook URL; it is a secret, as a real one is. */
@@ -32,6 +101,18 @@ export interface StandIns {
 
 export async function startStandIns(): Promise<StandIns> {
   const requestToken = `oidc-request-${randomBytes(8).toString('hex')}`;
+  const claimsByRequestToken = new Map<string, OidcClaims>([
+    [
+      requestToken,
+      { sub: 'repo:mpac/platform:ref:refs/heads/main', ref: 'refs/heads/main', repository: 'mpac/platform' },
+    ],
+  ]);
+  const scopesByToken = new Map<string, Permissions>();
+  const allScopes = Object.fromEntries(SCOPES.map((scope) => [scope, 'write'])) as Permissions;
+  const githubToken = `ghs_${randomBytes(18).toString('hex')}`;
+  scopesByToken.set(githubToken, allScopes);
+  const comments: CommentRecord[] = [];
+  const refusals: string[] = [];
   const hookSecret = randomBytes(12).toString('hex');
   const deployments: DeploymentRecord[] = [];
   const slackMessages: string[] = [];
@@ -52,10 +133,11 @@ export async function startStandIns(): Promise<StandIns> {
         }
       })();
       if (url.pathname === '/oidc') {
-        if (request.headers.authorization !== `Bearer ${requestToken}`)
-          return json(401, { message: 'bad token' });
+        const presented = (request.headers.authorization ?? '').replace(/^Bearer /, '');
+        const claims = claimsByRequestToken.get(presented);
+        if (!claims) return json(401, { message: 'bad token' });
         const audience = url.searchParams.get('audience') ?? 'sts.amazonaws.com';
-        const token = fakeJwt(audience);
+        const token = fakeJwt(audience, claims);
         issuedTokens.push(token);
         return json(200, { value: token });
       }
@@ -63,6 +145,44 @@ export async function startStandIns(): Promise<StandIns> {
         if (state.slackDown) return response.writeHead(500).end('slack is down');
         slackMessages.push(String(parsed.text ?? ''));
         return response.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+      }
+      if (url.pathname.startsWith('/github/')) {
+        const apiPath = url.pathname.slice('/github'.length);
+        const refuse = (code: number, message: string) => {
+          refusals.push(`${code} ${request.method} ${apiPath}: ${message}`);
+          return json(code, { message, documentation_url: 'https://docs.github.com/rest' });
+        };
+        const presented = (request.headers.authorization ?? '').replace(/^(token|Bearer) /i, '');
+        const scopes = scopesByToken.get(presented);
+        if (!scopes) return refuse(401, 'Bad credentials');
+        // GET /user is for user tokens; a GITHUB_TOKEN is refused it, as on GitHub.
+        if (apiPath === '/user') return refuse(403, 'Resource not accessible by integration');
+        const route = ROUTES.find((entry) => entry.method === request.method && entry.path.test(apiPath));
+        if (route && !route.scopes.some((scope) => allows(scopes, scope, route.level)))
+          return refuse(403, 'Resource not accessible by integration');
+      }
+      const listing = /^\/github\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
+      if (listing && request.method === 'GET')
+        return json(
+          200,
+          comments.filter((comment) => comment.issue === Number(listing[1])),
+        );
+      if (listing && request.method === 'POST') {
+        const comment = {
+          id: 5000 + comments.length,
+          issue: Number(listing[1]),
+          body: String(parsed.body ?? ''),
+          user: { login: 'github-actions[bot]' },
+        };
+        comments.push(comment);
+        return json(201, comment);
+      }
+      const edited = /^\/github\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname);
+      if (edited && request.method === 'PATCH') {
+        const comment = comments.find((entry) => entry.id === Number(edited[1]));
+        if (!comment) return json(404, { message: 'Not Found' });
+        comment.body = String(parsed.body ?? '');
+        return json(200, comment);
       }
       const created = /^\/github\/repos\/[^/]+\/[^/]+\/deployments$/.exec(url.pathname);
       if (created && request.method === 'GET') {
@@ -101,6 +221,18 @@ export async function startStandIns(): Promise<StandIns> {
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     oidc: { url: `${base}/oidc?api-version=2.0`, token: requestToken },
+    oidcFor: (claims) => {
+      const token = `oidc-request-${randomBytes(8).toString('hex')}`;
+      claimsByRequestToken.set(token, claims);
+      return { url: `${base}/oidc?api-version=2.0`, token };
+    },
+    githubTokenFor: (permissions, token = `ghs_${randomBytes(18).toString('hex')}`) => {
+      scopesByToken.set(token, { ...permissions });
+      return token;
+    },
+    githubToken,
+    comments,
+    refusals,
     githubApiUrl: `${base}/github`,
     slackWebhookUrl: `${base}/slack/${hookSecret}`,
     slackMessages,
@@ -120,16 +252,15 @@ export async function startStandIns(): Promise<StandIns> {
   };
 }
 
-/** A JWT-shaped token as GitHub's OIDC provider issues; the twin's STS only checks it is there. */
-function fakeJwt(audience: string): string {
+/**
+ * A JWT-shaped token as GitHub's OIDC provider issues, with the job's claims; the twin's STS reads
+ * the claims for trust policies and does not check the signature.
+ */
+function fakeJwt(audience: string, claims: OidcClaims): string {
   const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
   return [
     part({ alg: 'RS256', typ: 'JWT' }),
-    part({
-      aud: audience,
-      iss: 'https://token.actions.githubusercontent.com',
-      sub: 'repo:mpac/platform:ref:refs/heads/main',
-    }),
+    part({ ...claims, aud: audience, iss: 'https://token.actions.githubusercontent.com' }),
     randomBytes(16).toString('base64url'),
   ].join('.');
 }

@@ -8,7 +8,7 @@ import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/te
 import { cpSync, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import picomatch from 'picomatch';
-import { inputVariable, type Annotation } from '../../shared/testing/run-bundled-action.js';
+import { inputVariable, type Annotation } from './runner.js';
 import {
   asText,
   evaluateMapping,
@@ -40,6 +40,8 @@ export interface StepScope {
   tempDir: string;
   artifactsDir: string;
   timeoutMs: number;
+  /** Aborted when the job is cancelled (concurrency, or its workflow cancelled). */
+  cancel?: AbortSignal;
   overrides: Record<string, Record<string, string>>;
   stubs: Record<string, string>;
 }
@@ -120,6 +122,7 @@ export async function runStep(scope: StepScope): Promise<StepOutcome> {
     cwd: scope.workspace,
     timeoutMs: scope.timeoutMs,
     tempDir: scope.tempDir,
+    cancel: scope.cancel,
   });
   const outcome = fromProcess('action', result);
   const post = runs.post
@@ -192,6 +195,7 @@ async function runShell(
     return {
       exitCode: 1,
       timedOut: false,
+      cancelled: false,
       outputs: {},
       exportedEnv: {},
       addedPath: [],
@@ -209,11 +213,16 @@ async function runShell(
     cwd,
     timeoutMs: scope.timeoutMs,
     tempDir: scope.tempDir,
+    cancel: scope.cancel,
   });
 }
 
 function fromProcess(kind: StepKind, result: StepProcessResult): StepOutcome {
-  const outcome: Outcome = result.exitCode === 0 && !result.timedOut ? 'success' : 'failure';
+  const outcome: Outcome = result.cancelled
+    ? 'cancelled'
+    : result.exitCode === 0 && !result.timedOut
+      ? 'success'
+      : 'failure';
   return {
     kind,
     outcome,
@@ -223,7 +232,11 @@ function fromProcess(kind: StepKind, result: StepProcessResult): StepOutcome {
     summary: result.summary,
     annotations: result.annotations,
     masks: result.masks,
-    log: result.timedOut ? `${result.log}\n(killed: the step ran past its time limit)` : result.log,
+    log: result.timedOut
+      ? `${result.log}\n(killed: the step ran past its time limit)`
+      : result.cancelled
+        ? `${result.log}\nError: The operation was canceled.`
+        : result.log,
     overridden: [],
   };
 }
@@ -241,7 +254,8 @@ async function runComposite(
   let failed = false;
   for (const [index, step] of action.template.runs.steps.entries()) {
     const contexts: Contexts = { ...scope.contexts, inputs, steps, env };
-    const status: Status = { success: !failed, failure: failed, cancelled: false };
+    const cancelled = scope.cancel?.aborted ?? false;
+    const status: Status = { success: !failed && !cancelled, failure: failed, cancelled };
     if (!truthy(evaluate(step.if?.expression ?? 'success()', contexts, status))) {
       steps[step.id] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
       continue;
@@ -267,7 +281,7 @@ async function runComposite(
   }
   for (const output of action.template.outputs ?? [])
     total.outputs[output.id] = asText(evaluateToken(output.value, { ...scope.contexts, inputs, steps }));
-  total.outcome = failed ? 'failure' : 'success';
+  total.outcome = failed ? 'failure' : scope.cancel?.aborted ? 'cancelled' : 'success';
   return total;
 }
 

@@ -1,6 +1,8 @@
 /** What a rehearsal is given and what it reports: jobs, legs and steps as a runner would show them. */
-import type { Annotation } from '../../shared/testing/run-bundled-action.js';
+import type { Annotation } from './runner.js';
+import type { ConcurrencyBoard } from './concurrency.js';
 import type { Json } from './expressions.js';
+import type { Permissions } from './permissions.js';
 import type { Combination } from './matrix.js';
 
 export type Outcome = 'success' | 'failure' | 'skipped' | 'cancelled';
@@ -46,6 +48,8 @@ export interface JobRecord {
   legs?: JobRecord[];
   /** The reusable workflow this job called, as it ran. */
   called?: WorkflowRecord;
+  /** Why the job did not start: its environment's protection rules, or its concurrency group. */
+  refused?: string;
   seconds: number;
 }
 
@@ -54,6 +58,24 @@ export interface WorkflowRecord {
   jobs: JobRecord[];
   outputs: Record<string, string>;
   result: Outcome;
+  /** `vars.X` and `secrets.Y` the run read that were never set (GitHub reads them as ''), top level only. */
+  unsetReads?: string[];
+  /** Why the run was cancelled: a newer run in its concurrency group, or `cancel` aborted. */
+  cancelled?: string;
+}
+
+/** An environment's protection rules, as GitHub's settings name them. */
+export interface EnvironmentRules {
+  /** Required reviewers: any one of them approves. */
+  reviewers?: string[];
+  /** The person who started the run may not approve it. */
+  preventSelfReview?: boolean;
+  /** Deployment branch policy: the branches (patterns, `*` within a path segment, `**` across) that may deploy. */
+  branches?: string[];
+  /** Tags that may deploy (patterns); none unless listed when a policy is set. */
+  tags?: string[];
+  /** Minutes GitHub waits before the job starts (not waited in a rehearsal; said). */
+  waitTimerMinutes?: number;
 }
 
 export interface StepWhere {
@@ -85,12 +107,29 @@ export interface RehearsalOptions {
   environmentEnv?: (environment: string | undefined) => Record<string, string>;
   /** Where a job granted `id-token: write` requests its OIDC token. */
   oidc?: { url: string; token: string };
+  /** Where one job requests OIDC tokens carrying its claims (`sub`, `environment`, `ref`); before `oidc`. */
+  oidcFor?: (claims: Record<string, string>) => { url: string; token: string };
+  /** A job's own GITHUB_TOKEN for its permissions (the GitHub stand-in holds it to them); before `githubToken`. */
+  githubTokenFor?: (permissions: Permissions) => string;
   /** Inputs of this suite's actions set instead of the workflow's, by action name: time scaling. */
   overrides?: Record<string, Record<string, string>>;
   /** Run steps replaced by these scripts, by `<job path>/<step id>`. */
   stubs?: Record<string, string>;
   /** Called before each step starts (scenarios break a release at a given point). */
   beforeStep?: (where: StepWhere) => Promise<void> | void;
+  /** GitHub environments' protection rules, by environment name (unlisted environments have none). */
+  environments?: Record<string, EnvironmentRules>;
+  /** Who approved the deployment reviews of this run, by environment (`--approve production=alice`). */
+  approvals?: Record<string, string[]>;
+  /** Who started the run (github.actor; prevent-self-review refuses their approval). Default `rehearsal`. */
+  actor?: string;
+  /**
+   * The repository's concurrency groups: give two rehearsals the same board to run them as one
+   * repository's runs (default: a board of this run's own).
+   */
+  concurrency?: ConcurrencyBoard;
+  /** Cancels the run, as the Cancel button does: running steps get SIGINT, then always() steps and post steps. */
+  cancel?: AbortSignal;
   /** Upper bound of any one step (default 10 min); the file's own timeout-minutes may be shorter. */
   stepTimeoutMs?: number;
   log?: (line: string) => void;

@@ -2,7 +2,17 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import {
+  applyMasks,
+  consumeWorkflowCommands,
+  inputVariable,
+  parseFileCommands,
+  type Annotation,
+} from '../../rehearsal/src/runner.js';
 import { inputsWithDefaults, readActionMetadata } from './action-metadata.js';
+
+// The runner's file commands, workflow commands and masking live with the rehearsal, which users run.
+export { applyMasks, consumeWorkflowCommands, inputVariable, parseFileCommands, type Annotation };
 
 export interface RunBundledActionOptions {
   /** Input values by their action.yml names; action.yml defaults fill the rest, as on a runner. */
@@ -28,12 +38,6 @@ export interface StepResult {
   killed: boolean;
   stdout: string;
   stderr: string;
-}
-
-export interface Annotation {
-  level: 'error' | 'warning' | 'notice';
-  message: string;
-  properties: Record<string, string>;
 }
 
 export interface BundledActionResult {
@@ -143,82 +147,6 @@ export async function runBundledAction(
   } finally {
     rmSync(workDir, { recursive: true, force: true });
   }
-}
-
-/** The runner's name mangling: `role-to-assume` → `INPUT_ROLE-TO-ASSUME`. */
-export function inputVariable(name: string): string {
-  return `INPUT_${name.replace(/ /g, '_').toUpperCase()}`;
-}
-
-/** Parses GITHUB_OUTPUT-style files: `key<<DELIMITER` blocks and plain `key=value` lines. */
-export function parseFileCommands(text: string): Record<string, string> {
-  const values: Record<string, string> = {};
-  const lines = text.split(/\r?\n/);
-  for (let index = 0; index < lines.length; index++) {
-    const line = lines[index]!;
-    if (line === '') continue;
-    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
-    if (heredoc) {
-      const [, key, delimiter] = heredoc;
-      const valueLines: string[] = [];
-      index++;
-      while (index < lines.length && lines[index] !== delimiter) valueLines.push(lines[index++]!);
-      values[key!] = valueLines.join('\n');
-      continue;
-    }
-    const separator = line.indexOf('=');
-    if (separator > 0) values[line.slice(0, separator)] = line.slice(separator + 1);
-  }
-  return values;
-}
-
-export function consumeWorkflowCommands(output: string): {
-  masks: string[];
-  annotations: Annotation[];
-  visible: string;
-} {
-  const masks: string[] = [];
-  const annotations: Annotation[] = [];
-  const visible: string[] = [];
-  for (const line of output.split('\n')) {
-    const mask = /^::add-mask::(.*)$/.exec(line);
-    if (mask) {
-      masks.push(unescapeData(mask[1]!));
-      continue;
-    }
-    const annotation = /^::(error|warning|notice)( [^:]*)?::(.*)$/.exec(line);
-    if (annotation) {
-      const properties: Record<string, string> = {};
-      for (const pair of (annotation[2] ?? '').trim().split(',').filter(Boolean)) {
-        const [key, ...rest] = pair.split('=');
-        properties[key!] = unescapeData(rest.join('='));
-      }
-      annotations.push({
-        level: annotation[1] as Annotation['level'],
-        message: unescapeData(annotation[3]!),
-        properties,
-      });
-    }
-    visible.push(line);
-  }
-  return { masks, annotations, visible: visible.join('\n') };
-}
-
-function unescapeData(text: string): string {
-  return text
-    .replace(/%0D/g, '\r')
-    .replace(/%0A/g, '\n')
-    .replace(/%3A/g, ':')
-    .replace(/%2C/g, ',')
-    .replace(/%25/g, '%');
-}
-
-export function applyMasks(text: string, masks: string[]): string {
-  let masked = text;
-  for (const secret of masks.filter((value) => value.length > 0).sort((a, b) => b.length - a.length)) {
-    masked = masked.split(secret).join('***');
-  }
-  return masked;
 }
 
 function runStep(
