@@ -10,6 +10,7 @@ case "${OUTCOME:-unknown}" in
   rolled-back-by-monitor) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the monitor after the cutover: customers are on the previous release" ;;
   rolled-back-by-workflow) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the workflow after a failure once traffic had moved" ;;
   rolled-back-by-hand) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by hand: customers are on the previous release" ;;
+  recovered) headline="🛟 ${SERVICE} in ${ENVIRONMENT}: a deploy stopped while traffic was moving (a lost runner or a cancel); the recovery job put traffic where the deploy recorded it must end" ;;
   rollback-failed) headline="❌ Rollback of ${SERVICE} in ${ENVIRONMENT} did not complete (why below)" ;;
   failed-before-traffic) headline="❌ ${SERVICE} failed before any customer traffic moved in ${ENVIRONMENT}: the previous release keeps serving" ;;
   cancelled) headline="⏹️ ${SERVICE} deploy to ${ENVIRONMENT} was cancelled: traffic is put back on the previous release" ;;
@@ -24,7 +25,13 @@ text="${headline}
 ${details}
 ${run_url}"
 
+# The text carries inputs (a reason can be anything a person or a tool wrote): between
+# stop-commands and its token the runner runs no workflow command, so a line of it that reads
+# `::add-mask::…` or `::warning::…` is printed, not obeyed.
+stop_token="notify-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+echo "::stop-commands::${stop_token}"
 echo "${text}"
+echo "::${stop_token}::"
 if [ -n "${GITHUB_STEP_SUMMARY:-}" ]; then
   { echo "### ${headline}"; echo; echo "${details}"; echo; echo "${run_url}"; } >> "${GITHUB_STEP_SUMMARY}"
 fi

@@ -4,18 +4,43 @@
  * sending steady traffic to every service. Five releases: a good one through staging and
  * production, one caught by the 5 % gate, one rolled back by the monitor, one rolled back by the
  * workflow after a failed production smoke test, and an on-call rollback from the Actions tab.
+ * Each story says how it must end and is checked (packages/rehearsal/src/demo.ts); the demo exits
+ * 1, naming the story, when one did not end as told or could not be told on a busy machine.
  * Only 127.0.0.1 is used; job summaries go to demo-output/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Json } from '../packages/rehearsal/src/expressions.js';
-import { startPlatform, TIME_SCALE, type Platform, type Story } from '../packages/rehearsal/src/platform.js';
-import { findJob, jobsOf } from '../packages/rehearsal/src/report.js';
+import { failuresOf } from '../packages/aws-twin/src/traffic.js';
+import {
+  DEMO_STORIES,
+  describeFailures,
+  exitCodeOf,
+  tellStory,
+  type StoryVerdict,
+} from '../packages/rehearsal/src/demo.js';
+import { startPlatform, TIME_SCALE } from '../packages/rehearsal/src/platform.js';
+import { jobsOf } from '../packages/rehearsal/src/report.js';
 
 const root = process.cwd();
 const outputDir = path.join(root, 'demo-output');
 
+/** `npm run demo -- --only 1,3` tells only those stories (in order; later ones build on earlier ones). */
+function chosenStories(argv: string[]): typeof DEMO_STORIES {
+  const at = argv.indexOf('--only');
+  if (at < 0) return DEMO_STORIES;
+  const ids = (argv[at + 1] ?? '').split(',').filter(Boolean);
+  const unknown = ids.filter((id) => !DEMO_STORIES.some((story) => story.id === id));
+  if (ids.length === 0 || unknown.length > 0) {
+    console.error(
+      `demo: --only takes story numbers ${DEMO_STORIES.map((story) => story.id).join(', ')}; got ${argv[at + 1] ?? 'nothing'}`,
+    );
+    process.exit(2);
+  }
+  return DEMO_STORIES.filter((story) => ids.includes(story.id));
+}
+
 async function main(): Promise<void> {
+  const stories = chosenStories(process.argv.slice(2));
   mkdirSync(outputDir, { recursive: true });
   const started = Date.now();
   const platform = await startPlatform({ suiteRoot: root, requestsPerSecond: 60 });
@@ -42,99 +67,45 @@ async function main(): Promise<void> {
       `Time is scaled, minutes as seconds: ${scaled}; CloudWatch publishes 1-second periods 3 s late.\n`,
     );
 
-    platform.commit('release 2: a good release');
-    await step(platform, 1, 'A good release, pushed to develop: staging', { ref: 'refs/heads/develop' });
-    await step(
-      platform,
-      1,
-      'The same commit, fast-forwarded to main: production (the image is reused, not rebuilt)',
-      {
-        ref: 'refs/heads/main',
-      },
-    );
-
-    platform.commit('release 3: svc-portal answers 500 on /orders');
-    await step(
-      platform,
-      2,
-      'svc-portal answers every order with 500 (its /health and /version are fine), on develop',
-      {
-        ref: 'refs/heads/develop',
-        story: 'bad-image',
-        storyServices: ['svc-portal'],
-      },
-    );
-
-    platform.commit('release 4: svc-smarttab breaks under full load');
-    await step(platform, 3, 'svc-smarttab fails customers once it has all the traffic, on main', {
-      ref: 'refs/heads/main',
-      story: 'breaks-after-cutover',
-      storyServices: ['svc-smarttab'],
-    });
-
-    platform.commit('release 5: mpac-pgw health check fails on production');
-    await step(platform, 4, 'mpac-pgw’s health check fails on production right after the cutover, on main', {
-      ref: 'refs/heads/main',
-      story: 'fails-production-smoke',
-      storyServices: ['mpac-pgw'],
-    });
-
-    await step(platform, 5, 'On call: roll the frontend back by hand (workflow_dispatch of rollback.yml)', {
-      workflow: 'rollback.yml',
-      event: 'workflow_dispatch',
-      inputs: {
-        environment: 'production',
-        service: 'frontend',
-        target: 'previous',
-        reason: 'a layout bug on T-1001 screens',
-      },
-    });
+    const verdicts: StoryVerdict[] = [];
+    for (const story of stories) {
+      console.log(`${story.id}. ${story.title}`);
+      const began = Date.now();
+      const verdict = await tellStory(platform, story);
+      verdicts.push(verdict);
+      report(verdict, (Date.now() - began) / 1000);
+    }
+    process.exitCode = exitCodeOf(verdicts);
+    const wrong = verdicts.filter((verdict) => verdict.status !== 'ended as told');
     console.log(
-      `\nDone in ${((Date.now() - started) / 1000).toFixed(0)} s. Job summaries: ${path.relative(root, outputDir)}/`,
+      `Done in ${((Date.now() - started) / 1000).toFixed(0)} s. Job summaries: ${path.relative(root, outputDir)}/`,
     );
+    if (wrong.length === 0) console.log(`Every story (${verdicts.length}) ended as told.`);
+    else {
+      for (const verdict of wrong)
+        console.log(
+          `✗ story ${verdict.story.id} ${verdict.status === 'not seen' ? 'was not told' : 'did not end as told'}: ${verdict.problems.join('; ')}`,
+        );
+    }
   } finally {
     await platform.close();
   }
 }
 
-async function step(
-  platform: Platform,
-  index: number,
-  what: string,
-  request: {
-    ref?: string;
-    story?: Story;
-    storyServices?: string[];
-    workflow?: string;
-    event?: 'push' | 'workflow_dispatch';
-    inputs?: Record<string, Json>;
-  },
-): Promise<void> {
-  console.log(`${index}. ${what}`);
-  const began = Date.now();
-  const run = await platform.run({
-    workflow: request.workflow ?? 'platform.yml',
-    event: request.event ?? 'push',
-    ref: request.ref,
-    story: request.story,
-    storyServices: request.storyServices,
-    inputs: request.inputs,
-  });
-  const environment = request.ref === 'refs/heads/develop' ? 'staging' : 'production';
+function report(verdict: StoryVerdict, seconds: number): void {
+  const { story, run } = verdict;
+  if (!run) {
+    console.log(`   not told: ${verdict.problems.join('; ')}\n`);
+    return;
+  }
   console.log(
-    `   ${request.workflow ?? 'platform.yml'} ${run.record.result} in ${((Date.now() - began) / 1000).toFixed(0)} s`,
+    `   ${story.request.workflow ?? 'platform.yml'} ${run.record.result} in ${seconds.toFixed(0)} s`,
   );
-  for (const service of platform.services) {
-    const job = findJob(run.record, `${environment} (${service.name})`) ?? findJob(run.record, 'rollback');
-    const outcome = job?.outputs.outcome ?? 'not deployed';
-    const live = platform.live(environment, service.name);
-    const tally = run.customers[service.name]!;
-    const errors = Object.entries(tally.byStatus)
-      .filter(([status]) => Number(status) >= 500)
-      .reduce((sum, [, count]) => sum + count, 0);
-    const release = live.image.split(':').at(-1)!.slice(0, 7);
+  for (const ending of verdict.services) {
+    const { customers } = ending;
+    const failed = failuresOf(customers);
     console.log(
-      `   ${service.name.padEnd(12)} ${request.workflow ? '' : `${outcome.padEnd(24)} `}live: ${release} · customers ${tally.sent} requests, ${errors} 5xx, ${tally.failed} unanswered`,
+      `   ${ending.service.padEnd(12)} ${ending.outcome.padEnd(24)} live: ${ending.liveRelease} · customers ${customers.sent} requests, ${failed} failed${failed > 0 ? ` (${describeFailures(customers)})` : ''}`,
     );
   }
   for (const message of run.notifications) console.log(`   slack: ${message.split('\n')[0]}`);
@@ -145,9 +116,13 @@ async function step(
   for (const job of jobsOf(run.record)) {
     const text = job.steps.map((entry) => entry.summary).join('\n');
     if (text.trim())
-      writeFileSync(path.join(outputDir, `${index}-${job.name.replace(/[^\w.-]+/g, '-')}.md`), text);
+      writeFileSync(path.join(outputDir, `${story.id}-${job.name.replace(/[^\w.-]+/g, '-')}.md`), text);
   }
-  console.log('');
+  console.log(
+    verdict.status === 'ended as told'
+      ? '   ✓ ended as told\n'
+      : `   ✗ did not end as told: ${verdict.problems.join('; ')}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

@@ -20,12 +20,14 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTwin, type Twin } from '../src/index.js';
-import type { PolicyDocument } from '../src/iam.js';
+import { policyFromTemplate, type PolicyDocument } from '../src/iam.js';
 
 const ACCOUNT = '123456789012';
-const deployPolicy = JSON.parse(
-  readFileSync(path.resolve(import.meta.dirname, '../../../docs/iam-policy.json'), 'utf8'),
-) as PolicyDocument;
+// The deploy role's policy as the suite publishes it, for this twin's cluster and load balancer.
+const deployPolicy = policyFromTemplate(
+  readFileSync(path.resolve(import.meta.dirname, '../../../docs/iam/deploy.json'), 'utf8'),
+  { Account: ACCOUNT, Region: 'eu-west-1', Cluster: 'mpac', LoadBalancer: 'svc-portal-alb' },
+);
 const trust = (sub: string): PolicyDocument => ({
   Statement: [
     {
@@ -131,7 +133,7 @@ describe('IAM policies, evaluated on every call of an assumed role', () => {
   const portal = () => twin.resources['svc-portal']!;
   const session = (role: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/${role}/rehearsal`;
 
-  it('allows what the policy allows: docs/iam-policy.json may update a service', async () => {
+  it('allows what the policy allows: docs/iam/deploy.json may update a service in its cluster', async () => {
     const { ecs } = await as('deploy');
     expect(
       await outcome(
@@ -144,6 +146,21 @@ describe('IAM policies, evaluated on every call of an assumed role', () => {
         ),
       ),
     ).toBe('allowed');
+    // Scoped to its cluster and its load balancer: another cluster's service, another ALB's rule are refused.
+    expect(
+      await outcome(
+        ecs.send(
+          new UpdateServiceCommand({ cluster: 'billing', service: 'svc-portal-blue', desiredCount: 2 }),
+        ),
+      ),
+    ).toBe(
+      `AccessDeniedException: User: ${session('deploy')} is not authorized to perform: ecs:UpdateService on resource: arn:aws:ecs:eu-west-1:${ACCOUNT}:service/billing/svc-portal-blue because no identity-based policy allows the ecs:UpdateService action`,
+    );
+    const { elbv2 } = await as('deploy');
+    const otherRule = `arn:aws:elasticloadbalancing:eu-west-1:${ACCOUNT}:listener-rule/app/billing-alb/0123456789abcdef/0123456789abcdef/0123456789abcdef`;
+    expect(await outcome(elbv2.send(new ModifyRuleCommand({ RuleArn: otherRule, Actions: [] })))).toMatch(
+      /^AccessDenied: .*is not authorized to perform: elasticloadbalancing:ModifyRule on resource: arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule\/app\/billing-alb\//,
+    );
   });
 
   it('refuses what no statement allows, in ECS JSON shape with AWS words', async () => {
@@ -221,14 +238,14 @@ describe('IAM policies, evaluated on every call of an assumed role', () => {
 
   it('checks iam:PassRole for the roles a task definition names, with iam:PassedToService', async () => {
     const { ecs } = await as('deploy');
-    // docs/iam-policy.json allows passing role/mpac-*-task* to ECS tasks only.
-    expect(await outcome(ecs.send(taskDefinition('mpac-portal-task-execution')))).toBe('allowed');
+    // docs/iam/deploy.json allows passing exactly the example's execution roles, to ECS tasks only.
+    expect(await outcome(ecs.send(taskDefinition('mpac-svc-portal-task-execution')))).toBe('allowed');
     expect(await outcome(ecs.send(taskDefinition('ecs-task-execution')))).toBe(
       `AccessDeniedException: User: ${session('deploy')} is not authorized to perform: iam:PassRole on resource: arn:aws:iam::${ACCOUNT}:role/ecs-task-execution because no identity-based policy allows the iam:PassRole action`,
     );
     const { ecs: guarded } = await as('guarded');
     // Allowed to pass any role, but to Lambda only: ECS tasks are refused.
-    expect(await outcome(guarded.send(taskDefinition('mpac-portal-task-execution')))).toMatch(
+    expect(await outcome(guarded.send(taskDefinition('mpac-svc-portal-task-execution')))).toMatch(
       /^AccessDeniedException: .*iam:PassRole/,
     );
   });

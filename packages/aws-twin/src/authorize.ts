@@ -177,5 +177,10 @@ function resourcesOf(
   }
   if (service === 'ecr' && typeof input.repositoryName === 'string')
     return named('repository/', [input.repositoryName]);
+  // DescribeRepositories names its repositories in a list; without one it reads them all.
+  if (service === 'ecr' && operation === 'DescribeRepositories')
+    return Array.isArray(input.repositoryNames) && input.repositoryNames.length > 0
+      ? named('repository/', strings(input.repositoryNames))
+      : [arn('repository/*')];
   return ['*'];
 }

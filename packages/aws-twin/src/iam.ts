@@ -127,3 +127,20 @@ export function denialMessage(principal: string, request: AuthorizationRequest, 
       : `because no identity-based policy allows the ${request.action} action`;
   return `User: ${principal} is not authorized to perform: ${request.action} on resource: ${request.resource} ${why}`;
 }
+
+/**
+ * A policy document from this suite's docs/iam/ templates, its `${Name}` placeholders filled. IAM's
+ * own policy variables (`${aws:…}`, `${token.actions…}`) stay; any other placeholder left unfilled
+ * is an error naming it, so a template and its users cannot drift apart silently.
+ */
+export function policyFromTemplate(template: string, values: Record<string, string>): PolicyDocument {
+  const filled = template.replace(/\$\{([A-Za-z]+)\}/g, (whole, name: string) => {
+    const value = values[name];
+    if (value === undefined)
+      throw new Error(
+        `The policy template needs a value for \${${name}} (given: ${Object.keys(values).join(', ') || 'none'})`,
+      );
+    return value;
+  });
+  return JSON.parse(filled) as PolicyDocument;
+}

@@ -14,6 +14,20 @@ export interface TrafficTally {
   /** By the `x-version` the task answered with (which colour served it). */
   byVersion: Record<string, number>;
   errors: Record<string, number>;
+  /**
+   * Where each failed request (a 5xx or no answer) came from: `application` (a task answered it,
+   * by its `x-version`), `load balancer` (the ALB answered itself, `Server: awselb/2.0`: no
+   * healthy target, a target that dropped the connection or timed out), `no answer` (the
+   * connection failed or the client's 10 s timeout passed).
+   */
+  failedBy: Record<FailureOrigin, number>;
+}
+
+export type FailureOrigin = 'application' | 'load balancer' | 'no answer';
+
+/** Failed requests of a tally: 5xx answers and requests with no answer. */
+export function failuresOf(tally: TrafficTally): number {
+  return tally.failedBy.application + tally.failedBy['load balancer'] + tally.failedBy['no answer'];
 }
 
 export interface TrafficRun {
@@ -32,7 +46,15 @@ export interface TrafficOptions {
 }
 
 function emptyTally(): TrafficTally {
-  return { sent: 0, completed: 0, failed: 0, byStatus: {}, byVersion: {}, errors: {} };
+  return {
+    sent: 0,
+    completed: 0,
+    failed: 0,
+    byStatus: {},
+    byVersion: {},
+    errors: {},
+    failedBy: { application: 0, 'load balancer': 0, 'no answer': 0 },
+  };
 }
 
 /** Sends one GET and adds its outcome to the tally; never rejects. */
@@ -52,12 +74,15 @@ function requestOnce(
         tally.byStatus[status] = (tally.byStatus[status] ?? 0) + 1;
         const version = String(response.headers['x-version'] ?? 'none');
         tally.byVersion[version] = (tally.byVersion[version] ?? 0) + 1;
+        if ((response.statusCode ?? 0) >= 500)
+          tally.failedBy[response.headers['x-version'] === undefined ? 'load balancer' : 'application']++;
         resolve();
       });
     });
     request.on('timeout', () => request.destroy(new Error('timeout')));
     request.on('error', (error: NodeJS.ErrnoException) => {
       tally.failed++;
+      tally.failedBy['no answer']++;
       const code = error.code ?? error.message;
       tally.errors[code] = (tally.errors[code] ?? 0) + 1;
       resolve();

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { expandMatrix } from '../src/matrix.js';
 import { rehearse, type JobRecord, type WorkflowRecord } from '../src/rehearse.js';
 import { evaluate } from '../src/expressions.js';
+import { consumeWorkflowCommands } from '../src/runner.js';
 import { startStandIns } from '../src/stand-ins.js';
 import { loadAction, loadWorkflow } from '../src/workflow.js';
 
@@ -476,4 +477,53 @@ jobs:
       await standIns.close();
     }
   }, 60_000);
+
+  it('prints a reason that tries to run workflow commands without running them', async () => {
+    const root = path.resolve(import.meta.dirname, '../../..');
+    const workspace = repository({
+      'wf.yml': `
+on:
+  workflow_dispatch:
+    inputs:
+      reason:
+        type: string
+jobs:
+  tell:
+    runs-on: ubuntu-latest
+    steps:
+      - id: tell
+        uses: mpac/actions/notify@v1
+        with:
+          outcome: failed
+          service: svc-portal
+          environment: production
+          reason: \${{ inputs.reason }}
+`,
+    });
+    const record = await run(workspace, 'wf.yml', {
+      suiteRoot: root,
+      event: {
+        name: 'workflow_dispatch',
+        inputs: { reason: 'timeout\n::add-mask::commit\n::warning title=injected::obey me\n::error::and me' },
+      },
+    });
+    const step = job(record, 'tell').steps[0]!;
+    expect(step.outcome).toBe('success');
+    // Printed as text: nothing masked (the commit is still readable), no annotation raised.
+    expect(step.annotations).toEqual([]);
+    expect(step.log).toContain('::warning title=injected::obey me');
+    expect(step.log).toContain('::add-mask::commit');
+    expect(step.log).toContain('commit abc123');
+  });
+
+  it('obeys workflow commands again after the stop-commands token', () => {
+    const { annotations, masks, visible } = consumeWorkflowCommands(
+      ['::stop-commands::t0k', '::warning::inert', '::t0k::', '::warning::live', '::add-mask::s3cret'].join(
+        '\n',
+      ),
+    );
+    expect(annotations.map((annotation) => annotation.message)).toEqual(['live']);
+    expect(masks).toEqual(['s3cret']);
+    expect(visible).toContain('::warning::inert');
+  });
 });

@@ -420,6 +420,7 @@ async function runJobSteps(
         github: run.github,
         approvals: options.approvals?.[environment],
         log: run.log,
+        approved: (reviewer) => options.onApproval?.(environment, reviewer),
       })
     : undefined;
   if (refused) {

@@ -9,16 +9,28 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
-import type { PolicyDocument } from '../../aws-twin/src/iam.js';
+import { policyFromTemplate } from '../../aws-twin/src/iam.js';
 import { startTwin, type Twin } from '../../aws-twin/src/index.js';
 import type { TrafficRun, TrafficTally } from '../../aws-twin/src/traffic.js';
 import type { Json } from './expressions.js';
 import { rehearse } from './rehearse.js';
 import { startStandIns, type DeploymentRecord, type StandIns } from './stand-ins.js';
-import type { RehearsalOptions, StepWhere, WorkflowRecord } from './types.js';
+import type { EnvironmentRules, RehearsalOptions, StepWhere, WorkflowRecord } from './types.js';
 
 /** This suite's checkout, where `mpac/actions/...` resolves (bundled scripts pass their own). */
 export const SUITE_ROOT = path.resolve(import.meta.dirname, '../../..');
+
+/** One service's settings in one environment, as .github/services.json holds them. */
+export interface ServiceEnvironment {
+  region: string;
+  cluster: string;
+  rule: string;
+  'test-rule': string;
+  url: string;
+  'test-url': string;
+  /** CloudWatch alarm names (comma-separated); any in ALARM fails a step and the monitor. */
+  alarms: string;
+}
 
 export interface PlatformService {
   name: string;
@@ -26,7 +38,27 @@ export interface PlatformService {
   path: string;
   container: string;
   port: number;
+  environments: Record<'staging' | 'production', ServiceEnvironment>;
 }
+
+/**
+ * The GitHub environments of the example, with the protection rules docs/setup.md asks for: two
+ * people for production, each environment on its branch, recovery without reviewers.
+ */
+export const ENVIRONMENTS: Record<string, EnvironmentRules> = {
+  staging: { branches: ['develop'] },
+  'staging-recovery': { branches: ['develop'] },
+  'production-approval': { reviewers: ['release-manager'], preventSelfReview: true, branches: ['main'] },
+  production: { reviewers: ['on-call-sre'], preventSelfReview: true, branches: ['main'] },
+  'production-recovery': { branches: ['main'] },
+};
+
+/** Who approves by default in a rehearsal: one release manager, one on-call SRE; a developer pushed. */
+export const DEFAULT_PROTECTION = {
+  environments: ENVIRONMENTS,
+  approvals: { 'production-approval': ['release-manager'], production: ['on-call-sre'] },
+  actor: 'developer',
+};
 
 /**
  * What happens to a release: `good`; `bad-image` answers every customer request with 500 but its
@@ -76,6 +108,8 @@ export interface Platform {
   standIns: StandIns;
   /** Makes a new commit in the workspace (a new release) and returns its sha. */
   commit(message: string): string;
+  /** The sha of the workspace's current commit (the release a push would deploy). */
+  head(): string;
   run(options: {
     /** A file of examples/workflows (run from the workspace's copy), or any workflow file's path. */
     workflow: string;
@@ -142,37 +176,42 @@ export async function startPlatform(
   git('add', '-A');
   git('commit', '-q', '-m', 'platform');
 
-  // Every role the workflows assume has docs/iam-policy.json, the policy the suite publishes, and
-  // trusts this repository's OIDC tokens only: the published policy is tested by every rehearsal.
-  const policy = JSON.parse(
-    readFileSync(path.join(suiteRoot, 'docs/iam-policy.json'), 'utf8'),
-  ) as PolicyDocument;
-  const trust: PolicyDocument = {
-    Statement: [
-      {
-        Effect: 'Allow',
-        Principal: { Federated: `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com` },
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: {
-          StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com' },
-          StringLike: { 'token.actions.githubusercontent.com:sub': 'repo:mpac/platform:*' },
-        },
-      },
-    ],
-  };
-  const iam = {
-    roles: Object.fromEntries(
-      ['ecr-push', 'deploy-staging', 'deploy-production'].map((role) => [role, { policy, trust }]),
-    ),
-  };
-  const scenario = (cluster: string) => ({
+  // Every role the workflows assume has its policy from docs/iam/ as the suite publishes it, filled
+  // for this platform, and trusts only the jobs docs/setup.md says: the published policies are
+  // tested by every rehearsal.
+  const template = (file: string) => readFileSync(path.join(suiteRoot, 'docs/iam', file), 'utf8');
+  const role = (policyFile: string, trustFile: string, values: Record<string, string>) => ({
+    policy: policyFromTemplate(template(policyFile), { Account: ACCOUNT, Region: REGION, ...values }),
+    trust: policyFromTemplate(template(trustFile), {
+      Account: ACCOUNT,
+      Repository: 'mpac/platform',
+      ...values,
+    }),
+  });
+  // One load balancer per service in the twin (`<service>-alb`); a platform with one ALB names it.
+  const environmentRoles = (environment: 'staging' | 'production') => ({
+    roles: {
+      [`deploy-${environment}`]: role('deploy.json', 'trust-environment.json', {
+        Cluster: `mpac-${environment}`,
+        LoadBalancer: '*-alb',
+        Environment: environment,
+      }),
+      [`recovery-${environment}`]: role('recovery.json', 'trust-environment.json', {
+        Cluster: `mpac-${environment}`,
+        LoadBalancer: '*-alb',
+        Environment: `${environment}-recovery`,
+      }),
+    },
+  });
+  const registryIam = { roles: { 'ecr-push': role('ecr-push.json', 'trust-branches.json', {}) } };
+  const scenario = (environment: 'staging' | 'production') => ({
     accountId: ACCOUNT,
     region: REGION,
-    iam,
+    iam: environmentRoles(environment),
     metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
     blueGreen: services.map((service) => ({
       name: service.name,
-      cluster,
+      cluster: `mpac-${environment}`,
       image: `${service.name}:v1`,
       desiredCount: 2,
       containerName: service.container,
@@ -180,9 +219,9 @@ export async function startPlatform(
     })),
   });
   const [registry, staging, production, standIns] = await Promise.all([
-    startTwin({ accountId: ACCOUNT, region: REGION, iam }),
-    startTwin(scenario('mpac-staging')),
-    startTwin(scenario('mpac-production')),
+    startTwin({ accountId: ACCOUNT, region: REGION, iam: registryIam }),
+    startTwin(scenario('staging')),
+    startTwin(scenario('production')),
     startStandIns(),
   ]);
   // The production alarm the workflow names (<service>-5xx): 10 target 5xx in a period.
@@ -201,28 +240,33 @@ export async function startPlatform(
       TreatMissingData: 'notBreaching',
     });
   }
+  // Only the roles are repository variables; everything per service and environment is in
+  // .github/services.json, which a team commits with its own ARNs and URLs (here the twins').
   const vars: Record<string, string> = {
     ECR_PUSH_ROLE_ARN: ROLE('ecr-push'),
     STAGING_DEPLOY_ROLE_ARN: ROLE('deploy-staging'),
     PRODUCTION_DEPLOY_ROLE_ARN: ROLE('deploy-production'),
+    STAGING_RECOVERY_ROLE_ARN: ROLE('recovery-staging'),
+    PRODUCTION_RECOVERY_ROLE_ARN: ROLE('recovery-production'),
   };
-  for (const [prefix, twin] of [
-    ['STAGING', staging],
-    ['PRODUCTION', production],
-  ] as const) {
-    // One variable per environment, JSON by service: GitHub variable names cannot hold a service's hyphens.
-    const byService: Record<string, Record<string, string>> = {};
-    for (const service of services) {
+  for (const service of services)
+    for (const [environment, twin] of [
+      ['staging', staging],
+      ['production', production],
+    ] as const) {
       const resources = twin.resources[service.name]!;
-      byService[service.name] = {
+      Object.assign(service.environments[environment], {
+        region: REGION,
+        cluster: `mpac-${environment}`,
         rule: resources.productionRuleArn,
         'test-rule': resources.testRuleArn ?? '',
         url: resources.productionUrl,
         'test-url': resources.testUrl ?? '',
-      };
+      });
     }
-    vars[`${prefix}_SERVICES`] = JSON.stringify(byService);
-  }
+  writeFileSync(servicesFile, `${JSON.stringify({ ...file, services }, null, 2)}\n`);
+  git('add', '-A');
+  git('commit', '-q', '-m', 'services.json: the ARNs and URLs of the staging and production accounts');
   let runId = 7000;
   const twinFor = (environment: string | undefined) =>
     environment?.startsWith('production')
@@ -242,6 +286,7 @@ export async function startPlatform(
       git('commit', '-q', '-m', message);
       return git('rev-parse', 'HEAD');
     },
+    head: () => git('rev-parse', 'HEAD'),
     async run(request) {
       const sha = git('rev-parse', 'HEAD');
       const ref = request.ref ?? 'refs/heads/main';
@@ -273,6 +318,7 @@ export async function startPlatform(
       const slackBefore = standIns.slackMessages.length;
       const deploymentsBefore = standIns.deployments.length;
       const log: string[] = [];
+      const thisRun = runId++;
       const rehearsal: RehearsalOptions = {
         workflow: path.isAbsolute(request.workflow)
           ? request.workflow
@@ -283,8 +329,10 @@ export async function startPlatform(
         ref,
         sha,
         repository: 'mpac/platform',
-        runId: runId++,
+        runId: thisRun,
+        onApproval: (environment, reviewer) => standIns.recordApproval(thisRun, environment, reviewer),
         vars: { ...vars, ...request.vars },
+        ...DEFAULT_PROTECTION,
         ...request.protection,
         secrets: { SLACK_WEBHOOK_URL: standIns.slackWebhookUrl },
         githubTokenFor: (permissions) => standIns.githubTokenFor(permissions),

@@ -13,7 +13,13 @@ import type { EnvironmentRules } from './types.js';
 export function environmentGate(
   environment: string,
   rules: EnvironmentRules | undefined,
-  run: { github: Record<string, Json>; approvals?: string[]; log: (line: string) => void },
+  run: {
+    github: Record<string, Json>;
+    approvals?: string[];
+    log: (line: string) => void;
+    /** Told who approved, when someone did (the run's review history). */
+    approved?: (reviewer: string) => void;
+  },
 ): string | undefined {
   if (!rules) return undefined;
   const ref = asText(run.github.ref ?? '');
@@ -36,6 +42,7 @@ export function environmentGate(
   );
   if (approver) {
     run.log(`  ${environment}: approved by ${approver}`);
+    run.approved?.(approver);
     return undefined;
   }
   const self =

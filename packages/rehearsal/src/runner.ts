@@ -48,7 +48,19 @@ export function consumeWorkflowCommands(output: string): {
   const masks: string[] = [];
   const annotations: Annotation[] = [];
   const visible: string[] = [];
+  // `::stop-commands::<token>` turns command processing off until a line `::<token>::`.
+  let stoppedUntil: string | undefined;
   for (const line of output.split('\n')) {
+    if (stoppedUntil !== undefined) {
+      if (line === stoppedUntil) stoppedUntil = undefined;
+      else visible.push(line);
+      continue;
+    }
+    const stop = /^::stop-commands::(.+)$/.exec(line);
+    if (stop) {
+      stoppedUntil = `::${stop[1]}::`;
+      continue;
+    }
     const mask = /^::add-mask::(.*)$/.exec(line);
     if (mask) {
       masks.push(unescapeData(mask[1]!));

@@ -17,6 +17,13 @@ export type OidcClaims = Record<string, string>;
 const ROUTES: { method: string; path: RegExp; scopes: string[]; level: 'read' | 'write'; name: string }[] = [
   {
     method: 'GET',
+    path: /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+\/approvals$/,
+    scopes: ['actions'],
+    level: 'read',
+    name: 'approvals',
+  },
+  {
+    method: 'GET',
     path: /^\/repos\/[^/]+\/[^/]+\/deployments$/,
     scopes: ['deployments'],
     level: 'read',
@@ -86,6 +93,8 @@ export interface StandIns {
   comments: CommentRecord[];
   /** Every call the GitHub API refused, as `<status> <method> <path>: <message>`. */
   refusals: string[];
+  /** Records a deployment review of a run (`GET …/actions/runs/{id}/approvals` lists them). */
+  recordApproval(runId: number, environment: string, reviewer: string): void;
   /** GITHUB_API_URL. */
   githubApiUrl: string;
   /** A Slack incoming-webhook URL; it is a secret, as a real one is. */
@@ -112,6 +121,7 @@ export async function startStandIns(): Promise<StandIns> {
   const githubToken = `ghs_${randomBytes(18).toString('hex')}`;
   scopesByToken.set(githubToken, allScopes);
   const comments: CommentRecord[] = [];
+  const approvals: { runId: number; environment: string; reviewer: string }[] = [];
   const refusals: string[] = [];
   const hookSecret = randomBytes(12).toString('hex');
   const deployments: DeploymentRecord[] = [];
@@ -161,6 +171,19 @@ export async function startStandIns(): Promise<StandIns> {
         if (route && !route.scopes.some((scope) => allows(scopes, scope, route.level)))
           return refuse(403, 'Resource not accessible by integration');
       }
+      const reviews = /^\/github\/repos\/[^/]+\/[^/]+\/actions\/runs\/(\d+)\/approvals$/.exec(url.pathname);
+      if (reviews && request.method === 'GET')
+        return json(
+          200,
+          approvals
+            .filter((entry) => entry.runId === Number(reviews[1]))
+            .map((entry) => ({
+              state: 'approved',
+              comment: '',
+              environments: [{ name: entry.environment }],
+              user: { login: entry.reviewer, type: 'User' },
+            })),
+        );
       const listing = /^\/github\/repos\/[^/]+\/[^/]+\/issues\/(\d+)\/comments$/.exec(url.pathname);
       if (listing && request.method === 'GET')
         return json(
@@ -233,6 +256,7 @@ export async function startStandIns(): Promise<StandIns> {
     githubToken,
     comments,
     refusals,
+    recordApproval: (runId, environment, reviewer) => approvals.push({ runId, environment, reviewer }),
     githubApiUrl: `${base}/github`,
     slackWebhookUrl: `${base}/slack/${hookSecret}`,
     slackMessages,

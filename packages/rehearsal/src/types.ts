@@ -121,6 +121,8 @@ export interface RehearsalOptions {
   environments?: Record<string, EnvironmentRules>;
   /** Who approved the deployment reviews of this run, by environment (`--approve production=alice`). */
   approvals?: Record<string, string[]>;
+  /** Told of each approval a job's environment got (the GitHub stand-in's review history of the run). */
+  onApproval?: (environment: string, reviewer: string) => void;
   /** Who started the run (github.actor; prevent-self-review refuses their approval). Default `rehearsal`. */
   actor?: string;
   /**
