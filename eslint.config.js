@@ -23,6 +23,8 @@ export default tseslint.config(
         clearTimeout: 'readonly',
         URL: 'readonly',
         Buffer: 'readonly',
+        fetch: 'readonly',
+        AbortSignal: 'readonly',
       },
     },
     rules: {

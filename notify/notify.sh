@@ -10,6 +10,8 @@ case "${OUTCOME:-unknown}" in
   rolled-back-by-monitor) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the monitor after the cutover: customers are on the previous release" ;;
   rolled-back-by-workflow) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by the workflow after a failure once traffic had moved" ;;
   rolled-back-by-hand) headline="↩️ ${SERVICE} rolled back in ${ENVIRONMENT} by hand: customers are on the previous release" ;;
+  unchanged) headline="ℹ️ ${SERVICE} in ${ENVIRONMENT} already runs this release: nothing was changed" ;;
+  superseded) headline="⏭️ ${SERVICE} in ${ENVIRONMENT}: another run changed the release during the watch (an on-call rollback or a newer deploy); this release is not the one serving customers" ;;
   recovered) headline="🛟 ${SERVICE} in ${ENVIRONMENT}: a deploy stopped while traffic was moving (a lost runner or a cancel); the recovery job put traffic where the deploy recorded it must end" ;;
   rollback-failed) headline="❌ Rollback of ${SERVICE} in ${ENVIRONMENT} did not complete (why below)" ;;
   failed-before-traffic) headline="❌ ${SERVICE} failed before any customer traffic moved in ${ENVIRONMENT}: the previous release keeps serving" ;;

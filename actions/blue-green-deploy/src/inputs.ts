@@ -62,6 +62,7 @@ export interface Inputs extends AwsInputs {
   environment?: string;
   'deployment-id'?: number;
   'environment-url'?: string;
+  release?: string;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
@@ -165,6 +166,11 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
       pattern: /^https?:\/\/\S+$/,
       patternHint: 'an http(s) URL',
       example: 'https://portal.example.com',
+    }),
+    release: reader.string('release', {
+      pattern: /^\S{1,500}$/,
+      patternHint: 'one word of at most 500 characters (an image URI)',
+      example: '123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/svc-portal:tree-3f2c1ab',
     }),
     ...readAwsInputs(reader, env),
   };

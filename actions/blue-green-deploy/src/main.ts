@@ -58,8 +58,10 @@ export async function run(): Promise<void> {
     }
     throw error;
   }
+  // Only a promoted release is a successful deployment: one rolled back by a gate or left
+  // inconclusive did not pass this environment, whatever the job's colour.
   await tracker?.setStatus(
-    'success',
+    result.outcome === 'promoted' ? 'success' : 'failure',
     `${result.outcome}: ${result.liveColor} runs ${result.taskDefinitionArn ?? 'the service'}`,
   );
   if (result.outcome === 'rolled-back') await markRolledBack(inputs, result);
@@ -92,6 +94,7 @@ async function trackDeployment(inputs: Inputs): Promise<DeploymentTracker | unde
     environment: inputs.environment,
     environmentUrl: inputs['environment-url'],
     description: `Blue/green deploy of ${inputs.service}`,
+    payload: { service: inputs.service, ...(inputs.release ? { release: inputs.release } : {}) },
     warn: (message) => core.warning(message),
   });
 }
@@ -108,6 +111,7 @@ async function markRolledBack(inputs: Inputs, result: DeployResult): Promise<voi
     token: inputs['github-token'],
     deploymentId: inputs['deployment-id'],
     environment: inputs.environment,
+    service: inputs.service,
     warn: (message) => core.warning(message),
   });
   await deployment?.setStatus(

@@ -122,6 +122,9 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
     steps: [],
     notices: run.notices,
   };
+  // A colour scaled to zero after the last watch (cleanup) starts its tasks again first: said, timed.
+  const scaledDown = state.sides[to].desiredCount === 0;
+  const began = run.baseClock.now();
   let moved;
   try {
     moved = await runMove(mover(run), {
@@ -145,5 +148,9 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
     return { ...base, outcome: 'unchanged', liveColor: to };
   }
   run.log(`Rolled back: ${to} serves 100 % (${target.release})`);
+  if (scaledDown)
+    run.notices.push(
+      `${to} had been scaled to zero after the last release's watch (cleanup): its tasks were started and passed their health checks before customers moved, so this rollback took ${Math.round((run.baseClock.now() - began) / 1000)} s instead of seconds`,
+    );
   return { ...base, taskDefinitionArn: target.release, outcome: 'rolled-back', liveColor: to };
 }

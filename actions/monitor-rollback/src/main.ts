@@ -76,6 +76,7 @@ export async function run(): Promise<void> {
       token: inputs['github-token'],
       deploymentId: inputs['deployment-id'],
       environment: inputs.environment,
+      service: inputs.service,
       warn: (message) => core.warning(message),
     });
     await deployment?.setStatus('failure', `Rolled back by the monitor: ${result.reason ?? ''}`);

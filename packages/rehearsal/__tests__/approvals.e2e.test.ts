@@ -76,6 +76,14 @@ describe('two people for production', () => {
   }, 300_000);
 
   it('deploys with two different approvers, and says who', async () => {
+    // Production deploys only what passed staging: develop first, then merged into main.
+    const staging = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/develop',
+    });
+    expect(findJob(staging.record, 'staging (svc-portal)')?.outputs.outcome).toBe('promoted');
+    platform.merge('Merge develop into main');
     const run = await platform.run({ workflow: 'platform.yml', event: 'push', ref: 'refs/heads/main' });
     const deploy = findJob(run.record, 'production (svc-portal)/deploy')!;
     expect(deploy.outputs.outcome).toBe('promoted');

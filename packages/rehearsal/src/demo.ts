@@ -29,6 +29,13 @@ export interface DemoStory {
   /** A new commit (a release) before the story, with this message. */
   commit?: string;
   environment: 'staging' | 'production';
+  /**
+   * Before a production story: push the release to develop first, as a team must (production
+   * deploys only what passed staging); every service must be promoted there.
+   */
+  stagingFirst?: boolean;
+  /** Before a production story: merge develop into main with a commit that changes no file. */
+  merge?: string;
   request: {
     workflow?: string;
     event?: 'push' | 'workflow_dispatch';
@@ -50,8 +57,9 @@ export const DEMO_STORIES: DemoStory[] = [
   },
   {
     id: '2',
-    title: 'The same commit, fast-forwarded to main: production (the image is reused, not rebuilt)',
+    title: 'Merged into main with a merge commit: production (the same image, reused, not rebuilt)',
     environment: 'production',
+    merge: 'Merge develop into main',
     request: {},
     ending: { outcomes: {} },
   },
@@ -65,17 +73,21 @@ export const DEMO_STORIES: DemoStory[] = [
   },
   {
     id: '4',
-    title: 'svc-smarttab fails customers once it has all the traffic, on main',
+    title: 'svc-smarttab fails customers once it has all the traffic on production (it passed staging)',
     commit: 'release 4: svc-smarttab breaks under full load',
     environment: 'production',
+    stagingFirst: true,
+    merge: 'Merge develop into main',
     request: { story: 'breaks-after-cutover', storyServices: ['svc-smarttab'] },
     ending: { outcomes: { 'svc-smarttab': 'rolled-back-by-monitor' } },
   },
   {
     id: '5',
-    title: 'mpac-pgw’s health check fails on production right after the cutover, on main',
+    title: 'mpac-pgw’s health check fails on production right after the cutover (it passed staging)',
     commit: 'release 5: mpac-pgw health check fails on production',
     environment: 'production',
+    stagingFirst: true,
+    merge: 'Merge develop into main',
     request: { story: 'fails-production-smoke', storyServices: ['mpac-pgw'] },
     ending: { outcomes: { 'mpac-pgw': 'rolled-back-by-workflow' } },
   },
@@ -194,9 +206,32 @@ export async function worldUnhealthy(
 /** Tells one story on the platform and judges its ending. */
 export async function tellStory(platform: Platform, story: DemoStory): Promise<StoryVerdict> {
   if (story.commit) platform.commit(story.commit);
+  if (story.stagingFirst) {
+    const unhealthy = await worldUnhealthy(platform, 'staging');
+    if (unhealthy) return { story, status: 'not seen', problems: [unhealthy], services: [] };
+    const staging = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/develop',
+    });
+    const notPromoted = platform.services
+      .map((service) => [service.name, findJob(staging.record, `staging (${service.name})`)?.outputs.outcome])
+      .filter(([, outcome]) => outcome !== 'promoted');
+    if (notPromoted.length > 0)
+      return {
+        story,
+        status: 'did not end as told',
+        problems: notPromoted.map(
+          ([name, outcome]) =>
+            `${name}: staging should have promoted it first, ended ${outcome ?? 'not deployed'}`,
+        ),
+        services: [],
+        run: staging,
+      };
+  }
+  if (story.merge) platform.merge(story.merge);
   const unhealthy = await worldUnhealthy(platform, story.environment);
   if (unhealthy) return { story, status: 'not seen', problems: [unhealthy], services: [] };
-  const sha = platform.head();
   const run = await platform.run({
     workflow: story.request.workflow ?? 'platform.yml',
     event: story.request.event ?? 'push',
@@ -218,7 +253,7 @@ export async function tellStory(platform: Platform, story: DemoStory): Promise<S
       service: service.name,
       expected,
       outcome: deployed ? (job?.outputs.outcome ?? 'not deployed') : 'not deployed',
-      live: liveRelease === sha ? 'new' : 'previous',
+      live: liveRelease === platform.tagOf(service.name) ? 'new' : 'previous',
       liveRelease: liveRelease.slice(0, 7),
       customers: run.customers[service.name]!,
     };

@@ -65,6 +65,7 @@ export const DEFAULT_PROTECTION = {
  * /health and /version are fine (smoke tests pass, the 5 % gate must catch it); `breaks-after-cutover`
  * starts failing customers once traffic reached 100 % (the monitor must roll it back);
  * `fails-production-smoke` fails its health check once on production (the workflow must roll back).
+ * The last two happen on production only: such a release passed staging.
  */
 export type Story = 'good' | 'bad-image' | 'breaks-after-cutover' | 'fails-production-smoke';
 export const STORIES: readonly Story[] = [
@@ -106,8 +107,18 @@ export interface Platform {
   services: PlatformService[];
   twins: { registry: Twin; staging: Twin; production: Twin };
   standIns: StandIns;
-  /** Makes a new commit in the workspace (a new release) and returns its sha. */
-  commit(message: string): string;
+  /**
+   * Makes a new commit in the workspace (a new release) that changes every service's folder, or
+   * only `services`', and returns its sha.
+   */
+  commit(message: string, options?: { services?: string[] }): string;
+  /**
+   * A commit that changes no file, as merging develop into main with a merge commit, a squash or
+   * a rebase gives main (a new commit, the same files); returns its sha.
+   */
+  merge(message: string): string;
+  /** A service's content tag at the current commit (`tree-<git tree hash of its folder>`), its image tag. */
+  tagOf(service: string): string;
   /** The sha of the workspace's current commit (the release a push would deploy). */
   head(): string;
   run(options: {
@@ -280,26 +291,36 @@ export async function startPlatform(
     services,
     twins: { registry, staging, production },
     standIns,
-    commit(message) {
+    commit(message, commitOptions = {}) {
+      for (const service of services)
+        if (!commitOptions.services || commitOptions.services.includes(service.name))
+          writeFileSync(path.join(workspace, service.path, 'RELEASE'), `${message}\n`);
       writeFileSync(path.join(workspace, 'RELEASE'), `${message}\n`);
       git('add', '-A');
       git('commit', '-q', '-m', message);
       return git('rev-parse', 'HEAD');
     },
+    merge(message) {
+      git('commit', '-q', '--allow-empty', '-m', message);
+      return git('rev-parse', 'HEAD');
+    },
     head: () => git('rev-parse', 'HEAD'),
+    tagOf: (name) =>
+      `tree-${git('rev-parse', `HEAD:${services.find((service) => service.name === name)!.path}`)}`,
     async run(request) {
       const sha = git('rev-parse', 'HEAD');
       const ref = request.ref ?? 'refs/heads/main';
       const environment = ref === 'refs/heads/develop' ? staging : production;
       const story = request.story ?? 'good';
-      const image = (service: string) => `${service}:${sha}`;
+      const image = (service: string) => `${service}:${platform.tagOf(service)}`;
       const affected = (service: string) => !request.storyServices || request.storyServices.includes(service);
       if (story === 'bad-image')
         for (const service of services)
           if (affected(service.name)) environment.faults.changeImage(image(service.name), { errorRate: 1 });
       const beforeStep = (where: StepWhere) => {
         const service = (where.inputs.service as string | undefined) ?? '';
-        if (!affected(service)) return;
+        // The release breaks on production only: it passed staging.
+        if (!affected(service) || environment !== production) return;
         if (story === 'breaks-after-cutover' && where.key.endsWith('/deploy/monitor'))
           environment.faults.changeImage(image(service), { errorRate: 1 });
         if (story === 'fails-production-smoke' && where.key.endsWith('/deploy/smoke-production'))

@@ -77,6 +77,10 @@ export interface DeploymentRecord {
   id: number;
   environment: string;
   ref: string;
+  /** What the deployment recorded (`{ service, release }`), as GitHub stores a payload. */
+  payload: Record<string, unknown>;
+  /** `production_environment` as created (GitHub's auto_inactive spares production deployments). */
+  production: boolean;
   statuses: { state: string; description?: string }[];
 }
 
@@ -210,12 +214,21 @@ export async function startStandIns(): Promise<StandIns> {
       const created = /^\/github\/repos\/[^/]+\/[^/]+\/deployments$/.exec(url.pathname);
       if (created && request.method === 'GET') {
         const environment = url.searchParams.get('environment');
+        // Newest first, paged as GitHub pages (per_page up to 100, default 30).
+        const perPage = Math.min(100, Number(url.searchParams.get('per_page') ?? 30) || 30);
+        const page = Math.max(1, Number(url.searchParams.get('page') ?? 1) || 1);
         const listed = deployments
           .filter((entry) => !environment || entry.environment === environment)
-          .reverse();
+          .reverse()
+          .slice((page - 1) * perPage, page * perPage);
         return json(
           200,
-          listed.map((entry) => ({ id: entry.id, environment: entry.environment, ref: entry.ref })),
+          listed.map((entry) => ({
+            id: entry.id,
+            environment: entry.environment,
+            ref: entry.ref,
+            payload: entry.payload,
+          })),
         );
       }
       if (created && request.method === 'POST') {
@@ -223,16 +236,48 @@ export async function startStandIns(): Promise<StandIns> {
           id: 1000 + deployments.length,
           environment: String(parsed.environment ?? ''),
           ref: String(parsed.ref ?? ''),
+          production:
+            parsed.production_environment === true ||
+            (parsed.production_environment === undefined && parsed.environment === 'production'),
+          payload:
+            parsed.payload && typeof parsed.payload === 'object'
+              ? (parsed.payload as Record<string, unknown>)
+              : {},
           statuses: [],
         };
         deployments.push(deployment);
         return json(201, { id: deployment.id });
       }
       const status = /^\/github\/repos\/[^/]+\/[^/]+\/deployments\/(\d+)\/statuses$/.exec(url.pathname);
+      if (status && request.method === 'GET') {
+        const deployment = deployments.find((entry) => entry.id === Number(status[1]));
+        if (!deployment) return json(404, { message: 'Not Found' });
+        // Newest first, as GitHub lists them.
+        return json(
+          200,
+          [...deployment.statuses]
+            .map((entry, index) => ({
+              id: index + 1,
+              state: entry.state,
+              description: entry.description ?? '',
+            }))
+            .reverse(),
+        );
+      }
       if (status && request.method === 'POST') {
         const deployment = deployments.find((entry) => entry.id === Number(status[1]));
         if (!deployment) return json(404, { message: 'Not Found' });
         deployment.statuses.push({ state: String(parsed.state), description: parsed.description as string });
+        // auto_inactive (default true): a success marks every earlier deployment of the same
+        // environment inactive, except production ones, as GitHub does.
+        if (parsed.state === 'success' && parsed.auto_inactive !== false && !deployment.production)
+          for (const earlier of deployments)
+            if (
+              earlier.id < deployment.id &&
+              earlier.environment === deployment.environment &&
+              earlier.statuses.at(-1)?.state !== 'inactive'
+            )
+              earlier.statuses.push({ state: 'inactive', description: 'auto_inactive' });
         return json(201, { id: deployment.statuses.length });
       }
       return json(404, {

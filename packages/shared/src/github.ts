@@ -19,6 +19,8 @@ export interface DeploymentOptions {
   environment: string;
   environmentUrl?: string;
   description: string;
+  /** Recorded with the deployment: what it releases, for whom (`{ service, release }`). */
+  payload?: Record<string, string>;
   /** Where a failure to talk to GitHub is reported; it never fails the deploy. */
   warn: (message: string) => void;
   env?: NodeJS.ProcessEnv;
@@ -48,6 +50,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       ref,
       environment: options.environment,
       description: options.description.slice(0, 140),
+      ...(options.payload ? { payload: options.payload } : {}),
       auto_merge: false,
       required_contexts: [],
       production_environment: /prod/i.test(options.environment),
@@ -102,13 +105,15 @@ function trackerFor(
 }
 
 /**
- * An existing deployment to report on: the given id, or the newest one of the environment. Returns
+ * An existing deployment to report on: the given id, or the newest one of the environment for the
+ * service (its payload names it; one without a service in its payload counts for any). Returns
  * undefined (after a warning) when there is none or GitHub refuses.
  */
 export async function existingDeployment(options: {
   token: string;
   deploymentId?: number;
   environment?: string;
+  service?: string;
   warn: (message: string) => void;
   env?: NodeJS.ProcessEnv;
 }): Promise<DeploymentTracker | undefined> {
@@ -129,9 +134,14 @@ export async function existingDeployment(options: {
         owner,
         repo,
         environment: options.environment,
-        per_page: 1,
+        per_page: 100,
       });
-      id = listed.data[0]?.id;
+      // One environment holds every service's deployments: the newest of this service's.
+      id = listed.data.find((deployment) => {
+        const payload = deployment.payload as { service?: unknown } | string | undefined;
+        const named = typeof payload === 'object' && payload !== null ? payload.service : undefined;
+        return !options.service || named === undefined || named === options.service;
+      })?.id;
     } catch (error) {
       options.warn(`Could not list the GitHub deployments of ${options.environment}: ${errorMessage(error)}`);
       return undefined;
