@@ -34,12 +34,14 @@ export class HealthChecker {
         state.checking = true;
         const interval = this.intervalMs() ?? group.healthCheck.intervalSeconds * 1000;
         state.nextAt = now + interval;
-        void this.check(group, target, Math.min(group.healthCheck.timeoutSeconds * 1000, interval)).then(
-          (result) => {
-            state.checking = false;
-            apply(group, target, result);
-          },
-        );
+        // A scaled interval makes checks frequent, not impatient: a check waits up to the group's
+        // timeout, but at least 2 s, so a busy machine does not fail healthy targets (a real check
+        // waits 5 s every 30 s).
+        const timeoutMs = Math.min(group.healthCheck.timeoutSeconds * 1000, Math.max(interval, 2000));
+        void this.check(group, target, timeoutMs).then((result) => {
+          state.checking = false;
+          apply(group, target, result);
+        });
       }
     }
     const second = Math.floor(now / 1000);

@@ -66,7 +66,11 @@ export async function startTaskServer(
     if (delay > 0) setTimeout(() => answer(request, response), delay);
     else answer(request, response);
   });
-  server.keepAliveTimeout = 5000;
+  // Behind an ALB a target keeps idle connections longer than the ALB's 60 s idle timeout (AWS's
+  // guidance): otherwise the load balancer sends a request on a connection the target is closing,
+  // and a customer gets a 502 that no release caused.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 66_000;
   const { port, sockets } = await listenOnLoopback(server);
 
   const closeServer = () => new Promise<void>((resolve) => server.close(() => resolve()));
