@@ -48,9 +48,14 @@ beforeAll(async () => {
     path.join(workspace, 'deploy/task-definition.json'),
   );
   mkdirSync(path.join(workspace, '.github/smoke'), { recursive: true });
-  copyFileSync(
-    path.join(workspace, 'services/svc-portal/deploy/smoke.yml'),
+  // The README's checks file reads the commit from `vars: SHA=…` (its images are tagged with the
+  // commit); the example platform's reads the content tag as RELEASE.
+  writeFileSync(
     path.join(workspace, '.github/smoke/portal.yml'),
+    readFileSync(path.join(workspace, 'services/svc-portal/deploy/smoke.yml'), 'utf8').replaceAll(
+      'env.RELEASE',
+      'env.SHA',
+    ),
   );
   sha = platform.commit('the README examples, as copied');
   const production = platform.twins.production.resources['svc-portal']!;
