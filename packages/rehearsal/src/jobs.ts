@@ -223,19 +223,8 @@ async function runLeg(
     permissionsOf(evaluateToken(at(loaded.root, 'permissions'), {})),
     call.callerPermissions,
   );
-  if ('refused' in granted) {
-    run.log(`✗ ${name}: ${granted.refused}`);
-    return {
-      path: jobPath,
-      name,
-      matrix,
-      result: 'failure',
-      outputs: {},
-      steps: [],
-      seconds: 0,
-      refused: granted.refused,
-    };
-  }
+  if ('refused' in granted)
+    return notStarted({ path: jobPath, name, matrix }, 'failure', granted.refused, run);
   if (job.type === 'reusableWorkflowJob')
     return callWorkflow(job, jobPath, name, matrix, contexts, granted.permissions, call.cancel, run);
   return runSteps(loaded, job, jobPath, name, matrix, contexts, granted.permissions, call.cancel, run);
@@ -337,19 +326,8 @@ async function runSteps(
         run.log,
       )
     : undefined;
-  if (entered && 'cancelled' in entered) {
-    run.log(`⊘ ${name}: ${entered.cancelled}`);
-    return {
-      path: jobPath,
-      name,
-      matrix,
-      result: 'cancelled',
-      outputs: {},
-      steps: [],
-      seconds: 0,
-      refused: entered.cancelled,
-    };
-  }
+  if (entered && 'cancelled' in entered)
+    return notStarted({ path: jobPath, name, matrix }, 'cancelled', entered.cancelled, run);
   try {
     return await runJobSteps(loaded, job, jobPath, name, matrix, outer, permissions, controller.signal, run);
   } finally {
@@ -379,8 +357,18 @@ async function runJobSteps(
     environmentValue && typeof environmentValue === 'object' && !Array.isArray(environmentValue)
       ? asText(environmentValue.name ?? null)
       : asText(environmentValue) || undefined;
-  const tempDir = mkdtempSync(path.join(run.tempRoot, 'job-'));
   const options = run.options;
+  run.log(`▶ ${name}${environment ? ` (environment ${environment})` : ''}`);
+  const refused = environment
+    ? environmentGate(environment, options.environments?.[environment], {
+        github: run.github,
+        approvals: options.approvals?.[environment],
+        log: run.log,
+        approved: (reviewer) => options.onApproval?.(environment, reviewer),
+      })
+    : undefined;
+  if (refused) return notStarted({ path: jobPath, name, matrix, environment }, 'failure', refused, run);
+  const tempDir = mkdtempSync(path.join(run.tempRoot, 'job-'));
   const runnerContext = { os: 'Linux', arch: 'X64', temp: tempDir, name: 'rehearsal' };
   let jobEnv: Record<string, string> = {
     ...evaluateMapping(at(loaded.root, 'env'), { ...outer }),
@@ -398,13 +386,10 @@ async function runJobSteps(
     cancelled: cancel.aborted,
   });
   const jobStatus = () => (failed ? 'failure' : cancel.aborted ? 'cancelled' : 'success');
-  const timeoutMs = Math.min(
-    options.stepTimeoutMs ?? 600_000,
-    minutes(evaluateToken(at(loaded.root, 'jobs', id, 'timeout-minutes'), outer)) ?? Infinity,
-  );
   // A job's timeout-minutes bounds the whole job, its steps together (GitHub cancels it then).
   const jobTimeout = minutes(evaluateToken(at(loaded.root, 'jobs', id, 'timeout-minutes'), outer));
   const jobDeadline = jobTimeout === undefined ? Infinity : began + jobTimeout;
+  const timeoutMs = Math.min(options.stepTimeoutMs ?? 600_000, jobTimeout ?? Infinity);
   // `defaults: run:` of the job, else of the workflow.
   const runDefault = (key: string) =>
     asText(
@@ -414,30 +399,6 @@ async function runJobSteps(
       ),
     ) || undefined;
   const defaults = { shell: runDefault('shell'), workingDirectory: runDefault('working-directory') };
-  run.log(`▶ ${name}${environment ? ` (environment ${environment})` : ''}`);
-  const refused = environment
-    ? environmentGate(environment, options.environments?.[environment], {
-        github: run.github,
-        approvals: options.approvals?.[environment],
-        log: run.log,
-        approved: (reviewer) => options.onApproval?.(environment, reviewer),
-      })
-    : undefined;
-  if (refused) {
-    rmSync(tempDir, { recursive: true, force: true });
-    run.log(`✗ ${name}: ${refused}`);
-    return {
-      path: jobPath,
-      name,
-      matrix,
-      result: 'failure',
-      outputs: {},
-      environment,
-      steps: [],
-      seconds: 0,
-      refused,
-    };
-  }
   const processBase = (): Record<string, string> => ({
     ...(options.env ?? {}),
     ...(options.environmentEnv?.(environment) ?? {}),
@@ -553,6 +514,17 @@ async function runJobSteps(
     steps: records,
     seconds: (Date.now() - began) / 1000,
   };
+}
+
+/** A job that never ran a step: refused (permissions, environment rules) or cancelled while waiting. */
+function notStarted(
+  where: { path: string; name: string; matrix?: Combination; environment?: string },
+  result: 'failure' | 'cancelled',
+  why: string,
+  run: Run,
+): JobRecord {
+  run.log(`${result === 'cancelled' ? '⊘' : '✗'} ${where.name}: ${why}`);
+  return { ...where, result, outputs: {}, steps: [], seconds: 0, refused: why };
 }
 
 function minutes(value: Json): number | undefined {
