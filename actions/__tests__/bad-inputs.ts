@@ -215,6 +215,24 @@ export const BAD_INPUTS: BadInput[] = [
     /blue|green/,
   ),
   bgd(
+    'an image to roll back to without a tag or digest',
+    { phase: 'rollback', 'task-definition': '', 'to-image': 'svc-portal' },
+    'to-image',
+    /image with its tag or digest.*got 'svc-portal'/,
+  ),
+  bgd(
+    'two rollback targets at once',
+    { phase: 'rollback', 'task-definition': '', 'to-color': 'blue', 'to-image': 'svc-portal:v1' },
+    'to-color',
+    /and to-image were both given; give at most one/,
+  ),
+  bgd(
+    'an image to roll back to outside phase rollback',
+    { 'to-image': 'svc-portal:v1' },
+    'to-image',
+    /only applies to phase: rollback/,
+  ),
+  bgd(
     'an environment variable without a value',
     { 'environment-variables': 'LOG_LEVEL' },
     'environment-variables',

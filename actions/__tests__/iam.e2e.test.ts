@@ -110,7 +110,8 @@ describe('docs/iam/', () => {
     expect(
       (
         await run(
-          { phase: 'rollback', 'task-definition': '', force: 'true' },
+          // Named by its image (the recovery role lists the family's revisions), forced: a rollback took it off.
+          { phase: 'rollback', 'task-definition': '', 'to-image': 'svc-portal:v2', force: 'true' },
           { env: { GITHUB_RUN_ID: '4006' } },
         )
       ).outputs.outcome,

@@ -79,7 +79,7 @@ describe('the watch and the next deploy', () => {
     const tally = await customers.stop();
     expect({ outcome: watched.outputs.outcome, log: watched.log }).toMatchObject({ outcome: 'rolled-back' });
     expect(watched.log).toMatch(
-      /svc-portal-blue \(blue\) runs svc-portal:3, not svc-portal:1 .*: bringing svc-portal:1 back first/,
+      /svc-portal-blue \(blue\) runs svc-portal:3, not svc-portal:1, the release it must run: starting svc-portal:1 on it first/,
     );
     expect(revision('blue')).toBe(v1);
     expect(await weights()).toEqual([100, 0]);

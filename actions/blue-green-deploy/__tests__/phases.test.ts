@@ -387,6 +387,118 @@ describe('rollback, shift and cleanup', () => {
     expect(world.calls.findIndex((call) => call === 'ModifyRule 100/0')).toBeGreaterThan(update);
   });
 
+  describe('to an earlier release neither colour runs', () => {
+    const DIGEST = `sha256:${'a'.repeat(64)}`;
+    /** Three releases: svc:1 (by digest), svc:2 on green (idle, scaled down), svc:3 live on blue. */
+    function threeReleases(values: Record<string, string>, options: SetUp = {}) {
+      const setup = setUp({ phase: 'rollback', 'task-definition': '', ...values }, options);
+      const { world } = setup;
+      world.revisions[0]!.definition.containerDefinitions = [{ name: 'app', image: `svc@${DIGEST}` }];
+      for (const revision of [2, 3])
+        world.revisions.push({
+          arn: taskDefinitionArn(revision),
+          definition: {
+            family: 'svc',
+            status: 'ACTIVE',
+            taskDefinitionArn: taskDefinitionArn(revision),
+            containerDefinitions: [{ name: 'app', image: `svc:v${revision}` }],
+          },
+          tags: new Map(),
+        });
+      world.services.blue.taskDefinition = taskDefinitionArn(3);
+      world.services.green.taskDefinition = taskDefinitionArn(2);
+      return setup;
+    }
+    const changes = (world: FakeWorld) =>
+      world.calls.filter((call) => /^(UpdateService|ModifyRule|RegisterTaskDefinition|RunTask)/.test(call));
+
+    it('starts it on the idle colour, health-checked, then moves all traffic there (by ARN)', async () => {
+      const { world, run, log } = threeReleases({ 'to-task-definition': taskDefinitionArn(1) });
+      expect(await run()).toMatchObject({
+        outcome: 'rolled-back',
+        liveColor: 'green',
+        previousColor: 'blue',
+        taskDefinitionArn: taskDefinitionArn(1),
+        previousTaskDefinitionArn: taskDefinitionArn(3),
+      });
+      expect(changes(world)).toEqual([
+        `UpdateService svc-green ${taskDefinitionArn(1)} 2`,
+        'ModifyRule 0/100',
+      ]);
+      expect(world.services.green).toMatchObject({ taskDefinition: taskDefinitionArn(1), runningCount: 2 });
+      expect(log.join('\n')).toMatch(
+        /svc:1 is an earlier release; neither colour runs it, so green \(idle\) starts it first/,
+      );
+    });
+
+    it('finds it by the image it ran, a digest or the reference as deployed', async () => {
+      const byDigest = threeReleases({ 'to-image': DIGEST });
+      expect(await byDigest.run()).toMatchObject({
+        outcome: 'rolled-back',
+        taskDefinitionArn: taskDefinitionArn(1),
+      });
+      expect(byDigest.log.join('\n')).toContain(`${DIGEST} is ${taskDefinitionArn(1)}`);
+      fake?.restore();
+      // svc:2 is on a colour already: the rollback goes there, nothing started.
+      const byTag = threeReleases({ 'to-image': 'svc:v2' }, { idleRunning: 2 });
+      byTag.world.tags.set('mpac:outcome', 'promoted');
+      byTag.world.tags.set('mpac:live-color', 'blue');
+      byTag.world.tags.set('mpac:previous-color', 'green');
+      byTag.world.tags.set('mpac:verified:green', taskDefinitionArn(2));
+      expect(await byTag.run()).toMatchObject({
+        liveColor: 'green',
+        taskDefinitionArn: taskDefinitionArn(2),
+      });
+      expect(changes(byTag.world)).toEqual(['ModifyRule 0/100']);
+    });
+
+    it('refuses, changing nothing, an image no revision ran, a deregistered revision, another family, or a split', async () => {
+      const missing = threeReleases({ 'to-image': 'svc:v9' });
+      expect((await missing.rejection()).message).toMatch(
+        /No ACTIVE revision among the newest 100 of svc runs svc:v9 in container app: nothing was changed/,
+      );
+      expect(changes(missing.world)).toEqual([]);
+      fake?.restore();
+
+      const inactive = threeReleases({ 'to-task-definition': taskDefinitionArn(1) });
+      inactive.world.revisions[0]!.definition.status = 'INACTIVE';
+      expect((await inactive.rejection()).message).toMatch(
+        /svc:1 was deregistered \(INACTIVE\), and ECS starts no task of an inactive revision: nothing was changed/,
+      );
+      expect(changes(inactive.world)).toEqual([]);
+      fake?.restore();
+
+      const other = threeReleases({ 'to-task-definition': taskDefinitionArn(1) });
+      other.world.revisions[0]!.definition.family = 'billing';
+      expect((await other.rejection()).message).toMatch(
+        /is of family billing, not svc, the family the service runs/,
+      );
+      expect(changes(other.world)).toEqual([]);
+      fake?.restore();
+
+      const split = threeReleases(
+        { 'to-task-definition': taskDefinitionArn(1) },
+        { weights: { blue: 95, green: 5 }, idleRunning: 2 },
+      );
+      expect((await split.rejection()).message).toMatch(
+        /Neither colour runs .*svc:1, and traffic is split \(blue 95 % \/ green 5 %\): there is no idle colour to start it on/,
+      );
+      expect(changes(split.world)).toEqual([]);
+    });
+
+    it('refuses the release a rollback took off, unless forced', async () => {
+      const { world, rejection } = threeReleases({ 'to-task-definition': taskDefinitionArn(1) });
+      world.tags.set('mpac:outcome', 'rolled-back');
+      world.tags.set('mpac:live-color', 'blue');
+      world.tags.set('mpac:previous-color', 'green');
+      world.tags.set('mpac:rejected-task-definition', taskDefinitionArn(1));
+      expect((await rejection()).message).toMatch(
+        /svc:1 was rolled back \(rolled-back.*\); rolling back to it would put the bad release back/,
+      );
+      expect(changes(world)).toEqual([]);
+    });
+  });
+
   it('goes to the safe end a dead run left behind, when traffic is split', async () => {
     const { world, run } = setUp(
       { phase: 'rollback', 'task-definition': '' },

@@ -56,6 +56,8 @@ export interface Inputs extends AwsInputs {
   'force-from-split': boolean;
   'to-color'?: Color;
   'to-task-definition'?: string;
+  /** An earlier release by its image (tag or digest): the family's newest revision that runs it. */
+  'to-image'?: string;
   force: boolean;
   'if-unsettled': boolean;
   'github-token'?: string;
@@ -231,18 +233,38 @@ function readTestListener(reader: InputReader): Inputs['test'] {
   return undefined;
 }
 
+/** An image reference with a tag or a digest, or a bare digest: what `to-image` accepts. */
+const IMAGE_REFERENCE =
+  /^(?:sha256:[0-9a-f]{64}|[a-z0-9][a-z0-9._/:-]*(?:@sha256:[0-9a-f]{64}|:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}))$/;
+
 function readRollbackTarget(
   reader: InputReader,
   phase: Phase,
-): { 'to-color'?: Color; 'to-task-definition'?: string } {
+): { 'to-color'?: Color; 'to-task-definition'?: string; 'to-image'?: string } {
   const toColor = reader.enum('to-color', ['blue', 'green'] as const);
   const toTaskDefinition = reader.arn('to-task-definition', 'ecs', { resourcePrefix: 'task-definition/' });
-  const given = toColor ? 'to-color' : toTaskDefinition ? 'to-task-definition' : undefined;
-  if (toColor && toTaskDefinition)
-    throw new InputError('to-color', 'and to-task-definition were both given; give at most one', 'blue');
-  if (given && phase !== 'rollback')
-    throw new InputError(given, `only applies to phase: rollback (phase is '${phase}')`, 'phase: rollback');
-  return { 'to-color': toColor, 'to-task-definition': toTaskDefinition };
+  const toImage = reader.string('to-image', {
+    pattern: IMAGE_REFERENCE,
+    patternHint:
+      'an image with its tag or digest (registry/repository:tag, registry/repository@sha256:…) or a digest',
+    example: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/svc-portal:tree-3f2a…',
+  });
+  const given = (['to-color', 'to-task-definition', 'to-image'] as const).filter(
+    (name) => ({ 'to-color': toColor, 'to-task-definition': toTaskDefinition, 'to-image': toImage })[name],
+  );
+  if (given.length > 1)
+    throw new InputError(
+      given[0]!,
+      `and ${given.slice(1).join(' and ')} were ${given.length === 2 ? 'both' : 'all'} given; give at most one`,
+      'blue',
+    );
+  if (given.length && phase !== 'rollback')
+    throw new InputError(
+      given[0]!,
+      `only applies to phase: rollback (phase is '${phase}')`,
+      'phase: rollback',
+    );
+  return { 'to-color': toColor, 'to-task-definition': toTaskDefinition, 'to-image': toImage };
 }
 
 function readSignalInputs(

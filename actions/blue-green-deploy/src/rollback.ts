@@ -1,10 +1,17 @@
 /**
- * The rollback phase: all traffic to an explicit target (a colour, a task definition) or, by default,
- * to where the last run says it belongs; never blindly to "the other colour".
+ * The rollback phase: all traffic to an explicit target (a colour, a task definition, an image) or,
+ * by default, to where the last run says it belongs; never blindly to "the other colour". An earlier
+ * release neither colour runs any more is started on the idle colour and health-checked first.
  */
+import {
+  DescribeTaskDefinitionCommand,
+  ListTaskDefinitionsCommand,
+  type ECSClient,
+} from '@aws-sdk/client-ecs';
 import { ReleaseRefusedError, runMove } from '../../../packages/shared/src/blue-green/move.js';
 import { describeWeights, type BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
+import { shortRevision } from '../../../packages/shared/src/blue-green/release.js';
 import { otherColor, type Color } from '../../../packages/shared/src/traffic.js';
 import { mover, type DeployResult, type PhaseContext } from './phase.js';
 import { failureOfMove } from './shift.js';
@@ -23,6 +30,94 @@ export interface RollbackTarget {
   release: string;
 }
 
+/** How many of the family's newest revisions `to-image` looks through. */
+export const REVISIONS_SEARCHED = 100;
+
+/** The family of a task definition ARN (`…:task-definition/svc-portal:7` → `svc-portal`). */
+export function familyOf(arn: string): string {
+  return shortRevision(arn).replace(/:\d+$/, '');
+}
+
+/** Whether a container's image is the one asked for: the same reference, or the same digest. */
+export function imageMatches(wanted: string, image: string): boolean {
+  if (wanted === image) return true;
+  const digest = wanted.startsWith('sha256:') ? wanted : wanted.split('@')[1];
+  return digest !== undefined && image.endsWith(`@${digest}`);
+}
+
+/**
+ * The revision a rollback to an earlier release goes to: `to-task-definition` checked (ACTIVE, the
+ * service's family), or the newest ACTIVE revision of the family whose container runs `to-image`.
+ * Only reads: a release that cannot be found or started is refused before anything changes.
+ */
+export async function resolveEarlierRelease(
+  ecs: ECSClient,
+  request: { toTaskDefinition?: string; toImage?: string; containerName?: string },
+  state: BlueGreenState,
+): Promise<string | undefined> {
+  const family = familyOf(state.sides[state.live].taskDefinition);
+  const onAColour = (arn: string) =>
+    state.sides.blue.taskDefinition === arn || state.sides.green.taskDefinition === arn;
+  if (request.toTaskDefinition) {
+    if (onAColour(request.toTaskDefinition)) return request.toTaskDefinition;
+    let definition;
+    try {
+      ({ taskDefinition: definition } = await ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: request.toTaskDefinition }),
+      ));
+    } catch (error) {
+      if ((error as { name?: string }).name !== 'ClientException') throw error;
+    }
+    if (!definition)
+      throw new ActionError(
+        `to-task-definition ${request.toTaskDefinition} does not exist: nothing was changed. Name a revision of ${family}`,
+      );
+    if (definition.family !== family)
+      throw new ActionError(
+        `to-task-definition ${request.toTaskDefinition} is of family ${definition.family}, not ${family}, the family the service runs: nothing was changed`,
+      );
+    if (definition.status !== 'ACTIVE')
+      throw new ActionError(
+        `to-task-definition ${request.toTaskDefinition} was deregistered (${definition.status}), and ECS starts no task of an inactive revision: nothing was changed. Deploy its image with phase: all instead`,
+      );
+    return request.toTaskDefinition;
+  }
+  if (!request.toImage) return undefined;
+  const found = await findRevisionRunning(ecs, family, request.toImage, request.containerName);
+  if (!found)
+    throw new ActionError(
+      `No ACTIVE revision among the newest ${REVISIONS_SEARCHED} of ${family} runs ${request.toImage}${request.containerName ? ` in container ${request.containerName}` : ''}: nothing was changed. ` +
+        'Give the image exactly as it was deployed (its tag or its digest), or name the release with to-task-definition',
+    );
+  return found;
+}
+
+async function findRevisionRunning(
+  ecs: ECSClient,
+  family: string,
+  image: string,
+  containerName: string | undefined,
+): Promise<string | undefined> {
+  let nextToken: string | undefined;
+  let searched = 0;
+  do {
+    const page = await ecs.send(
+      new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE', sort: 'DESC', nextToken }),
+    );
+    for (const arn of page.taskDefinitionArns ?? []) {
+      if (searched++ >= REVISIONS_SEARCHED) return undefined;
+      const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      const runs = (taskDefinition?.containerDefinitions ?? []).some(
+        (container) =>
+          (!containerName || container.name === containerName) && imageMatches(image, container.image ?? ''),
+      );
+      if (runs) return arn;
+    }
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return undefined;
+}
+
 /** Which colour a rollback puts all traffic on; refuses a release that was rolled back before. */
 export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenState): RollbackTarget {
   let target: Omit<RollbackTarget, 'release'>;
@@ -31,11 +126,7 @@ export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenS
     const color = (['blue', 'green'] as const).find(
       (candidate) => state.sides[candidate].taskDefinition === request.toTaskDefinition,
     );
-    if (!color)
-      throw new ActionError(
-        `Neither colour runs ${request.toTaskDefinition} (blue runs ${state.sides.blue.taskDefinition}, green runs ${state.sides.green.taskDefinition}); ` +
-          'deploy it with phase: all and task-definition-arn instead',
-      );
+    if (!color) return earlierReleaseTarget(request.toTaskDefinition, request.force, state);
     return { color, why: `it runs ${request.toTaskDefinition}`, release: request.toTaskDefinition };
   } else if (state.safeEnd) {
     target = {
@@ -45,27 +136,22 @@ export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenS
   } else if (state.recorded) {
     target = {
       color: state.recorded.previousColor,
-      why: `it was live before the last recorded run (${state.recorded.outcome}${state.recorded.updatedAt ? ` at ${state.recorded.updatedAt}` : ''})`,
+      why: `it was live before the last recorded run (${describeRecorded(state)})`,
     };
   } else {
     target = { color: state.idle, why: 'no outcome is recorded, and it is the idle colour' };
   }
   const release = state.sides[target.color].taskDefinition;
-  const rejected = state.recorded?.outcome.startsWith('rolled-back')
-    ? state.recorded.rejectedTaskDefinition
-    : undefined;
   if (
     !request.force &&
-    rejected &&
-    release === rejected &&
+    rejectedRelease(state) === release &&
     state.traffic.weights[otherColor(target.color)] > 0
-  ) {
+  )
     throw new ActionError(
-      `${target.color} runs ${release}, which was rolled back (${state.recorded!.outcome}${state.recorded!.updatedAt ? ` at ${state.recorded!.updatedAt}` : ''}); ` +
+      `${target.color} runs ${release}, which was rolled back (${describeRecorded(state)}); ` +
         'rolling back to it would put the bad release back on customers. Nothing was changed. ' +
         'Set force: true to do it anyway, or deploy a fixed release.',
     );
-  }
   // Forced, or already serving everyone: what the colour runs now, whatever the tags say of it.
   if (request.force || (!state.split && state.live === target.color)) return { ...target, release };
   const verified = state.releases.verified[target.color];
@@ -78,6 +164,38 @@ export function chooseRollbackTarget(request: RollbackRequest, state: BlueGreenS
         'nothing was changed. Name the release with to-task-definition, or set force: true to move customers onto it anyway.',
     );
   return { ...target, release: verified };
+}
+
+/** The release a rollback took off last, if the last recorded outcome is a rollback. */
+function rejectedRelease(state: BlueGreenState): string | undefined {
+  return state.recorded?.outcome.startsWith('rolled-back')
+    ? state.recorded.rejectedTaskDefinition
+    : undefined;
+}
+
+function describeRecorded(state: BlueGreenState): string {
+  return `${state.recorded!.outcome}${state.recorded!.updatedAt ? ` at ${state.recorded!.updatedAt}` : ''}`;
+}
+
+/**
+ * An earlier release neither colour runs: it goes onto the idle colour (started and health-checked
+ * there by the move before customers arrive), so traffic must be settled on the live colour first.
+ */
+function earlierReleaseTarget(release: string, force: boolean, state: BlueGreenState): RollbackTarget {
+  if (state.split)
+    throw new ActionError(
+      `Neither colour runs ${release}, and traffic is split (${describeWeights(state.traffic.weights)}): there is no idle colour to start it on. ` +
+        'Nothing was changed. Settle traffic first (phase: rollback with to-color), then roll back to the earlier release',
+    );
+  if (!force && rejectedRelease(state) === release)
+    throw new ActionError(
+      `${release} was rolled back (${describeRecorded(state)}); rolling back to it would put the bad release back on customers. Nothing was changed. Set force: true to do it anyway.`,
+    );
+  return {
+    color: state.idle,
+    why: `${shortRevision(release)} is an earlier release; neither colour runs it, so ${state.idle} (idle) starts it first`,
+    release,
+  };
 }
 
 export async function rollback(run: PhaseContext, state: BlueGreenState): Promise<DeployResult> {
@@ -100,8 +218,18 @@ export async function rollback(run: PhaseContext, state: BlueGreenState): Promis
   }
   let target: RollbackTarget;
   try {
+    const toTaskDefinition = await resolveEarlierRelease(
+      run.clients.ecs,
+      {
+        toTaskDefinition: inputs['to-task-definition'],
+        toImage: inputs['to-image'],
+        containerName: inputs['container-name'],
+      },
+      state,
+    );
+    if (inputs['to-image']) run.log(`${inputs['to-image']} is ${toTaskDefinition}`);
     target = chooseRollbackTarget(
-      { toColor: inputs['to-color'], toTaskDefinition: inputs['to-task-definition'], force: inputs.force },
+      { toColor: inputs['to-color'], toTaskDefinition, force: inputs.force },
       state,
     );
   } catch (error) {

@@ -236,4 +236,119 @@ describe('the example platform, rehearsed on the twin', () => {
     ]);
     expect(platform.live('production', 'svc-portal').image).toBe('svc-portal:v1');
   }, 240_000);
+
+  it('rolls back by hand to an earlier release neither colour runs, named by its image, health-checked first', async () => {
+    const platform = await setUp();
+    // Two releases since v1 (as earlier runs left them): blue runs svc-portal:2, green svc-portal:3 with all traffic.
+    const twin = platform.twins.production;
+    const resources = twin.resources['svc-portal']!;
+    const ecs = twin.services.ecs.handlers;
+    const first = ecs.DescribeTaskDefinition!({ taskDefinition: 'svc-portal' }) as {
+      taskDefinition: Record<string, unknown> & { containerDefinitions: { image: string }[] };
+    };
+    const {
+      taskDefinitionArn,
+      revision,
+      status,
+      registeredAt,
+      registeredBy,
+      requiresAttributes,
+      compatibilities,
+      ...body
+    } = first.taskDefinition as Record<string, unknown>;
+    void [
+      taskDefinitionArn,
+      revision,
+      status,
+      registeredAt,
+      registeredBy,
+      requiresAttributes,
+      compatibilities,
+    ];
+    const register = (image: string) =>
+      (
+        ecs.RegisterTaskDefinition!({
+          ...body,
+          containerDefinitions: first.taskDefinition.containerDefinitions.map((container) => ({
+            ...container,
+            image,
+          })),
+        }) as { taskDefinition: { taskDefinitionArn: string } }
+      ).taskDefinition.taskDefinitionArn;
+    const [two, three] = [register('svc-portal:v2'), register('svc-portal:v3')];
+    ecs.UpdateService!({
+      cluster: 'mpac-production',
+      service: resources.greenService,
+      taskDefinition: three,
+      desiredCount: 2,
+    });
+    // Customers go to green once its tasks are healthy; blue then runs svc-portal:2, scaled to zero (cleanup).
+    const healthy = () =>
+      (
+        twin.services.elbv2.handlers.DescribeTargetHealth!({
+          TargetGroupArn: resources.greenTargetGroupArn,
+        }) as {
+          TargetHealthDescriptions: { TargetHealth: { State: string } }[];
+        }
+      ).TargetHealthDescriptions.filter((target) => target.TargetHealth.State === 'healthy').length;
+    const deadline = Date.now() + 60_000;
+    while (healthy() < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(healthy()).toBe(2);
+    twin.services.elbv2.handlers.ModifyRule!({
+      RuleArn: resources.productionRuleArn,
+      Actions: [
+        {
+          Type: 'forward',
+          ForwardConfig: {
+            TargetGroups: [
+              { TargetGroupArn: resources.blueTargetGroupArn, Weight: 0 },
+              { TargetGroupArn: resources.greenTargetGroupArn, Weight: 100 },
+            ],
+          },
+        },
+      ],
+    });
+    ecs.UpdateService!({
+      cluster: 'mpac-production',
+      service: resources.blueService,
+      taskDefinition: two,
+      desiredCount: 0,
+    });
+
+    const run = await platform.run({
+      workflow: 'rollback.yml',
+      event: 'workflow_dispatch',
+      inputs: {
+        environment: 'production',
+        service: 'svc-portal',
+        target: 'svc-portal:v1',
+        reason: 'v2 and v3 both double-charge; back to v1',
+      },
+    });
+    const step = findStep(run.record, 'rollback/rollback/rollback')!;
+    expect(step.outputs).toMatchObject({ outcome: 'rolled-back', 'live-color': 'blue' });
+    expect(step.log).toMatch(/svc-portal:v1 is arn:aws:ecs:\S+:task-definition\/svc-portal:1\b/);
+    expect(step.log).toMatch(
+      /svc-portal:1 is an earlier release; neither colour runs it, so blue \(idle\) starts it first/,
+    );
+    expect(platform.live('production', 'svc-portal')).toEqual({
+      image: 'svc-portal:v1',
+      weights: { blue: 100, green: 0 },
+    });
+    // Customers moved only once blue's v1 tasks were healthy: none failed.
+    expect(run.customers['svc-portal']!.failedBy).toEqual({
+      application: 0,
+      'load balancer': 0,
+      'no answer': 0,
+    });
+    expect(run.notifications).toEqual([
+      expect.stringMatching(
+        /^↩️ svc-portal rolled back in production by hand.*Why: v2 and v3 both double-charge; back to v1/s,
+      ),
+    ]);
+    // With the recovery role: it read and scaled, it registered and passed nothing.
+    expect(twin.calls.of('ecs', 'ListTaskDefinitions').length).toBeGreaterThan(0);
+    expect(twin.calls.of('ecs', 'RegisterTaskDefinition')).toEqual([]);
+    expect(twin.calls.all().filter((call) => call.outcome !== 'ok')).toEqual([]);
+  }, 240_000);
 });

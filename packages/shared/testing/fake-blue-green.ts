@@ -9,6 +9,7 @@ import {
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ECSClient,
+  ListTaskDefinitionsCommand,
   ListTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
@@ -149,6 +150,7 @@ export function fakeBlueGreen(
         arn: taskDefinitionArn(1),
         definition: {
           family: 'svc',
+          status: 'ACTIVE',
           taskDefinitionArn: taskDefinitionArn(1),
           containerDefinitions: [{ name: 'app', image: 'svc:v1' }],
         },
@@ -238,13 +240,25 @@ export function fakeBlueGreen(
       };
     }),
   );
+  ecs.on(ListTaskDefinitionsCommand).callsFake(
+    serve('ListTaskDefinitions', (input: { familyPrefix?: string; status?: string; sort?: string }) => {
+      const arns = world.revisions
+        .filter(
+          (revision) =>
+            (revision.definition.status ?? 'ACTIVE') === (input.status ?? 'ACTIVE') &&
+            (!input.familyPrefix || revision.definition.family === input.familyPrefix),
+        )
+        .map((revision) => revision.arn);
+      return { taskDefinitionArns: input.sort === 'DESC' ? arns.reverse() : arns };
+    }),
+  );
   ecs.on(RegisterTaskDefinitionCommand).callsFake(
     serve('RegisterTaskDefinition', (input: Record<string, unknown>) => {
       const arn = taskDefinitionArn(world.revisions.length + 1);
       const { tags, ...definition } = input as { tags?: { key: string; value: string }[] };
       world.revisions.push({
         arn,
-        definition: { ...definition, taskDefinitionArn: arn },
+        definition: { ...definition, status: 'ACTIVE', taskDefinitionArn: arn },
         tags: new Map((tags ?? []).map((tag) => [tag.key, tag.value])),
       });
       return { taskDefinition: { ...definition, taskDefinitionArn: arn } };

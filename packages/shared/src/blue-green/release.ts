@@ -49,7 +49,7 @@ export async function ensureRelease(
   const desiredCount = side.desiredCount || Math.max(1, colors.sides[otherColor(color)].desiredCount);
   if (wrongRelease)
     options.log(
-      `${side.serviceName} (${color}) runs ${shortRevision(side.taskDefinition)}, not ${shortRevision(release)} (the release last verified on it): bringing ${shortRevision(release)} back first`,
+      `${side.serviceName} (${color}) runs ${shortRevision(side.taskDefinition)}, not ${shortRevision(release)}, the release it must run: starting ${shortRevision(release)} on it first`,
     );
   else if (side.desiredCount === 0)
     options.log(`${side.serviceName} (${color}) was scaled down; bringing ${desiredCount} tasks back first`);
