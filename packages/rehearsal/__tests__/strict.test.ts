@@ -323,6 +323,43 @@ jobs:
   }, 30_000);
 });
 
+describe('a lost runner', () => {
+  it('kills the step where it is: no later step, no always() step, no post step; the job fails and failure() jobs run', async () => {
+    const dir = workflow(`on: push
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - id: shift
+        run: |
+          echo "Traffic: 5 % on green"
+          sleep 15
+          echo "Traffic: 100 % on green"
+      - id: after
+        run: echo after
+      - id: always
+        if: always()
+        run: echo always
+  recovery:
+    needs: deploy
+    if: failure()
+    runs-on: ubuntu-latest
+    steps:
+      - id: recover
+        run: echo "recovering after \${{ needs.deploy.result }}"
+`);
+    const record = await run(dir, { loseRunner: { step: 'deploy/shift', when: /Traffic: 5 % on green/ } });
+    const [deploy, recovery] = record.jobs;
+    expect(deploy!.result).toBe('failure');
+    expect(deploy!.steps.map((step) => [step.id, step.outcome])).toEqual([['shift', 'failure']]);
+    expect(deploy!.steps[0]!.log).toContain('Traffic: 5 % on green');
+    expect(deploy!.steps[0]!.log).not.toContain('Traffic: 100 %');
+    expect(deploy!.steps[0]!.log).toMatch(/lost communication with the server/);
+    expect(recovery!.result).toBe('success');
+    expect(recovery!.steps[0]!.log).toContain('recovering after failure');
+  }, 30_000);
+});
+
 describe('permissions', () => {
   const API = `on: push
 permissions:

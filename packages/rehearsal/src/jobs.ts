@@ -25,7 +25,7 @@ import { ConcurrencyBoard, concurrencySetting } from './concurrency.js';
 import { allows, jobPermissions, permissionsOf, type Permissions } from './permissions.js';
 import { expandStrategy, legName, type Combination } from './matrix.js';
 import { environmentGate } from './protection.js';
-import { runPostStep, runStep, type PostStep, type StepOutcome } from './steps.js';
+import { RUNNER_LOST, runPostStep, runStep, type PostStep, type StepOutcome } from './steps.js';
 import type { JobRecord, Outcome, RehearsalOptions, StepRecord, WorkflowRecord } from './types.js';
 import { at, loadWorkflow, resolveUses, type LoadedWorkflow } from './workflow.js';
 
@@ -379,6 +379,7 @@ async function runJobSteps(
   const records: StepRecord[] = [];
   const posts: { post: PostStep; key: string }[] = [];
   let failed = false;
+  let lost = false;
   // After a cancel, success() is false and only always()/cancelled() steps and post steps run.
   const statusNow = (): Status => ({
     success: !failed && !cancel.aborted,
@@ -456,6 +457,7 @@ async function runJobSteps(
         ),
         // A step that starts after the cancel (always(), cancelled()) runs to its end, as on GitHub.
         cancel: cancel.aborted ? undefined : cancel,
+        loseRunnerWhen: options.loseRunner?.step === key ? options.loseRunner.when : undefined,
         overrides: options.overrides ?? {},
         stubs: options.stubs ?? {},
       });
@@ -473,8 +475,14 @@ async function runJobSteps(
       records.push(
         record(key, name, step.id, stepName, result, conclusion, (Date.now() - stepBegan) / 1000, run),
       );
+      if (result.runnerLost) {
+        lost = failed = true;
+        run.log(`✗ ${name}: ${RUNNER_LOST}`);
+        break;
+      }
     }
-    for (const { post, key } of posts) {
+    // A lost runner runs nothing more: no always() step, no post step.
+    for (const { post, key } of lost ? [] : posts) {
       const status = statusNow();
       const contexts: Contexts = { ...outer, env: jobEnv, steps: stepsContext, job: { status: jobStatus() } };
       if (!truthy(evaluate(post.postIf, contexts, status))) continue;

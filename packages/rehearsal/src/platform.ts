@@ -134,6 +134,10 @@ export interface Platform {
     vars?: Record<string, string>;
     /** GitHub environments' protection rules, approvals given and who started the run. */
     protection?: Pick<RehearsalOptions, 'environments' | 'approvals' | 'actor'>;
+    /** The runner of a step's job dies mid-step (see RehearsalOptions.loseRunner). */
+    loseRunner?: RehearsalOptions['loseRunner'];
+    /** Called before each step starts, after the story's own faults. */
+    beforeStep?: (where: StepWhere) => void;
     log?: (line: string) => void;
   }): Promise<PlatformRun>;
   /** The release customers get now: the image the larger-weighted colour runs, and the weights. */
@@ -367,7 +371,11 @@ export async function startPlatform(
         oidcFor: (claims) => standIns.oidcFor(claims),
         overrides: TIME_SCALE,
         stubs: languageStubs(),
-        beforeStep,
+        beforeStep: (where) => {
+          beforeStep(where);
+          request.beforeStep?.(where);
+        },
+        loseRunner: request.loseRunner,
         stepTimeoutMs: 180_000,
         log: (line) => {
           log.push(line);

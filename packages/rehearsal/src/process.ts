@@ -18,6 +18,8 @@ export interface StepProcess {
   tempDir: string;
   /** The job was cancelled: the step gets SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that. */
   cancel?: AbortSignal;
+  /** The runner dies (SIGKILL, nothing more runs on it) once the step's output matches. */
+  loseRunnerWhen?: RegExp;
 }
 
 export interface StepProcessResult {
@@ -25,6 +27,8 @@ export interface StepProcessResult {
   timedOut: boolean;
   /** Ended because the job was cancelled. */
   cancelled: boolean;
+  /** Ended because its runner died (loseRunnerWhen). */
+  runnerLost: boolean;
   outputs: Record<string, string>;
   exportedEnv: Record<string, string>;
   addedPath: string[];
@@ -47,13 +51,17 @@ export async function runStepProcess(step: StepProcess): Promise<StepProcessResu
   };
   for (const file of Object.values(files)) writeFileSync(file, '');
   try {
-    const { exitCode, timedOut, cancelled, output } = await spawnBounded(step, { ...step.env, ...files });
+    const { exitCode, timedOut, cancelled, runnerLost, output } = await spawnBounded(step, {
+      ...step.env,
+      ...files,
+    });
     const { masks, annotations, visible } = consumeWorkflowCommands(output);
     const read = (file: string) => readFileSync(file, 'utf8');
     return {
       exitCode,
       timedOut,
       cancelled,
+      runnerLost,
       outputs: parseFileCommands(read(files.GITHUB_OUTPUT)),
       exportedEnv: parseFileCommands(read(files.GITHUB_ENV)),
       addedPath: read(files.GITHUB_PATH)
@@ -73,10 +81,16 @@ export async function runStepProcess(step: StepProcess): Promise<StepProcessResu
 function spawnBounded(
   step: StepProcess,
   env: Record<string, string>,
-): Promise<{ exitCode: number | null; timedOut: boolean; cancelled: boolean; output: string }> {
+): Promise<{
+  exitCode: number | null;
+  timedOut: boolean;
+  cancelled: boolean;
+  runnerLost: boolean;
+  output: string;
+}> {
   return new Promise((resolve, reject) => {
     if (step.cancel?.aborted) {
-      resolve({ exitCode: null, timedOut: false, cancelled: true, output: '' });
+      resolve({ exitCode: null, timedOut: false, cancelled: true, runnerLost: false, output: '' });
       return;
     }
     const child = spawn(step.command, step.args, {
@@ -88,6 +102,7 @@ function spawnBounded(
     let output = '';
     let timedOut = false;
     let cancelled = false;
+    let runnerLost = false;
     // The whole process group: a shell's children go too, as a runner's timeout and cancel take them.
     const signal = (name: NodeJS.Signals) => {
       try {
@@ -111,8 +126,15 @@ function spawnBounded(
       for (const escalation of escalations) clearTimeout(escalation);
       step.cancel?.removeEventListener('abort', onCancel);
     };
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const take = (chunk: string) => {
+      output += chunk;
+      if (step.loseRunnerWhen && !runnerLost && step.loseRunnerWhen.test(output)) {
+        runnerLost = true;
+        signal('SIGKILL');
+      }
+    };
+    child.stdout.setEncoding('utf8').on('data', take);
+    child.stderr.setEncoding('utf8').on('data', take);
     const timer = setTimeout(() => {
       timedOut = true;
       signal('SIGKILL');
@@ -123,7 +145,7 @@ function spawnBounded(
     });
     child.on('close', (exitCode) => {
       settle();
-      resolve({ exitCode, timedOut, cancelled, output });
+      resolve({ exitCode, timedOut, cancelled, runnerLost, output });
     });
   });
 }

@@ -23,6 +23,10 @@ import { runStepProcess, type StepProcessResult } from './process.js';
 import type { Outcome, StepKind } from './types.js';
 import { at, loadAction, resolveUses, type LoadedAction } from './workflow.js';
 
+/** GitHub's words for a job whose runner stopped answering. */
+export const RUNNER_LOST =
+  'The hosted runner: GitHub Actions 1000000 lost communication with the server. Anything in your workflow that terminates the runner process, starves it for CPU/Memory, or blocks its network access can cause this error.';
+
 /** Where a step runs and what it can see. */
 export interface StepScope {
   key: string;
@@ -42,6 +46,8 @@ export interface StepScope {
   timeoutMs: number;
   /** Aborted when the job is cancelled (concurrency, or its workflow cancelled). */
   cancel?: AbortSignal;
+  /** The runner dies once this step's output matches (RehearsalOptions.loseRunner). */
+  loseRunnerWhen?: RegExp;
   overrides: Record<string, Record<string, string>>;
   stubs: Record<string, string>;
 }
@@ -67,6 +73,8 @@ export interface StepOutcome {
   overridden: string[];
   note?: string;
   post?: PostStep;
+  /** The runner died during the step: nothing more runs on it, post steps included. */
+  runnerLost?: boolean;
 }
 
 const empty = (kind: StepKind, outcome: Outcome, note?: string, log = ''): StepOutcome => ({
@@ -123,6 +131,7 @@ export async function runStep(scope: StepScope): Promise<StepOutcome> {
     timeoutMs: scope.timeoutMs,
     tempDir: scope.tempDir,
     cancel: scope.cancel,
+    loseRunnerWhen: scope.loseRunnerWhen,
   });
   const outcome = fromProcess('action', result);
   const post = runs.post
@@ -196,6 +205,7 @@ async function runShell(
       exitCode: 1,
       timedOut: false,
       cancelled: false,
+      runnerLost: false,
       outputs: {},
       exportedEnv: {},
       addedPath: [],
@@ -214,29 +224,33 @@ async function runShell(
     timeoutMs: scope.timeoutMs,
     tempDir: scope.tempDir,
     cancel: scope.cancel,
+    loseRunnerWhen: scope.loseRunnerWhen,
   });
 }
 
 function fromProcess(kind: StepKind, result: StepProcessResult): StepOutcome {
   const outcome: Outcome = result.cancelled
     ? 'cancelled'
-    : result.exitCode === 0 && !result.timedOut
+    : result.exitCode === 0 && !result.timedOut && !result.runnerLost
       ? 'success'
       : 'failure';
   return {
     kind,
     outcome,
+    runnerLost: result.runnerLost,
     outputs: result.outputs,
     exportedEnv: result.exportedEnv,
     addedPath: result.addedPath,
     summary: result.summary,
     annotations: result.annotations,
     masks: result.masks,
-    log: result.timedOut
-      ? `${result.log}\n(killed: the step ran past its time limit)`
-      : result.cancelled
-        ? `${result.log}\nError: The operation was canceled.`
-        : result.log,
+    log: result.runnerLost
+      ? `${result.log}\n${RUNNER_LOST}`
+      : result.timedOut
+        ? `${result.log}\n(killed: the step ran past its time limit)`
+        : result.cancelled
+          ? `${result.log}\nError: The operation was canceled.`
+          : result.log,
     overridden: [],
   };
 }

@@ -115,6 +115,12 @@ export interface RehearsalOptions {
   overrides?: Record<string, Record<string, string>>;
   /** Run steps replaced by these scripts, by `<job path>/<step id>`. */
   stubs?: Record<string, string>;
+  /**
+   * The runner of one step's job dies while the step runs, once its output matches `when` (a
+   * machine lost mid-cutover): the step's processes are killed, no later step or post step runs,
+   * and the job fails as GitHub fails it; jobs that need it see `failure()`.
+   */
+  loseRunner?: { step: string; when: RegExp };
   /** Called before each step starts (scenarios break a release at a given point). */
   beforeStep?: (where: StepWhere) => Promise<void> | void;
   /** GitHub environments' protection rules, by environment name (unlisted environments have none). */

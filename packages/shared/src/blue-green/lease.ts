@@ -197,7 +197,7 @@ export async function acquireLease(
       const now = clock.now();
       if (now >= deadline) throw new ActionError(heldMessage(resourceArn, holderNow));
       options.log(
-        `Deploy lock held by ${holderNow.holder}; waiting (up to ${formatDuration(deadline - now)} more)`,
+        `Deploy lock held by ${holderNow.holder}; waiting (up to ${formatDuration(Math.ceil((deadline - now) / 1000) * 1000)} more)`,
       );
       await clock.sleep(Math.min(5000, deadline - now));
       continue;
