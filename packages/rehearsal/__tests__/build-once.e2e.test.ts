@@ -41,6 +41,40 @@ describe('build once, promote what passed', () => {
     ]);
   }, 240_000);
 
+  it('promotes in production, after a squash merge, the very image staging ran: nothing rebuilt', async () => {
+    platform = await startPlatform({ services: ['svc-portal'] });
+    const developSha = platform.commit('a release merged by squash');
+    const tag = platform.tagOf('svc-portal');
+    const staging = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/develop',
+    });
+    expect(findJob(staging.record, 'staging (svc-portal)')?.outputs.outcome).toBe('promoted');
+    const stagingDigest = findStep(staging.record, 'build/build/image')?.outputs.digest;
+    expect(stagingDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+
+    // A squash: one new commit on main whose only parent is main; develop's commit is not in its history.
+    const squashed = platform.merge('a release merged by squash (#31)', 'squash');
+    expect(squashed).not.toBe(developSha);
+    expect(platform.tagOf('svc-portal')).toBe(tag);
+    const production = await platform.run({
+      workflow: 'platform.yml',
+      event: 'push',
+      ref: 'refs/heads/main',
+    });
+    expect(findJob(production.record, 'production (svc-portal)')?.outputs).toMatchObject({
+      outcome: 'promoted',
+      image: `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/svc-portal:${tag}`,
+    });
+    const image = findStep(production.record, 'build/build/image')!;
+    expect(image.log).toMatch(/already exists \(sha256:[0-9a-f]{64}\): reusing it, nothing was built/);
+    expect(image.outputs.digest).toBe(stagingDigest);
+    expect(platform.live('production', 'svc-portal').image).toBe(
+      `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/svc-portal:${tag}`,
+    );
+  }, 240_000);
+
   it('deploys only the services whose content changed, and says why each was or was not', async () => {
     platform = await startPlatform({ services: ['svc-portal', 'frontend'] });
     platform.commit('a release of both');

@@ -113,10 +113,11 @@ export interface Platform {
    */
   commit(message: string, options?: { services?: string[] }): string;
   /**
-   * A commit that changes no file, as merging develop into main with a merge commit, a squash or
-   * a rebase gives main (a new commit, the same files); returns its sha.
+   * Develop merged into main as a pull request does it: a new commit on main with develop's files,
+   * a merge commit (parents: main and develop) or a squash (parent: main only, develop's history
+   * gone); returns its sha. Either way the files, and so the content tags, are develop's.
    */
-  merge(message: string): string;
+  merge(message: string, method?: 'merge-commit' | 'squash'): string;
   /** A service's content tag at the current commit (`tree-<git tree hash of its folder>`), its image tag. */
   tagOf(service: string): string;
   /** The sha of the workspace's current commit (the release a push would deploy). */
@@ -282,6 +283,8 @@ export async function startPlatform(
   writeFileSync(servicesFile, `${JSON.stringify({ ...file, services }, null, 2)}\n`);
   git('add', '-A');
   git('commit', '-q', '-m', 'services.json: the ARNs and URLs of the staging and production accounts');
+  /** Where main was last merged to: a squash's only parent, a merge commit's first. */
+  let mainTip = git('rev-parse', 'HEAD');
   let runId = 7000;
   const twinFor = (environment: string | undefined) =>
     environment?.startsWith('production')
@@ -304,9 +307,19 @@ export async function startPlatform(
       git('commit', '-q', '-m', message);
       return git('rev-parse', 'HEAD');
     },
-    merge(message) {
-      git('commit', '-q', '--allow-empty', '-m', message);
-      return git('rev-parse', 'HEAD');
+    merge(message, method = 'merge-commit') {
+      const develop = git('rev-parse', 'HEAD');
+      const parents = method === 'squash' ? [mainTip] : [mainTip, develop];
+      const merged = git(
+        'commit-tree',
+        `${develop}^{tree}`,
+        ...parents.flatMap((parent) => ['-p', parent]),
+        '-m',
+        message,
+      );
+      git('reset', '-q', '--hard', merged);
+      mainTip = merged;
+      return merged;
     },
     head: () => git('rev-parse', 'HEAD'),
     tagOf: (name) =>
