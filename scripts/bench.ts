@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [cold-start noticing detection customer-cost api coverage]`: the
+ * `npm run bench [-- --quick] [cold-start noticing detection customer-cost api idle-capacity coverage]`: the
  * suite's speed and frugality, as medians of repeated runs with baselines measured in the same run.
  * coverage parses a generated 1,000,000-DA-line LCOV and a 1,000,000-block Go profile (200,000 with
  * --quick), each in its own process so peak RSS is its own, against lcov-parse on the same LCOV.
@@ -19,6 +19,7 @@ import {
   coldStart,
   customerCost,
   detection,
+  idleCapacity,
   noticing,
   type BenchResult,
 } from './bench/deploys.js';
@@ -121,6 +122,7 @@ const BENCHES: Record<string, (quick: boolean) => BenchResult | Promise<BenchRes
   detection,
   'customer-cost': customerCost,
   api: apiEconomy,
+  'idle-capacity': idleCapacity,
   coverage,
 };
 

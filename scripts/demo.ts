@@ -24,7 +24,7 @@ import { jobsOf } from '../packages/rehearsal/src/report.js';
 const root = process.cwd();
 // Not a literal: ncc would take a literal path next to process.cwd() for an asset of the bundle and
 // write the summaries under build/demo/.
-const outputDir = path.join(root, process.env.DEMO_OUTPUT_DIR ?? 'demo-output');
+const outputDir = path.resolve(root, process.env.DEMO_OUTPUT_DIR ?? 'demo-output');
 
 /** `npm run demo -- --only 1,3` tells only those stories (in order; later ones build on earlier ones). */
 function chosenStories(argv: string[]): typeof DEMO_STORIES {

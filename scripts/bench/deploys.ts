@@ -287,3 +287,95 @@ export async function apiEconomy(quick: boolean): Promise<BenchResult> {
     await world.close();
   }
 }
+
+/**
+ * Fargate task-hours per release: the same releases on the twin, one after another with a quiet
+ * interval between them, with and without `phase: cleanup` after each release's watch. Task time is
+ * what Fargate bills: from a task's creation to its stop, every task of both colours.
+ */
+/** Hours the old colour runs per release with cleanup: the three 5-minute bakes, then the hour's watch. */
+const OLD_COLOUR_HOURS = (3 * 5) / 60 + 1;
+
+export async function idleCapacity(quick: boolean): Promise<BenchResult> {
+  const releases = quick ? 2 : 3;
+  const intervalMs = quick ? 6_000 : 30_000;
+  const rows: BenchResult['rows'] = [];
+  const perRelease: Record<string, number> = {};
+  for (const cleanup of [false, true]) {
+    const images = Object.fromEntries(
+      Array.from({ length: releases }, (_, index) => [
+        `svc-portal:v${index + 2}`,
+        { version: `v${index + 2}` },
+      ]),
+    );
+    const world = await startWorld({ images });
+    try {
+      const portal = world.twin.resources['svc-portal']!;
+      // Customers all along: the gates and the watch judge real traffic.
+      const traffic = world.twin.traffic.start({
+        url: `${portal.productionUrl}/orders`,
+        requestsPerSecond: 50,
+        maxDurationMs: 600_000,
+      });
+      const began = Date.now();
+      for (let index = 0; index < releases; index++) {
+        const deployed = await world.deploy({
+          image: `svc-portal:v${index + 2}`,
+          'traffic-steps': '5,50,100',
+        });
+        if (deployed.outputs.outcome !== 'promoted')
+          throw new Error(
+            `release ${index + 2} ended ${deployed.outputs.outcome}: ${deployed.outputs.reason ?? deployed.log.slice(-1500)}`,
+          );
+        const watched = await world.action('monitor-rollback', {
+          cluster: portal.cluster,
+          service: 'svc-portal',
+          'listener-rule-arn': portal.productionRuleArn,
+          duration: '6s',
+          interval: '2s',
+          'metric-period': '1s',
+          'metric-delay': '1s',
+        });
+        if (watched.outputs.outcome !== 'healthy')
+          throw new Error(`the watch ended ${watched.outputs.outcome}: ${watched.log.slice(-1500)}`);
+        if (cleanup) {
+          const cleaned = await world.deploy({ phase: 'cleanup', 'task-definition': '' });
+          if (cleaned.outputs.outcome !== 'cleaned-up')
+            throw new Error(`cleanup ended ${cleaned.outputs.outcome}`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, intervalMs));
+      }
+      const ended = Date.now();
+      await traffic.stop();
+      const taskSeconds =
+        [...world.twin.services.ecs.tasks.values()]
+          .filter((task) => task.serviceName)
+          .reduce((sum, task) => {
+            const from = Math.max(task.createdAt.getTime(), began);
+            const to = Math.min(task.stoppedAt?.getTime() ?? ended, ended);
+            return sum + Math.max(0, to - from);
+          }, 0) / 1000;
+      const label = cleanup ? 'cleanup after the watch' : 'old colour kept (before)';
+      perRelease[label] = taskSeconds / releases;
+      rows.push({
+        variant: label,
+        releases,
+        'wall s': ((ended - began) / 1000).toFixed(0),
+        'task-seconds per release': (taskSeconds / releases).toFixed(0),
+        'tasks on average': (taskSeconds / ((ended - began) / 1000)).toFixed(2),
+      });
+    } finally {
+      await world.close();
+    }
+  }
+  const before = perRelease['old colour kept (before)']!;
+  const after = perRelease['cleanup after the watch']!;
+  return {
+    name: 'Fargate task-hours per release',
+    rows,
+    notes: [
+      `cleanup: ${(after / before).toFixed(2)}× the task time of keeping the old colour (2 tasks a colour; each release: 5/50/100 with 1 s bakes, a 6 s watch, then ${intervalMs / 1000} s until the next)`,
+      `at production's scale (a release a day, 5/50/100 with 5 min bakes, an hour's watch), the old colour runs ${OLD_COLOUR_HOURS} h a day instead of 24 h: ${((24 + OLD_COLOUR_HOURS) / 48).toFixed(2)}× the task-hours of keeping it`,
+    ],
+  };
+}

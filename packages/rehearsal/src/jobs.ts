@@ -4,6 +4,7 @@
  * functions, post steps at the end, outputs last. A job that calls a reusable workflow runs that
  * workflow's jobs with `inputs`, `secrets` and outputs passed as `workflow_call` passes them.
  */
+import { setMaxListeners } from 'node:events';
 import { isMapping } from '@actions/workflow-parser';
 import type { Job, ReusableWorkflowJob, WorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/template-token';
@@ -62,6 +63,9 @@ export interface Call {
 /** A controller that is aborted when its parent is (a job within its workflow). */
 function cancellable(parent: AbortSignal | undefined): AbortController {
   const controller = new AbortController();
+  // Every job of a workflow (a matrix of services, each calling workflows) listens to its signal:
+  // as many listeners as jobs, which GitHub bounds at 256 per matrix, not a leak.
+  setMaxListeners(0, controller.signal);
   if (parent?.aborted) controller.abort(parent.reason);
   else parent?.addEventListener('abort', () => controller.abort(parent.reason), { once: true });
   return controller;
