@@ -5,7 +5,8 @@
  * GitHub holds it), and a Slack incoming webhook. Every request is recorded so a rehearsal can say
  * what was notified and marked.
  */
-import { randomBytes } from 'node:crypto';
+import { createVerify, randomBytes, type KeyObject } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { allows, SCOPES, type Permissions } from './permissions.js';
@@ -58,6 +59,13 @@ const ROUTES: { method: string; path: RegExp; scopes: string[]; level: 'read' | 
     name: 'comment',
   },
   {
+    method: 'POST',
+    path: /^\/repos\/[^/]+\/[^/]+\/releases$/,
+    scopes: ['contents'],
+    level: 'write',
+    name: 'release',
+  },
+  {
     method: 'PATCH',
     path: /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/\d+$/,
     scopes: ['issues', 'pull-requests'],
@@ -84,7 +92,32 @@ export interface DeploymentRecord {
   statuses: { state: string; description?: string }[];
 }
 
+/** A GitHub App installed on one repository: its installation tokens carry its permissions. */
+export interface AppRegistration {
+  id: string;
+  /** The public half of the App's private key: the stand-in verifies the App's JWTs with it. */
+  publicKey: KeyObject;
+  /** `owner/name` the App is installed on. */
+  repository: string;
+  /** Repository permissions of the App (`contents: write`, `workflows: write`). */
+  permissions: Record<string, 'read' | 'write'>;
+}
+
+export interface ReleaseRecord {
+  tag: string;
+  name?: string;
+  generateNotes: boolean;
+  /** Who created it: the App's installation token, or another token. */
+  by: 'app' | 'other';
+}
+
 export interface StandIns {
+  /** Installs a GitHub App: `GET /repos/{repo}/installation` and installation tokens for its JWTs. */
+  registerApp(app: AppRegistration): void;
+  /** Installation tokens minted, with the App's permissions (git pushes check them). */
+  installationTokens: Map<string, Record<string, 'read' | 'write'>>;
+  /** Releases created through the API. */
+  releases: ReleaseRecord[];
   /** ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN for jobs with `id-token: write` (claims of a push to main). */
   oidc: { url: string; token: string };
   /** ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN for one job, whose tokens carry these claims. */
@@ -112,7 +145,19 @@ export interface StandIns {
   close(): Promise<void>;
 }
 
-export async function startStandIns(): Promise<StandIns> {
+export async function startStandIns(
+  options: {
+    /**
+     * A file to which every token the stand-in issues is appended as a JSON line `{ token,
+     * permissions }`: what a git server stand-in reads to hold pushes to GitHub's rules.
+     */
+    tokenLedger?: string;
+  } = {},
+): Promise<StandIns> {
+  const remember = (token: string, permissions: Record<string, string>) => {
+    if (options.tokenLedger)
+      appendFileSync(options.tokenLedger, `${JSON.stringify({ token, permissions })}\n`);
+  };
   const requestToken = `oidc-request-${randomBytes(8).toString('hex')}`;
   const claimsByRequestToken = new Map<string, OidcClaims>([
     [
@@ -129,6 +174,9 @@ export async function startStandIns(): Promise<StandIns> {
   const refusals: string[] = [];
   const hookSecret = randomBytes(12).toString('hex');
   const deployments: DeploymentRecord[] = [];
+  const apps: AppRegistration[] = [];
+  const installationTokens = new Map<string, Record<string, 'read' | 'write'>>();
+  const releases: ReleaseRecord[] = [];
   const slackMessages: string[] = [];
   const issuedTokens: string[] = [];
   const state = { slackDown: false };
@@ -167,6 +215,28 @@ export async function startStandIns(): Promise<StandIns> {
           return json(code, { message, documentation_url: 'https://docs.github.com/rest' });
         };
         const presented = (request.headers.authorization ?? '').replace(/^(token|Bearer) /i, '');
+        // A GitHub App authenticates as itself with a JWT it signs: finds its installation, mints tokens.
+        const installation = /^\/repos\/([^/]+\/[^/]+)\/installation$/.exec(apiPath);
+        const minting = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(apiPath);
+        if ((installation && request.method === 'GET') || (minting && request.method === 'POST')) {
+          const app = appOfJwt(apps, presented);
+          if (typeof app === 'string') return refuse(401, app);
+          const index = apps.indexOf(app);
+          if (installation) {
+            if (installation[1] !== app.repository) return refuse(404, 'Not Found');
+            return json(200, { id: 1000 + index, app_id: Number(app.id), permissions: app.permissions });
+          }
+          if (Number(minting![1]) !== 1000 + index) return refuse(404, 'Not Found');
+          const token = `ghs_${randomBytes(18).toString('hex')}`;
+          installationTokens.set(token, { ...app.permissions });
+          scopesByToken.set(token, { ...(app.permissions as Permissions) });
+          remember(token, app.permissions);
+          return json(201, {
+            token,
+            expires_at: new Date(Date.now() + 3_600_000).toISOString(),
+            permissions: app.permissions,
+          });
+        }
         const scopes = scopesByToken.get(presented);
         if (!scopes) return refuse(401, 'Bad credentials');
         // GET /user is for user tokens; a GITHUB_TOKEN is refused it, as on GitHub.
@@ -280,6 +350,31 @@ export async function startStandIns(): Promise<StandIns> {
               earlier.statuses.push({ state: 'inactive', description: 'auto_inactive' });
         return json(201, { id: deployment.statuses.length });
       }
+      if (/^\/github\/repos\/[^/]+\/[^/]+\/releases$/.test(url.pathname) && request.method === 'POST') {
+        const presented = (request.headers.authorization ?? '').replace(/^(token|Bearer) /i, '');
+        const tag = String(parsed.tag_name ?? '');
+        if (!tag)
+          return json(422, {
+            message: 'Validation Failed',
+            errors: [{ field: 'tag_name', code: 'missing_field' }],
+          });
+        if (releases.some((release) => release.tag === tag))
+          return json(422, {
+            message: 'Validation Failed',
+            errors: [{ resource: 'Release', code: 'already_exists', field: 'tag_name' }],
+          });
+        releases.push({
+          tag,
+          name: typeof parsed.name === 'string' ? parsed.name : undefined,
+          generateNotes: parsed.generate_release_notes === true,
+          by: installationTokens.has(presented) ? 'app' : 'other',
+        });
+        return json(201, {
+          id: releases.length,
+          tag_name: tag,
+          html_url: `https://github.com/releases/tag/${tag}`,
+        });
+      }
       return json(404, {
         message: `the rehearsal's GitHub stand-in does not serve ${request.method} ${url.pathname}`,
       });
@@ -288,6 +383,9 @@ export async function startStandIns(): Promise<StandIns> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
+    registerApp: (app) => apps.push(app),
+    installationTokens,
+    releases,
     oidc: { url: `${base}/oidc?api-version=2.0`, token: requestToken },
     oidcFor: (claims) => {
       const token = `oidc-request-${randomBytes(8).toString('hex')}`;
@@ -296,6 +394,7 @@ export async function startStandIns(): Promise<StandIns> {
     },
     githubTokenFor: (permissions, token = `ghs_${randomBytes(18).toString('hex')}`) => {
       scopesByToken.set(token, { ...permissions });
+      remember(token, permissions);
       return token;
     },
     githubToken,
@@ -332,4 +431,34 @@ function fakeJwt(audience: string, claims: OidcClaims): string {
     part({ ...claims, aud: audience, iss: 'https://token.actions.githubusercontent.com' }),
     randomBytes(16).toString('base64url'),
   ].join('.');
+}
+
+/**
+ * The App a JWT speaks for, as GitHub checks it: RS256 signed by that App's key, `iss` its id,
+ * issued at most a minute ahead of now and expiring within ten minutes; else GitHub's words.
+ */
+function appOfJwt(apps: AppRegistration[], jwt: string): AppRegistration | string {
+  const [header, claims, signature] = jwt.split('.');
+  if (!header || !claims || !signature) return 'A JSON web token could not be decoded';
+  let decoded: { alg?: string; iss?: unknown; iat?: unknown; exp?: unknown };
+  try {
+    decoded = {
+      ...(JSON.parse(Buffer.from(header, 'base64url').toString()) as { alg?: string }),
+      ...(JSON.parse(Buffer.from(claims, 'base64url').toString()) as object),
+    };
+  } catch {
+    return 'A JSON web token could not be decoded';
+  }
+  const app = apps.find((candidate) => String(decoded.iss) === candidate.id);
+  if (!app || decoded.alg !== 'RS256') return 'A JSON web token could not be decoded';
+  const valid = createVerify('RSA-SHA256')
+    .update(`${header}.${claims}`)
+    .verify(app.publicKey, Buffer.from(signature, 'base64url'));
+  if (!valid) return 'A JSON web token could not be decoded';
+  const now = Math.floor(Date.now() / 1000);
+  if (typeof decoded.iat !== 'number' || decoded.iat > now + 60)
+    return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+  if (typeof decoded.exp !== 'number' || decoded.exp <= now || decoded.exp - decoded.iat > 600)
+    return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+  return app;
 }
