@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // Bundles every actions/<name>/src/index.ts into actions/<name>/dist, and the AWS twin into
-// packages/aws-twin/dist, with ncc (ESM, minified, licenses file).
+// packages/aws-twin/dist, with ncc (ESM, minified, licenses file). An action loads its inputs first
+// and the rest with import(), which ncc writes as a chunk beside index.js (`<id>.index.js`); ncc
+// minifies only index.js, so the chunks are minified here with terser.
 // `node scripts/bundle.mjs smoke-test` bundles one of them.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { minify } from 'terser';
 
 const root = path.resolve(import.meta.dirname, '..');
 const requested = process.argv.slice(2);
@@ -18,6 +21,24 @@ const unknown = requested.filter((name) => !bundles.some((bundle) => bundle.name
 if (unknown.length > 0) {
   console.error(`Nothing to bundle named ${unknown.join(', ')}`);
   process.exit(2);
+}
+
+async function minifyChunks(dist) {
+  for (const name of readdirSync(dist).filter((file) => /^\d+\.index\.js$/.test(file))) {
+    const file = path.join(dist, name);
+    try {
+      const { code } = await minify(readFileSync(file, 'utf8'), {
+        module: true,
+        compress: true,
+        mangle: true,
+      });
+      writeFileSync(file, code);
+    } catch (error) {
+      console.error(`terser could not minify ${file}: ${error.message}`);
+      return false;
+    }
+  }
+  return true;
 }
 
 function bundle({ dir }) {
@@ -38,9 +59,10 @@ function bundle({ dir }) {
       ],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
     );
-    child.on('close', (code) => {
-      console.log(`${code === 0 ? 'bundled' : 'FAILED '} ${dir}/dist`);
-      resolve(code === 0);
+    child.on('close', async (code) => {
+      const ok = code === 0 && (await minifyChunks(path.join(root, dir, 'dist')));
+      console.log(`${ok ? 'bundled' : 'FAILED '} ${dir}/dist`);
+      resolve(ok);
     });
   });
 }

@@ -7,7 +7,8 @@ import {
 } from '../../../packages/shared/src/blue-green/inputs.js';
 import { InputReader, parseKeyValueLines } from '../../../packages/shared/src/inputs.js';
 import { readAwsInputs, type AwsInputs } from '../../../packages/shared/src/aws-inputs.js';
-import { parseTrafficSteps, type Color } from '../../../packages/shared/src/traffic.js';
+import type { Color } from '../../../packages/shared/src/traffic.js';
+import { parseTrafficSteps } from '../../../packages/shared/src/traffic-steps.js';
 import { readMetricInputs } from '../../../packages/shared/src/signals/inputs.js';
 import type { NoDataPolicy } from '../../../packages/shared/src/signals/judge.js';
 

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import { readFileSync } from 'node:fs';
-import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
+import { awsClientsFor } from '../../../packages/shared/src/aws-clients.js';
 import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
 import { recoverStoppedRun } from '../../../packages/shared/src/blue-green/recover.js';
 import { sendRequest } from '../../../packages/shared/src/checks/http.js';
@@ -20,8 +20,7 @@ import { loadDeployState, saveDeployState } from './state.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 
 /** Reads inputs, runs the phase, sets outputs and the job summary. */
-export async function run(): Promise<void> {
-  const inputs = getInputs();
+export async function run(inputs: Inputs = getInputs()): Promise<void> {
   const readFile = (path: string) => readFileSync(path, 'utf8');
   // The task definition file and the container name are checked before any AWS call.
   if (inputs.taskDefinition?.kind === 'file') renderFileTaskDefinition(inputs, readFile);

@@ -6,7 +6,7 @@ import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { inWorkspace, workspaceRoot } from '../../../packages/shared/src/workspace.js';
 import { loadConfig } from './config.js';
 import { evaluate } from './gate.js';
-import { getInputs } from './inputs.js';
+import { getInputs, type Inputs } from './inputs.js';
 import { meetsThreshold, percentFloor } from './model.js';
 import { writeMerged } from './merged.js';
 import { changedLines, mergeBase, patchCoverage, type PatchResult } from './patch.js';
@@ -14,8 +14,7 @@ import { readReports } from './read.js';
 import { MAX_ANNOTATIONS, patchSummary, summary } from './report.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 
-export async function run(): Promise<void> {
-  const inputs = getInputs();
+export async function run(inputs: Inputs = getInputs()): Promise<void> {
   // Every path an input names stays inside the workspace, checked before anything is read.
   const workspace = workspaceRoot();
   const root = inWorkspace('working-directory', inputs['working-directory'], {

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import { getExecOutput } from '@actions/exec';
 import { which } from '@actions/io';
-import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
+import { awsClientsFor } from '../../../packages/shared/src/aws-clients.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { registerSecret } from '../../../packages/shared/src/secrets.js';
@@ -17,7 +17,7 @@ import {
   waitForScanFindings,
   type Finding,
 } from './ecr.js';
-import { getInputs } from './inputs.js';
+import { getInputs, type Inputs } from './inputs.js';
 import { builtSummary, pushedSummary } from './report.js';
 import { loadEcrPushState, saveEcrPushState } from './state.js';
 import { defaultTags } from './tags.js';
@@ -31,8 +31,7 @@ const exec: Exec = async (command, args, options) => {
   return { exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr };
 };
 
-export async function run(): Promise<void> {
-  const inputs = getInputs();
+export async function run(inputs: Inputs = getInputs()): Promise<void> {
   for (const name of inputs['build-secrets']) registerSecret(process.env[name]);
   if (!(await which('docker', false)))
     throw new ActionError(

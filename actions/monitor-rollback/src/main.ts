@@ -1,21 +1,20 @@
 import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { awsClientsFor } from '../../../packages/shared/src/aws-inputs.js';
+import { awsClientsFor } from '../../../packages/shared/src/aws-clients.js';
 import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
 import { sendRequest } from '../../../packages/shared/src/checks/http.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { existingDeployment } from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
-import { getInputs } from './inputs.js';
+import { getInputs, type Inputs } from './inputs.js';
 import { monitor } from './monitor.js';
 import { renderReport } from './report.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 
 /** Watches the live colour for the window and rolls back on repeated failed checks. */
-export async function run(): Promise<void> {
-  const inputs = getInputs();
+export async function run(inputs: Inputs = getInputs()): Promise<void> {
   const clients = awsClientsFor(inputs);
   const result = await core.group(`Watching ${inputs.service}`, () =>
     monitor({

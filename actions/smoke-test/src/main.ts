@@ -17,8 +17,7 @@ import { jsonReport, junitXml, summaryParts } from './report.js';
 import { runCheck, runChecks, type RunOptions } from '../../../packages/shared/src/checks/runner.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 
-export async function run(): Promise<void> {
-  const inputs = getInputs();
+export async function run(inputs: Inputs = getInputs()): Promise<void> {
   const defaults: CheckDefaults = {
     baseUrl: inputs['base-url'],
     hostHeader: inputs['host-header'],

@@ -12,7 +12,7 @@ const core = {
   isDebug: jest.fn(() => false),
   setSecret: jest.fn(),
 };
-jest.unstable_mockModule('@actions/core', () => core);
+jest.unstable_mockModule('../src/runner-commands.js', () => core);
 
 const { runAction } = await import('../src/run.js');
 const { ActionError, InputError } = await import('../src/errors.js');

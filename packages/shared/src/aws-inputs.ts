@@ -1,10 +1,9 @@
-import * as core from '@actions/core';
-import { STSClient } from '@aws-sdk/client-sts';
-import { createAwsClients, resolveRegion, type AwsClients, awsClientConfig } from './aws.js';
-import { roleSessionName, webIdentityCredentials } from './credentials.js';
+/**
+ * The AWS inputs every action that calls AWS shares, read and checked without loading the AWS SDK
+ * (an action fails on a bad input before it loads it); the clients are made in aws-clients.ts.
+ */
 import { InputError } from './errors.js';
-import { InputReader } from './inputs.js';
-import { registerSecret } from './secrets.js';
+import type { InputReader } from './inputs.js';
 
 /** The AWS inputs every action that calls AWS shares. */
 export interface AwsInputs {
@@ -24,27 +23,20 @@ export function readAwsInputs(reader: InputReader, env: NodeJS.ProcessEnv = proc
 }
 
 /**
- * Clients for the action: the default credential chain, or, with `role-to-assume`, self-renewing
- * web-identity credentials from the job's OIDC token (the job needs `permissions: id-token: write`).
+ * The region from the `aws-region` input, else AWS_REGION / AWS_DEFAULT_REGION, else an input error
+ * (no AWS call can be right without one).
  */
-export function awsClientsFor(inputs: AwsInputs, env: NodeJS.ProcessEnv = process.env): AwsClients {
-  const base = { region: inputs['aws-region'], maxAttempts: inputs['aws-max-attempts'] };
-  const roleArn = inputs['role-to-assume'];
-  if (!roleArn) return createAwsClients(base);
-  if (!env.ACTIONS_ID_TOKEN_REQUEST_URL) {
+export function resolveRegion(inputRegion: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  const region = inputRegion || env.AWS_REGION || env.AWS_DEFAULT_REGION;
+  if (!region) {
     throw new InputError(
-      'role-to-assume',
-      'needs an OIDC token, but this job cannot request one; add `permissions: id-token: write` to the job',
-      'arn:aws:iam::123456789012:role/github-deploy',
+      'aws-region',
+      'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set',
+      'eu-west-1',
     );
   }
-  const credentials = webIdentityCredentials({
-    roleArn,
-    sessionName: roleSessionName(['mpac', env.GITHUB_REPOSITORY?.split('/')[1], env.GITHUB_RUN_ID]),
-    durationSeconds: Math.floor(inputs['role-duration'] / 1000),
-    getIdToken: () => core.getIDToken('sts.amazonaws.com'),
-    sts: new STSClient(awsClientConfig(base)),
-    maskSecret: registerSecret,
-  });
-  return createAwsClients({ ...base, credentials });
+  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
+    throw new InputError('aws-region', `is not an AWS region name; got '${region}'`, 'eu-west-1');
+  }
+  return region;
 }

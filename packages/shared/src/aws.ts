@@ -3,7 +3,6 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { STSClient } from '@aws-sdk/client-sts';
-import { InputError } from './errors.js';
 import type { CredentialProvider } from './credentials.js';
 import { SUITE_NAME, SUITE_VERSION } from './version.js';
 
@@ -25,24 +24,7 @@ export function awsClientConfig(settings: AwsSettings) {
   };
 }
 
-/**
- * The region from the `aws-region` input, else AWS_REGION / AWS_DEFAULT_REGION, else an input error
- * (no AWS call can be right without one).
- */
-export function resolveRegion(inputRegion: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const region = inputRegion || env.AWS_REGION || env.AWS_DEFAULT_REGION;
-  if (!region) {
-    throw new InputError(
-      'aws-region',
-      'is empty and neither AWS_REGION nor AWS_DEFAULT_REGION is set',
-      'eu-west-1',
-    );
-  }
-  if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region)) {
-    throw new InputError('aws-region', `is not an AWS region name; got '${region}'`, 'eu-west-1');
-  }
-  return region;
-}
+export { resolveRegion } from './aws-inputs.js';
 
 export interface AwsClients {
   ecs: ECSClient;

@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.js';
 import { parse as parseYaml } from 'yaml';
 import { DurationSyntaxError, formatDuration, parseDuration } from './duration.js';
 import { InputError } from './errors.js';

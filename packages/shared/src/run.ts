@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.js';
 import { errorMessage, isUserFacingError } from './errors.js';
 import { redactSecrets } from './secrets.js';
 

@@ -3,7 +3,7 @@
  * with the runner (inputs, credentials, secret headers), the userinfo of any URL, and the values of
  * query parameters and headers whose names say they are secret.
  */
-import * as core from '@actions/core';
+import * as core from './runner-commands.js';
 
 const knownSecrets = new Set<string>();
 
