@@ -150,11 +150,7 @@ export async function detection(quick: boolean): Promise<BenchResult> {
       const world = await startWorld();
       try {
         const portal = world.twin.resources['svc-portal']!;
-        const traffic = world.twin.traffic.start({
-          url: `${portal.productionUrl}/orders`,
-          requestsPerSecond: 50,
-          maxDurationMs: 120_000,
-        });
+        const traffic = world.customers(50, 120_000);
         const promoted = await world.deploy({ image: 'svc-portal:v2', 'traffic-steps': '100' });
         if (promoted.outputs.outcome !== 'promoted') continue;
         const breakAt = Date.now() + 4000;
@@ -215,12 +211,7 @@ export async function customerCost(quick: boolean): Promise<BenchResult> {
     for (let trial = 0; trial < trials; trial++) {
       const world = await startWorld({ images: { 'svc-portal:bad': behaviour } });
       try {
-        const portal = world.twin.resources['svc-portal']!;
-        const traffic = world.twin.traffic.start({
-          url: `${portal.productionUrl}/orders`,
-          requestsPerSecond: 50,
-          maxDurationMs: 180_000,
-        });
+        const traffic = world.customers(50, 180_000);
         const result = await world.deploy({
           image: 'svc-portal:bad',
           'traffic-steps': '5,50,100',
@@ -253,11 +244,7 @@ export async function apiEconomy(quick: boolean): Promise<BenchResult> {
   const world = await startWorld();
   try {
     const portal = world.twin.resources['svc-portal']!;
-    const traffic = world.twin.traffic.start({
-      url: `${portal.productionUrl}/orders`,
-      requestsPerSecond: 50,
-      maxDurationMs: 180_000,
-    });
+    const traffic = world.customers(50, 180_000);
     world.twin.calls.clear();
     await world.deploy({ image: 'svc-portal:v2', 'traffic-steps': '5,50,100' });
     const byOperation = new Map<string, number>();
@@ -300,14 +287,14 @@ export async function apiEconomy(quick: boolean): Promise<BenchResult> {
   }
 }
 
+/** Hours the old colour runs per release with cleanup: the three 5-minute bakes, then the hour's watch. */
+const OLD_COLOUR_HOURS = (3 * 5) / 60 + 1;
+
 /**
  * Fargate task-hours per release: the same releases on the twin, one after another with a quiet
  * interval between them, with and without `phase: cleanup` after each release's watch. Task time is
  * what Fargate bills: from a task's creation to its stop, every task of both colours.
  */
-/** Hours the old colour runs per release with cleanup: the three 5-minute bakes, then the hour's watch. */
-const OLD_COLOUR_HOURS = (3 * 5) / 60 + 1;
-
 export async function idleCapacity(quick: boolean): Promise<BenchResult> {
   const releases = quick ? 2 : 3;
   const intervalMs = quick ? 6_000 : 30_000;
@@ -324,11 +311,7 @@ export async function idleCapacity(quick: boolean): Promise<BenchResult> {
     try {
       const portal = world.twin.resources['svc-portal']!;
       // Customers all along: the gates and the watch judge real traffic.
-      const traffic = world.twin.traffic.start({
-        url: `${portal.productionUrl}/orders`,
-        requestsPerSecond: 50,
-        maxDurationMs: 600_000,
-      });
+      const traffic = world.customers(50, 600_000);
       const began = Date.now();
       for (let index = 0; index < releases; index++) {
         const deployed = await world.deploy({

@@ -40,12 +40,7 @@ async function row(name: string, work: (world: World, problems: string[]) => Pro
 }
 
 function customers(world: World) {
-  const portal = world.twin.resources['svc-portal']!;
-  return world.twin.traffic.start({
-    url: `${portal.productionUrl}/orders`,
-    requestsPerSecond: 20,
-    maxDurationMs: 150_000,
-  });
+  return world.customers(20, 150_000);
 }
 
 function monitor(world: World, duration: string) {

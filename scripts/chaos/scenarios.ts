@@ -41,12 +41,7 @@ export async function load({ quick }: Size): Promise<Verdict> {
   const rounds = quick ? 2 : 20;
   const requestsPerSecond = 80;
   return within(await startWorld(), async (world) => {
-    const portal = world.twin.resources['svc-portal']!;
-    const traffic = world.twin.traffic.start({
-      url: `${portal.productionUrl}/orders`,
-      requestsPerSecond,
-      maxDurationMs: 30 * 60_000,
-    });
+    const traffic = world.customers(requestsPerSecond, 30 * 60_000);
     const problems: string[] = [];
     let promotions = 0;
     let rollbacks = 0;
@@ -116,12 +111,7 @@ export async function cancel({ quick }: Size): Promise<Verdict> {
     tried++;
     const label = `${point.name}, ${signal ?? 'runner lost'}`;
     await within(await startWorld(), async (world) => {
-      const portal = world.twin.resources['svc-portal']!;
-      const traffic = world.twin.traffic.start({
-        url: `${portal.productionUrl}/orders`,
-        requestsPerSecond: 80,
-        maxDurationMs: 300_000,
-      });
+      const traffic = world.customers(80, 300_000);
       if (point.rollback) {
         const promoted = await world.deploy({ image: 'svc-portal:v2', 'traffic-steps': '100' });
         if (promoted.outputs.outcome !== 'promoted')
@@ -239,12 +229,7 @@ export async function faults({ quick }: Size): Promise<Verdict> {
   // The ELB refuses every write for a while just as a failed gate restores traffic.
   const outageMs = quick ? 8_000 : 60_000;
   await within(await startWorld({ images: { 'svc-portal:bad': { errorRate: 1 } } }), async (world) => {
-    const portal = world.twin.resources['svc-portal']!;
-    const traffic = world.twin.traffic.start({
-      url: `${portal.productionUrl}/orders`,
-      requestsPerSecond: 100,
-      maxDurationMs: 180_000,
-    });
+    const traffic = world.customers(100, 180_000);
     let outage: NodeJS.Timeout | undefined;
     const watch = setInterval(() => {
       if (outage || world.weights().green === 0) return;
@@ -336,12 +321,7 @@ export async function races({ quick }: Size): Promise<Verdict> {
   // A deploy queued behind a promotion deploys onto the colour idle after it.
   let queuedOnto = '';
   await within(await startWorld(), async (world) => {
-    const portal = world.twin.resources['svc-portal']!;
-    const traffic = world.twin.traffic.start({
-      url: `${portal.productionUrl}/orders`,
-      requestsPerSecond: 80,
-      maxDurationMs: 120_000,
-    });
+    const traffic = world.customers(80, 120_000);
     const first = world.deploy({ image: 'svc-portal:v2', 'traffic-steps': '5,50,100', 'step-bake': '2s' });
     await world.twin.waitFor(
       () => world.twin.calls.of('elbv2', 'ModifyRule').length > 0,
@@ -377,11 +357,7 @@ export async function credentials({ quick }: Size): Promise<Verdict> {
     const oidc = standIns.oidc;
     try {
       const portal = world.twin.resources['svc-portal']!;
-      const traffic = world.twin.traffic.start({
-        url: `${portal.productionUrl}/orders`,
-        requestsPerSecond: 50,
-        maxDurationMs: 60_000,
-      });
+      const traffic = world.customers(50, 60_000);
       const durationS = quick ? 12 : 30;
       const expire = setTimeout(() => world.twin.faults.expireCredentials(), 5000);
       const result = await world.action(

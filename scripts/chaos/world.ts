@@ -5,7 +5,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startTwin, type Twin } from '../../packages/aws-twin/src/index.js';
+import { startTwin, type TrafficRun, type Twin } from '../../packages/aws-twin/src/index.js';
 import type { BlueGreenSpec, ImageBehaviour, Scenario } from '../../packages/aws-twin/src/scenario.js';
 import {
   runBundledAction,
@@ -30,6 +30,8 @@ export interface World {
     inputs: Record<string, string>,
     options?: Omit<RunBundledActionOptions, 'inputs'> & { runId?: number; accessKey?: string },
   ): Promise<BundledActionResult>;
+  /** Customers of svc-portal's production URL (`/orders`) at a steady rate, bounded in time. */
+  customers(requestsPerSecond: number, maxDurationMs: number): TrafficRun;
   /** The production weights as the twin has them: { blue, green }. */
   weights(): { blue: number; green: number };
   /** Lock entries on the production rule that are still held. */
@@ -97,6 +99,8 @@ export async function startWorld(
         },
         extra,
       ),
+    customers: (requestsPerSecond, maxDurationMs) =>
+      twin.traffic.start({ url: `${portal.productionUrl}/orders`, requestsPerSecond, maxDurationMs }),
     weights() {
       const rule = twin.services.elbv2.rules.get(portal.productionRuleArn)!;
       const groups = (

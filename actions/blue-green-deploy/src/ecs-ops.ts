@@ -4,6 +4,7 @@ import {
   DescribeTasksCommand,
   RegisterTaskDefinitionCommand,
   RunTaskCommand,
+  type DescribeTaskDefinitionCommandOutput,
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
   type Service,
@@ -23,24 +24,37 @@ export async function describeTaskDefinition(
 
 export const RUN_TAG = 'mpac:run';
 
+/** A task definition as ECS describes it, or undefined when ECS has none by that reference. */
+export async function findTaskDefinition(
+  ecs: ECSClient,
+  reference: string,
+  include?: 'TAGS',
+): Promise<DescribeTaskDefinitionCommandOutput | undefined> {
+  try {
+    const response = await ecs.send(
+      new DescribeTaskDefinitionCommand({
+        taskDefinition: reference,
+        ...(include ? { include: [include] } : {}),
+      }),
+    );
+    return response.taskDefinition ? response : undefined;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'ClientException') return undefined;
+    throw error;
+  }
+}
+
 /** The family's newest ACTIVE revision with its tags, or undefined when the family has none. */
 export async function describeLatestRevision(
   ecs: ECSClient,
   family: string,
 ): Promise<{ definition: Record<string, unknown>; tags: Map<string, string> } | undefined> {
-  try {
-    const response = await ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: family, include: ['TAGS'] }),
-    );
-    if (!response.taskDefinition) return undefined;
-    return {
-      definition: response.taskDefinition as unknown as Record<string, unknown>,
-      tags: new Map((response.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? ''])),
-    };
-  } catch (error) {
-    if ((error as { name?: string }).name === 'ClientException') return undefined;
-    throw error;
-  }
+  const response = await findTaskDefinition(ecs, family, 'TAGS');
+  if (!response) return undefined;
+  return {
+    definition: response.taskDefinition as unknown as Record<string, unknown>,
+    tags: new Map((response.tags ?? []).map((tag) => [tag.key ?? '', tag.value ?? ''])),
+  };
 }
 
 export interface RegisterOnceOptions {

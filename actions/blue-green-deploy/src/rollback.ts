@@ -3,16 +3,13 @@
  * by default, to where the last run says it belongs; never blindly to "the other colour". An earlier
  * release neither colour runs any more is started on the idle colour and health-checked first.
  */
-import {
-  DescribeTaskDefinitionCommand,
-  ListTaskDefinitionsCommand,
-  type ECSClient,
-} from '@aws-sdk/client-ecs';
+import { ListTaskDefinitionsCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { ReleaseRefusedError, runMove } from '../../../packages/shared/src/blue-green/move.js';
 import { describeWeights, type BlueGreenState } from '../../../packages/shared/src/blue-green/read.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { shortRevision } from '../../../packages/shared/src/blue-green/release.js';
 import { otherColor, type Color } from '../../../packages/shared/src/traffic.js';
+import { findTaskDefinition } from './ecs-ops.js';
 import { mover, type DeployResult, type PhaseContext } from './phase.js';
 import { failureOfMove } from './shift.js';
 
@@ -60,14 +57,7 @@ export async function resolveEarlierRelease(
     state.sides.blue.taskDefinition === arn || state.sides.green.taskDefinition === arn;
   if (request.toTaskDefinition) {
     if (onAColour(request.toTaskDefinition)) return request.toTaskDefinition;
-    let definition;
-    try {
-      ({ taskDefinition: definition } = await ecs.send(
-        new DescribeTaskDefinitionCommand({ taskDefinition: request.toTaskDefinition }),
-      ));
-    } catch (error) {
-      if ((error as { name?: string }).name !== 'ClientException') throw error;
-    }
+    const definition = (await findTaskDefinition(ecs, request.toTaskDefinition))?.taskDefinition;
     if (!definition)
       throw new ActionError(
         `to-task-definition ${request.toTaskDefinition} does not exist: nothing was changed. Name a revision of ${family}`,
@@ -106,7 +96,7 @@ async function findRevisionRunning(
     );
     for (const arn of page.taskDefinitionArns ?? []) {
       if (searched++ >= REVISIONS_SEARCHED) return undefined;
-      const { taskDefinition } = await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: arn }));
+      const taskDefinition = (await findTaskDefinition(ecs, arn))?.taskDefinition;
       const runs = (taskDefinition?.containerDefinitions ?? []).some(
         (container) =>
           (!containerName || container.name === containerName) && imageMatches(image, container.image ?? ''),

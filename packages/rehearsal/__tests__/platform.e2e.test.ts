@@ -243,36 +243,19 @@ describe('the example platform, rehearsed on the twin', () => {
     const twin = platform.twins.production;
     const resources = twin.resources['svc-portal']!;
     const ecs = twin.services.ecs.handlers;
-    const first = ecs.DescribeTaskDefinition!({ taskDefinition: 'svc-portal' }) as {
+    const { taskDefinition: first } = ecs.DescribeTaskDefinition!({ taskDefinition: 'svc-portal' }) as {
       taskDefinition: Record<string, unknown> & { containerDefinitions: { image: string }[] };
     };
-    const {
-      taskDefinitionArn,
-      revision,
-      status,
-      registeredAt,
-      registeredBy,
-      requiresAttributes,
-      compatibilities,
-      ...body
-    } = first.taskDefinition as Record<string, unknown>;
-    void [
-      taskDefinitionArn,
-      revision,
-      status,
-      registeredAt,
-      registeredBy,
-      requiresAttributes,
-      compatibilities,
-    ];
+    // A new revision of v1's definition with another image (what RegisterTaskDefinition takes of it).
     const register = (image: string) =>
       (
         ecs.RegisterTaskDefinition!({
-          ...body,
-          containerDefinitions: first.taskDefinition.containerDefinitions.map((container) => ({
-            ...container,
-            image,
-          })),
+          family: first.family,
+          networkMode: first.networkMode,
+          requiresCompatibilities: first.requiresCompatibilities,
+          cpu: first.cpu,
+          memory: first.memory,
+          containerDefinitions: first.containerDefinitions.map((container) => ({ ...container, image })),
         }) as { taskDefinition: { taskDefinitionArn: string } }
       ).taskDefinition.taskDefinitionArn;
     const [two, three] = [register('svc-portal:v2'), register('svc-portal:v3')];

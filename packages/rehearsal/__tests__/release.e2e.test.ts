@@ -10,7 +10,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -75,14 +75,27 @@ function repository(): Repository {
   return { origin, work, ledger, git };
 }
 
-async function release(
-  repo: Repository,
-  standIns: StandIns,
-  privateKey: string,
-): Promise<{ record: WorkflowRecord; log: string[] }> {
-  const log: string[] = [];
+/** The repository, and the GitHub stand-in with the release App (contents and workflows) installed on it. */
+async function setUp(appPublicKey: KeyObject): Promise<{ repo: Repository; standIns: StandIns }> {
+  const repo = repository();
+  const standIns = await startStandIns({ tokenLedger: repo.ledger });
+  const removeRepository = cleanup!;
+  cleanup = async () => {
+    await standIns.close();
+    await removeRepository();
+  };
+  standIns.registerApp({
+    id: APP_ID,
+    publicKey: appPublicKey,
+    repository: 'mpac/actions',
+    permissions: { contents: 'write', workflows: 'write' },
+  });
+  return { repo, standIns };
+}
+
+async function release(repo: Repository, standIns: StandIns, privateKey: string): Promise<WorkflowRecord> {
   const stub = (what: string) => `echo "stand-in for: ${what} (the suite's CI runs it)"`;
-  const record = await rehearse({
+  return rehearse({
     workflow: path.join(repo.work, '.github/workflows/release.yml'),
     suiteRoot: SUITE_ROOT,
     workspace: repo.work,
@@ -109,9 +122,7 @@ async function release(
       GIT_TERMINAL_PROMPT: '0',
     },
     stepTimeoutMs: 60_000,
-    log: (line) => log.push(line),
   });
-  return { record, log };
 }
 
 function keyPair() {
@@ -121,23 +132,11 @@ function keyPair() {
 
 describe('release.yml, rehearsed', () => {
   it('tags a commit whose reusable workflows call the exact release, moves v1 to it, publishes with the App token', async () => {
-    const repo = repository();
-    const standIns = await startStandIns({ tokenLedger: repo.ledger });
-    const previous = cleanup!;
-    cleanup = async () => {
-      await standIns.close();
-      await previous();
-    };
     const app = keyPair();
-    standIns.registerApp({
-      id: APP_ID,
-      publicKey: app.publicKey,
-      repository: 'mpac/actions',
-      permissions: { contents: 'write', workflows: 'write' },
-    });
+    const { repo, standIns } = await setUp(app.publicKey);
     const mainBefore = repo.git(repo.origin, 'rev-parse', 'main');
 
-    const { record } = await release(repo, standIns, app.pem);
+    const record = await release(repo, standIns, app.pem);
     expect(findJob(record, 'publish')?.result).toBe('success');
     expect(findStep(record, 'verify/test')?.kind).toBe('stubbed');
 
@@ -197,20 +196,8 @@ describe('release.yml, rehearsed', () => {
   }, 120_000);
 
   it('pushes nothing when the App does not recognise the key: the token step fails in GitHub’s words', async () => {
-    const repo = repository();
-    const standIns = await startStandIns({ tokenLedger: repo.ledger });
-    const previous = cleanup!;
-    cleanup = async () => {
-      await standIns.close();
-      await previous();
-    };
-    standIns.registerApp({
-      id: APP_ID,
-      publicKey: keyPair().publicKey,
-      repository: 'mpac/actions',
-      permissions: { contents: 'write', workflows: 'write' },
-    });
-    const { record } = await release(repo, standIns, keyPair().pem);
+    const { repo, standIns } = await setUp(keyPair().publicKey);
+    const record = await release(repo, standIns, keyPair().pem);
     expect(findJob(record, 'publish')?.result).toBe('failure');
     expect(findStep(record, 'publish/token')?.annotations.map((entry) => entry.message)).toEqual([
       'GET /repos/mpac/actions/installation: HTTP 401',

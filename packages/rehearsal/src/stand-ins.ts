@@ -194,9 +194,12 @@ export async function startStandIns(
           return {};
         }
       })();
+      // The token a GitHub API call presents (`token …` or `Bearer …`).
+      const presented = (request.headers.authorization ?? '').replace(/^(token|Bearer) /i, '');
       if (url.pathname === '/oidc') {
-        const presented = (request.headers.authorization ?? '').replace(/^Bearer /, '');
-        const claims = claimsByRequestToken.get(presented);
+        // The runtime's token endpoint takes a bearer token only.
+        const bearer = /^Bearer /.test(request.headers.authorization ?? '');
+        const claims = bearer ? claimsByRequestToken.get(presented) : undefined;
         if (!claims) return json(401, { message: 'bad token' });
         const audience = url.searchParams.get('audience') ?? 'sts.amazonaws.com';
         const token = fakeJwt(audience, claims);
@@ -214,7 +217,6 @@ export async function startStandIns(
           refusals.push(`${code} ${request.method} ${apiPath}: ${message}`);
           return json(code, { message, documentation_url: 'https://docs.github.com/rest' });
         };
-        const presented = (request.headers.authorization ?? '').replace(/^(token|Bearer) /i, '');
         // A GitHub App authenticates as itself with a JWT it signs: finds its installation, mints tokens.
         const installation = /^\/repos\/([^/]+\/[^/]+)\/installation$/.exec(apiPath);
         const minting = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(apiPath);
@@ -351,7 +353,6 @@ export async function startStandIns(
         return json(201, { id: deployment.statuses.length });
       }
       if (/^\/github\/repos\/[^/]+\/[^/]+\/releases$/.test(url.pathname) && request.method === 'POST') {
-        const presented = (request.headers.authorization ?? '').replace(/^(token|Bearer) /i, '');
         const tag = String(parsed.tag_name ?? '');
         if (!tag)
           return json(422, {

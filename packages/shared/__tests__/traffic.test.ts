@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { otherColor, parseTrafficSteps } from '../src/traffic.js';
+import { otherColor } from '../src/traffic.js';
+import { parseTrafficSteps } from '../src/traffic-steps.js';
 
 describe('parseTrafficSteps', () => {
   it('reads the default 5,50,100 and other valid lists', () => {

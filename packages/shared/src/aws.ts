@@ -24,8 +24,6 @@ export function awsClientConfig(settings: AwsSettings) {
   };
 }
 
-export { resolveRegion } from './aws-inputs.js';
-
 export interface AwsClients {
   ecs: ECSClient;
   /**

@@ -36,6 +36,23 @@ export async function runAction(entry: ActionEntry): Promise<void> {
   }
 }
 
+/**
+ * An action whose entry reads and checks its inputs first and only then loads the rest of it (the
+ * AWS SDK among it) with `load`, an `import()` of its main module: a bad input fails at once.
+ */
+export function runInputsFirst<I>(entry: {
+  getInputs: () => I;
+  load: () => Promise<{ run: (inputs: I) => Promise<void>; post?: () => Promise<void> }>;
+}): Promise<void> {
+  return runAction({
+    main: async () => {
+      const inputs = entry.getInputs();
+      await (await entry.load()).run(inputs);
+    },
+    post: async () => (await entry.load()).post?.(),
+  });
+}
+
 function logStackWhenDebugging(error: unknown): void {
   if (core.isDebug() && error instanceof Error && error.stack) core.debug(redactSecrets(error.stack));
 }

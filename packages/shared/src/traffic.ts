@@ -8,8 +8,6 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ActionError, InputError } from './errors.js';
 
-export { parseTrafficSteps } from './traffic-steps.js';
-
 export type Color = 'blue' | 'green';
 
 /** Where production traffic is split: a listener rule, or a listener's default action. */
