@@ -79,8 +79,9 @@ describe('build once, promote what passed', () => {
     platform = await startPlatform({ services: ['svc-portal', 'frontend'] });
     platform.commit('a release of both');
     const first = await platform.run({ workflow: 'platform.yml', event: 'push', ref: 'refs/heads/develop' });
-    expect(findJob(first.record, 'staging (svc-portal)')?.outputs.outcome).toBe('promoted');
-    expect(findJob(first.record, 'staging (frontend)')?.outputs.outcome).toBe('promoted');
+    // The whole outputs, so that a failure shows the reason too.
+    expect(findJob(first.record, 'staging (svc-portal)')?.outputs).toMatchObject({ outcome: 'promoted' });
+    expect(findJob(first.record, 'staging (frontend)')?.outputs).toMatchObject({ outcome: 'promoted' });
 
     platform.commit('a change to the frontend only', { services: ['frontend'] });
     const portalTag = platform.tagOf('svc-portal');

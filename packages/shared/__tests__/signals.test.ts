@@ -87,13 +87,30 @@ describe('aggregate', () => {
   it('ignores points outside the judged periods and takes the worst period for percentiles', () => {
     const result = aggregate(
       [
-        { startMs: 0, requests: 10, p95Ms: 900 },
-        { startMs: MINUTE, requests: 10, p95Ms: 200 },
-        { startMs: 2 * MINUTE, requests: 10, p95Ms: 300 },
+        { startMs: 0, requests: 30, p95Ms: 900 },
+        { startMs: MINUTE, requests: 30, p95Ms: 200 },
+        { startMs: 2 * MINUTE, requests: 30, p95Ms: 300 },
       ],
       [MINUTE, 2 * MINUTE],
     );
-    expect(result).toMatchObject({ requests: 20, p95Ms: 300 });
+    expect(result).toMatchObject({ requests: 60, p95Ms: 300 });
+  });
+  it('takes a percentile only from periods with enough requests to have one', () => {
+    // 4 requests: the "p95" is the slowest of them, one request that waited on a busy host.
+    const result = aggregate(
+      [
+        { startMs: 0, requests: 4, p95Ms: 180, p99Ms: 180 },
+        { startMs: MINUTE, requests: 20, p95Ms: 12, p99Ms: 15 },
+        { startMs: 2 * MINUTE, requests: 100, p95Ms: 10, p99Ms: 30 },
+      ],
+      [0, MINUTE, 2 * MINUTE],
+    );
+    expect(result).toMatchObject({ requests: 124, p95Ms: 12, p99Ms: 30 });
+    expect(aggregate([{ startMs: 0, requests: 19, p95Ms: 900 }], [0])).toMatchObject({
+      requests: 19,
+      p95Ms: undefined,
+      p99Ms: undefined,
+    });
   });
 });
 
@@ -184,6 +201,28 @@ describe('judging the new colour', () => {
       comparison,
     );
     expect(judgement.reasons).toEqual(['p95 latency rose against blue: 380 ms vs 40 ms, +340 ms > 100 ms']);
+  });
+  it('judges a quiet canary on its errors and says its latency was not judged', () => {
+    const quiet = aggregate([{ startMs: 0, requests: 4, p95Ms: 180 }], [0]);
+    const busy = aggregate([{ startMs: 0, requests: 190, p95Ms: 6 }], [0]);
+    const judgement = judgeMetrics(
+      { color: 'green', aggregate: quiet },
+      { color: 'blue', aggregate: busy },
+      guardrails,
+      comparison,
+    );
+    expect(judgement.verdict).toBe('passed');
+    expect(judgement.comparison).toBe(
+      'green 0.00 % vs blue 0.00 %, +0.00 pp, p = 1.000; p95 not judged: fewer than 20 requests on green in every period',
+    );
+    // Its errors still count.
+    const failing = aggregate([{ startMs: 0, requests: 4, errors: 4 }], [0]);
+    expect(
+      judgeMetrics({ color: 'green', aggregate: failing }, undefined, guardrails, comparison),
+    ).toMatchObject({
+      verdict: 'failed',
+      reasons: ['error rate 100.00 % > 5 % (4 of 4 requests)'],
+    });
   });
   it('keeps the absolute guardrails whatever the baseline', () => {
     const judgement = judgeMetrics(

@@ -43,10 +43,23 @@ export interface Aggregate {
   errors: number;
   /** Undefined without requests. */
   errorRatePercent?: number;
-  /** The worst period's percentile: percentiles of separate periods cannot be merged. */
+  /**
+   * The worst period's percentile: percentiles of separate periods cannot be merged. Only periods
+   * with enough requests for the percentile count (see MIN_REQUESTS_FOR); undefined when none had.
+   */
   p95Ms?: number;
   p99Ms?: number;
+  /** Periods whose p95 was left out for too few requests. */
+  p95TooFewRequests?: number;
 }
+
+/**
+ * The fewest requests in a period for its percentile to be one: below 20 requests a period's "p95"
+ * is its slowest request (below 100, its "p99"), and one request that waited on a busy host would
+ * decide a gate. A quiet colour (5 % of a small service) is then judged on errors, probes and
+ * alarms, and on latency from the step where it serves enough requests.
+ */
+export const MIN_REQUESTS_FOR = { p95: 20, p99: 100 } as const;
 
 /** Sums a colour's points over the given periods; absent points are zero requests, zero errors. */
 export function aggregate(points: PeriodPoint[], periodStarts: number[]): Aggregate {
@@ -63,8 +76,11 @@ export function aggregate(points: PeriodPoint[], periodStarts: number[]): Aggreg
     requests,
     errors,
     errorRatePercent: requests === 0 ? undefined : (100 * errors) / requests,
-    p95Ms: worst(inside.map((point) => point.p95Ms)),
-    p99Ms: worst(inside.map((point) => point.p99Ms)),
+    p95Ms: worst(inside.map((point) => (point.requests! >= MIN_REQUESTS_FOR.p95 ? point.p95Ms : undefined))),
+    p99Ms: worst(inside.map((point) => (point.requests! >= MIN_REQUESTS_FOR.p99 ? point.p99Ms : undefined))),
+    p95TooFewRequests:
+      inside.filter((point) => point.p95Ms !== undefined && point.requests! < MIN_REQUESTS_FOR.p95).length ||
+      undefined,
   };
 }
 
@@ -195,9 +211,13 @@ export function judgeMetrics(
     reasons.push(`p95 latency ${Math.round(a.p95Ms)} ms > ${guardrails.maxP95Ms} ms`);
   if (guardrails.maxP99Ms !== undefined && a.p99Ms !== undefined && a.p99Ms > guardrails.maxP99Ms)
     reasons.push(`p99 latency ${Math.round(a.p99Ms)} ms > ${guardrails.maxP99Ms} ms`);
+  const unjudged =
+    a.p95Ms === undefined && a.p95TooFewRequests
+      ? `p95 not judged: fewer than ${MIN_REQUESTS_FOR.p95} requests on ${canary.color} in every period`
+      : undefined;
   const b = baseline?.aggregate;
   if (!baseline || !b || b.requests === 0)
-    return { verdict: reasons.length > 0 ? 'failed' : 'passed', reasons };
+    return { verdict: reasons.length > 0 ? 'failed' : 'passed', reasons, comparison: unjudged };
   const label = baseline.label ?? baseline.color;
   const increase = a.errorRatePercent! - b.errorRatePercent!;
   const { pValue } = twoProportionTest(a.errors, a.requests, b.errors, b.requests);
@@ -209,7 +229,7 @@ export function judgeMetrics(
     reasons.push(
       `error rate rose against ${label}: ${text} (p < ${formatP(alphaPerLook)} and more than +${comparison.maxErrorIncreasePp} pp)`,
     );
-  let latencyText = '';
+  let latencyText = unjudged ? `; ${unjudged}` : '';
   if (a.p95Ms !== undefined && b.p95Ms !== undefined) {
     const shift = a.p95Ms - b.p95Ms;
     latencyText = `; p95 ${Math.round(a.p95Ms)} ms vs ${Math.round(b.p95Ms)} ms`;
