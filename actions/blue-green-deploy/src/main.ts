@@ -1,5 +1,8 @@
-import * as core from '@actions/core';
+import * as core from '../../../packages/shared/src/runner-commands.js';
 import { readFileSync } from 'node:fs';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsClientsFor } from '../../../packages/shared/src/aws-clients.js';
 import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
 import { recoverStoppedRun } from '../../../packages/shared/src/blue-green/recover.js';
@@ -19,12 +22,15 @@ import { renderReport } from './report.js';
 import { loadDeployState, saveDeployState } from './state.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 
+/** The AWS clients this action uses: only these are bundled. */
+const CLIENTS = { ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, cloudwatch: CloudWatchClient };
+
 /** Reads inputs, runs the phase, sets outputs and the job summary. */
 export async function run(inputs: Inputs = getInputs()): Promise<void> {
   const readFile = (path: string) => readFileSync(path, 'utf8');
   // The task definition file and the container name are checked before any AWS call.
   if (inputs.taskDefinition?.kind === 'file') renderFileTaskDefinition(inputs, readFile);
-  const clients = awsClientsFor(inputs);
+  const clients = awsClientsFor(inputs, CLIENTS);
   const tracker = await trackDeployment(inputs);
   let result: DeployResult;
   try {
@@ -145,7 +151,7 @@ export async function post(): Promise<void> {
   const state = loadDeployState();
   if (!state) return;
   const inputs = getInputs();
-  const clients = awsClientsFor(inputs);
+  const clients = awsClientsFor(inputs, CLIENTS);
   if (state.safeEnd)
     core.warning(
       `The run stopped during ${state.safeEnd.why}: putting all traffic on ${state.safeEnd.color}`,

@@ -1,5 +1,5 @@
 /** What the post step needs, saved through GITHUB_STATE as it happens (it survives a killed main step). */
-import * as core from '@actions/core';
+import * as core from '../../../packages/shared/src/runner-commands.js';
 import type { BlueGreenTarget } from '../../../packages/shared/src/blue-green/read.js';
 import type { PendingTags, SafeEnd } from '../../../packages/shared/src/blue-green/move.js';
 

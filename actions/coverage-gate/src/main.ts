@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '../../../packages/shared/src/runner-commands.js';
 import path from 'node:path';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { upsertStickyComment } from '../../../packages/shared/src/github.js';
@@ -31,6 +31,7 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
 
   const read = await readReports(inputs.files, root, config.pathMap, config.formats, workspace);
   const reports = read.reports;
+  for (const note of read.notes) core.info(note);
   const result = evaluate(read.map, config, inputs.metric, inputs.threshold);
   writeMerged(read.map, mergedOutputs);
   const wantsPatch =

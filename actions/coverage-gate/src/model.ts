@@ -17,6 +17,11 @@ export interface FileCoverage {
   branches: Map<string, number>;
   /** Function name (or `<line>:<name>`) → hits. */
   functions: Map<string, number>;
+  /**
+   * Covered lines among the units that are not statements, when a report said how many but not
+   * which (coverage.py's summary below its executed_lines): taken off the file's totals.
+   */
+  surplus?: number;
 }
 
 /** A report that cannot be read as coverage: the user's to fix, reported without a stack. */
@@ -96,6 +101,8 @@ export function totalsOf(files: Iterable<FileCoverage>): Totals {
       totals.lines.total += unit.weight;
       if (unit.hits > 0) totals.lines.covered += unit.weight;
     }
+    totals.lines.total -= file.surplus ?? 0;
+    totals.lines.covered -= file.surplus ?? 0;
     for (const hits of file.branches.values()) {
       totals.branches.total++;
       if (hits > 0) totals.branches.covered++;

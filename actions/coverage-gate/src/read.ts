@@ -1,5 +1,5 @@
 /** Finds the reports, detects each format and merges them into one coverage map. */
-import { realpathSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import path from 'node:path';
 import fg from 'fast-glob';
 import { InputError } from '../../../packages/shared/src/errors.js';
@@ -18,6 +18,8 @@ import { findGoModules, PathResolver } from './paths.js';
 export interface ReadResult {
   map: CoverageMap;
   reports: { file: string; format: string }[];
+  /** What the reading changed to count as the tools count, for the log. */
+  notes: string[];
 }
 
 export async function readReports(
@@ -60,10 +62,20 @@ export async function readReports(
     ignore: ['**/node_modules/**'],
   });
   const reports: ReadResult['reports'] = [];
+  const notes: string[] = [];
+  const readSource = (file: string) => {
+    try {
+      return readFileSync(path.join(root, file), 'utf8');
+    } catch {
+      return undefined;
+    }
+  };
   for (const file of files.sort()) {
     const shown = path.relative(root, file);
     try {
-      reports.push(await readReport(file, shown, { resolver, overrides, sourceRoots, map }));
+      reports.push(
+        await readReport(file, shown, { resolver, overrides, sourceRoots, map, notes, readSource }),
+      );
     } catch (error) {
       // Say which report, as the repository knows it, not the runner's absolute path.
       if (error instanceof CoverageError) throw new CoverageError(error.message.split(file).join(shown));
@@ -80,7 +92,7 @@ export async function readReports(
           : 'Add a path-map entry in the config file that rewrites their prefix to a repository path.'),
     );
   }
-  return { map, reports };
+  return { map, reports, notes: notes.map((note) => note.split(root + path.sep).join('')) };
 }
 
 interface ReadContext {
@@ -88,13 +100,16 @@ interface ReadContext {
   overrides: (readonly [(path: string) => boolean, Format])[];
   sourceRoots: string[];
   map: CoverageMap;
+  notes: string[];
+  /** A repository file's text, undefined when it cannot be read. */
+  readSource: (file: string) => string | undefined;
 }
 
 /** One report into the map, by its format (detected, or named in the config). */
 async function readReport(
   file: string,
   shown: string,
-  { resolver, overrides, sourceRoots, map }: ReadContext,
+  { resolver, overrides, sourceRoots, map, notes, readSource }: ReadContext,
 ): Promise<{ file: string; format: string }> {
   const relative = shown.split(path.sep).join('/');
   const format = overrides.find(([matches]) => matches(relative))?.[1] ?? detectFormat(file);
@@ -108,7 +123,9 @@ async function readReport(
   else {
     const document = readJson(file);
     if (document.files && typeof document.files === 'object' && document.meta)
-      parseCoveragePyJson(file, document, map, (reported) => resolver.resolve(reported));
+      notes.push(
+        ...parseCoveragePyJson(file, document, map, (reported) => resolver.resolve(reported), readSource),
+      );
     else if ('total' in document)
       parseIstanbulSummary(file, document, map, (reported) => resolver.resolve(reported));
     else if (

@@ -1,6 +1,7 @@
-import * as core from '@actions/core';
+import * as core from '../../../packages/shared/src/runner-commands.js';
 import { getExecOutput } from '@actions/exec';
 import { which } from '@actions/io';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { awsClientsFor } from '../../../packages/shared/src/aws-clients.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
@@ -23,6 +24,9 @@ import { loadEcrPushState, saveEcrPushState } from './state.js';
 import { defaultTags } from './tags.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 
+/** The AWS clients this action uses: only these are bundled. */
+const CLIENTS = { ecr: ECRClient };
+
 const exec: Exec = async (command, args, options) => {
   const result = await getExecOutput(command, args, {
     ...options,
@@ -37,7 +41,7 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
     throw new ActionError(
       'No docker on this runner: ecr-push needs the docker CLI with buildx (ubuntu-latest has both)',
     );
-  const { ecr } = awsClientsFor(inputs);
+  const { ecr } = awsClientsFor(inputs, CLIENTS);
   const docker = new Docker(exec);
 
   const repository = await ensureRepository(

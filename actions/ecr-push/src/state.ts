@@ -1,5 +1,5 @@
 /** What the post step needs, saved through GITHUB_STATE: the registry to log out of. Never a password. */
-import * as core from '@actions/core';
+import * as core from '../../../packages/shared/src/runner-commands.js';
 
 export interface EcrPushState {
   registry: string;

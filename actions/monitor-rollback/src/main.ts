@@ -1,6 +1,9 @@
-import * as core from '@actions/core';
+import * as core from '../../../packages/shared/src/runner-commands.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsClientsFor } from '../../../packages/shared/src/aws-clients.js';
 import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
 import { sendRequest } from '../../../packages/shared/src/checks/http.js';
@@ -13,9 +16,12 @@ import { monitor } from './monitor.js';
 import { renderReport } from './report.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 
+/** The AWS clients this action uses: only these are bundled. */
+const CLIENTS = { ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, cloudwatch: CloudWatchClient };
+
 /** Watches the live colour for the window and rolls back on repeated failed checks. */
 export async function run(inputs: Inputs = getInputs()): Promise<void> {
-  const clients = awsClientsFor(inputs);
+  const clients = awsClientsFor(inputs, CLIENTS);
   const result = await core.group(`Watching ${inputs.service}`, () =>
     monitor({
       inputs,

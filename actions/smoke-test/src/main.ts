@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from '../../../packages/shared/src/runner-commands.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { systemClock } from '../../../packages/shared/src/clock.js';

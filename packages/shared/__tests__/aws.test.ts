@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
-import { ListClustersCommand } from '@aws-sdk/client-ecs';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { ECSClient, ListClustersCommand } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { awsClientConfig, createAwsClients } from '../src/aws.js';
@@ -64,7 +65,7 @@ describe('readAwsInputs', () => {
       reader({ 'aws-region': 'eu-west-1', 'role-to-assume': 'arn:aws:iam::123456789012:role/deploy' }),
       {},
     );
-    expect(() => awsClientsFor(inputs, {})).toThrow(/id-token: write/);
+    expect(() => awsClientsFor(inputs, {}, {})).toThrow(/id-token: write/);
   });
 });
 
@@ -110,7 +111,7 @@ describe('clients pointed at a local endpoint through AWS_ENDPOINT_URL', () => {
       AWS_ACCESS_KEY_ID: 'AKIDTWIN',
       AWS_SECRET_ACCESS_KEY: 'twin-secret',
     });
-    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 });
+    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 }, { sts: STSClient });
     const identity = await clients.sts.send(new GetCallerIdentityCommand({}));
     expect(identity.Account).toBe('123456789012');
     expect(seen).toHaveLength(1);
@@ -126,16 +127,25 @@ describe('clients pointed at a local endpoint through AWS_ENDPOINT_URL', () => {
       AWS_SECRET_ACCESS_KEY: 'twin-secret',
     });
     delete process.env.AWS_ENDPOINT_URL;
-    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 });
+    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 }, { ecs: ECSClient });
     const clusters = await clients.ecs.send(new ListClustersCommand({}));
     expect(clusters.clusterArns).toEqual(['arn:aws:ecs:eu-west-1:123456789012:cluster/c']);
     expect(seen[0]!.headers['x-amz-target']).toBe('AmazonEC2ContainerServiceV20141113.ListClusters');
   });
 
   it('creates each client once, on first use', () => {
-    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 });
+    const clients = createAwsClients(
+      { region: 'eu-west-1', maxAttempts: 1 },
+      { ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client },
+    );
     expect(clients.ecs).toBe(clients.ecs);
     expect(clients.elbv2).not.toBe(clients.ecs);
+    expect(clients.ecsSingleAttempt).not.toBe(clients.ecs);
+  });
+
+  it('refuses a client the action did not bundle, naming it', () => {
+    const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1 }, { ecs: ECSClient });
+    expect(() => clients.ecr).toThrow("the ecr client is not among this action's AWS clients");
   });
 });
 
@@ -159,7 +169,10 @@ describe('a session AWS cuts short', () => {
         sts: unsigned,
         maskSecret: () => {},
       });
-      const clients = createAwsClients({ region: 'eu-west-1', maxAttempts: 1, credentials });
+      const clients = createAwsClients(
+        { region: 'eu-west-1', maxAttempts: 1, credentials },
+        { ecs: ECSClient },
+      );
       const saved = process.env.AWS_ENDPOINT_URL;
       process.env.AWS_ENDPOINT_URL = twin.endpoint;
       try {

@@ -1,8 +1,9 @@
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { ECRClient } from '@aws-sdk/client-ecr';
-import { ECSClient } from '@aws-sdk/client-ecs';
-import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { STSClient } from '@aws-sdk/client-sts';
+// Types only: an action bundles the clients it passes to createAwsClients, and no other.
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { ECSClient } from '@aws-sdk/client-ecs';
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { CredentialProvider } from './credentials.js';
 import { SUITE_NAME, SUITE_VERSION } from './version.js';
 
@@ -37,35 +38,51 @@ export interface AwsClients {
   sts: STSClient;
 }
 
+/** The client classes an action uses: only these are bundled with it (ECR is 0.1 MB it may not need). */
+export interface AwsClientClasses {
+  ecs?: typeof ECSClient;
+  elbv2?: typeof ElasticLoadBalancingV2Client;
+  ecr?: typeof ECRClient;
+  cloudwatch?: typeof CloudWatchClient;
+  sts?: typeof STSClient;
+}
+
 /**
- * One factory for the five clients the suite uses. Each is created on first use, and the SDK's own
- * AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables apply to all of them.
+ * One factory for the clients the suite uses, of the classes the action passes. Each is created on
+ * first use, and the SDK's own AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_<SERVICE> variables apply to all
+ * of them. Asking for a client whose class the action did not pass is a defect of the action.
  */
-export function createAwsClients(settings: AwsSettings): AwsClients {
+export function createAwsClients(settings: AwsSettings, classes: AwsClientClasses): AwsClients {
   const config = awsClientConfig(settings);
   const cache = new Map<string, unknown>();
-  const lazy = <T extends { middlewareStack: AnyMiddlewareStack }>(key: string, make: () => T): T => {
-    if (!cache.has(key)) cache.set(key, renewOnExpiry(make(), settings.credentials));
+  const lazy = <T extends { middlewareStack: AnyMiddlewareStack }>(
+    key: string,
+    Class: (new (config: ReturnType<typeof awsClientConfig>) => T) | undefined,
+    overrides: Partial<ReturnType<typeof awsClientConfig>> = {},
+  ): T => {
+    if (!Class) throw new Error(`the ${key} client is not among this action's AWS clients`);
+    if (!cache.has(key))
+      cache.set(key, renewOnExpiry(new Class({ ...config, ...overrides }), settings.credentials));
     return cache.get(key) as T;
   };
   return {
     get ecs() {
-      return lazy('ecs', () => new ECSClient(config));
+      return lazy('ecs', classes.ecs);
     },
     get ecsSingleAttempt() {
-      return lazy('ecsSingleAttempt', () => new ECSClient({ ...config, maxAttempts: 1 }));
+      return lazy('ecsSingleAttempt', classes.ecs, { maxAttempts: 1 });
     },
     get elbv2() {
-      return lazy('elbv2', () => new ElasticLoadBalancingV2Client(config));
+      return lazy('elbv2', classes.elbv2);
     },
     get ecr() {
-      return lazy('ecr', () => new ECRClient(config));
+      return lazy('ecr', classes.ecr);
     },
     get cloudwatch() {
-      return lazy('cloudwatch', () => new CloudWatchClient(config));
+      return lazy('cloudwatch', classes.cloudwatch);
     },
     get sts() {
-      return lazy('sts', () => new STSClient(config));
+      return lazy('sts', classes.sts);
     },
   };
 }

@@ -1,11 +1,45 @@
-/** GitHub deployments: one per run, its status kept true from start to outcome. */
-import * as github from '@actions/github';
+/** GitHub deployments: one per run, its status kept true from start to outcome. Pull request comments. */
 import { readFileSync } from 'node:fs';
 import { errorMessage } from './errors.js';
+import { SUITE_NAME, SUITE_VERSION } from './version.js';
 
 /** Every GitHub API call is bounded as a whole: a slow API never holds a deploy or a monitor. */
 export const GITHUB_TIMEOUT_MS = 15_000;
-const bounded = () => ({ request: { signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS) } });
+
+/** The few REST calls the suite makes, over Node's fetch: `call('POST', '/repos/o/r/…', body)`. */
+type GitHubCall = <T>(method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown) => Promise<T>;
+
+function gitHubApi(token: string, env: NodeJS.ProcessEnv): GitHubCall {
+  const base = (env.GITHUB_API_URL ?? 'https://api.github.com').replace(/\/+$/, '');
+  return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/vnd.github+json',
+        'x-github-api-version': '2022-11-28',
+        'user-agent': `${SUITE_NAME}/${SUITE_VERSION}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(GITHUB_TIMEOUT_MS),
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    if (!response.ok) {
+      const message = (parsed as { message?: unknown } | undefined)?.message;
+      throw new Error(
+        `${method} ${path.split('?')[0]}: HTTP ${response.status}${typeof message === 'string' ? ` ${message}` : ''}`,
+      );
+    }
+    return parsed as T;
+  };
+}
 
 export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'inactive' | 'error';
 
@@ -38,31 +72,31 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     options.warn('No GitHub deployment: GITHUB_REPOSITORY and GITHUB_SHA are not set');
     return undefined;
   }
-  const octokit = github.getOctokit(options.token, {
-    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-  });
+  const call = gitHubApi(options.token, env);
   let id: number;
   try {
-    const created = await octokit.rest.repos.createDeployment({
-      ...bounded(),
-      owner,
-      repo,
-      ref,
-      environment: options.environment,
-      description: options.description.slice(0, 140),
-      ...(options.payload ? { payload: options.payload } : {}),
-      auto_merge: false,
-      required_contexts: [],
-      production_environment: /prod/i.test(options.environment),
-    });
-    if (!('id' in created.data))
-      throw new Error(created.data.message ?? 'GitHub did not create the deployment');
-    id = created.data.id;
+    // 202 with a message instead of a deployment: GitHub merged or refused instead of creating.
+    const created = await call<{ id?: number; message?: string }>(
+      'POST',
+      `/repos/${owner}/${repo}/deployments`,
+      {
+        ref,
+        environment: options.environment,
+        description: options.description.slice(0, 140),
+        ...(options.payload ? { payload: options.payload } : {}),
+        auto_merge: false,
+        required_contexts: [],
+        production_environment: /prod/i.test(options.environment),
+      },
+    );
+    if (typeof created?.id !== 'number')
+      throw new Error(created?.message ?? 'GitHub did not create the deployment');
+    id = created.id;
   } catch (error) {
     options.warn(`No GitHub deployment for ${options.environment}: ${errorMessage(error)}`);
     return undefined;
   }
-  const tracker = trackerFor(octokit, {
+  const tracker = trackerFor(call, {
     owner,
     repo,
     id,
@@ -74,7 +108,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
 }
 
 function trackerFor(
-  octokit: ReturnType<typeof github.getOctokit>,
+  call: GitHubCall,
   where: {
     owner: string;
     repo: string;
@@ -87,11 +121,7 @@ function trackerFor(
     id: where.id,
     async setStatus(state, description) {
       try {
-        await octokit.rest.repos.createDeploymentStatus({
-          ...bounded(),
-          owner: where.owner,
-          repo: where.repo,
-          deployment_id: where.id,
+        await call('POST', `/repos/${where.owner}/${where.repo}/deployments/${where.id}/statuses`, {
           state,
           description: description.slice(0, 140),
           ...(where.environmentUrl ? { environment_url: where.environmentUrl } : {}),
@@ -123,21 +153,16 @@ export async function existingDeployment(options: {
     options.warn('No GitHub deployment to update: GITHUB_REPOSITORY is not set');
     return undefined;
   }
-  const octokit = github.getOctokit(options.token, {
-    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-  });
+  const call = gitHubApi(options.token, env);
   let id = options.deploymentId;
   if (!id && options.environment) {
     try {
-      const listed = await octokit.rest.repos.listDeployments({
-        ...bounded(),
-        owner,
-        repo,
-        environment: options.environment,
-        per_page: 100,
-      });
+      const listed = await call<{ id: number; payload?: unknown }[]>(
+        'GET',
+        `/repos/${owner}/${repo}/deployments?environment=${encodeURIComponent(options.environment)}&per_page=100`,
+      );
       // One environment holds every service's deployments: the newest of this service's.
-      id = listed.data.find((deployment) => {
+      id = listed.find((deployment) => {
         const payload = deployment.payload as { service?: unknown } | string | undefined;
         const named = typeof payload === 'object' && payload !== null ? payload.service : undefined;
         return !options.service || named === undefined || named === options.service;
@@ -151,7 +176,7 @@ export async function existingDeployment(options: {
     options.warn(`No GitHub deployment to update${options.environment ? ` in ${options.environment}` : ''}`);
     return undefined;
   }
-  return trackerFor(octokit, { owner, repo, id, warn: options.warn });
+  return trackerFor(call, { owner, repo, id, warn: options.warn });
 }
 
 /** GitHub refuses comment bodies over 65,536 characters. */
@@ -187,31 +212,25 @@ export async function upsertStickyComment(
   }
   if (!owner || !repo || !number) return 'not a pull request';
   const body = `${options.marker}\n${options.body.length > COMMENT_LIMIT ? `${options.body.slice(0, COMMENT_LIMIT)}\n\n_Cut to fit GitHub's comment limit; the job summary has everything._` : options.body}`;
-  const octokit = github.getOctokit(options.token, {
-    baseUrl: env.GITHUB_API_URL ?? 'https://api.github.com',
-  });
+  const call = gitHubApi(options.token, env);
   try {
-    const identity = await ownLogin(octokit);
+    const identity = await ownLogin(call);
     for (let page = 1; page <= 10; page++) {
-      const comments = await octokit.rest.issues.listComments({
-        ...bounded(),
-        owner,
-        repo,
-        issue_number: number,
-        per_page: 100,
-        page,
-      });
+      const comments = await call<{ id: number; body?: string; user?: { login?: string } | null }[]>(
+        'GET',
+        `/repos/${owner}/${repo}/issues/${number}/comments?per_page=100&page=${page}`,
+      );
       // Only a comment this token wrote: a person quoting the marker keeps their comment.
-      const mine = comments.data.find(
+      const mine = comments.find(
         (comment) => comment.body?.includes(options.marker) && comment.user?.login === identity,
       );
       if (mine) {
-        await octokit.rest.issues.updateComment({ ...bounded(), owner, repo, comment_id: mine.id, body });
+        await call('PATCH', `/repos/${owner}/${repo}/issues/comments/${mine.id}`, { body });
         return 'updated';
       }
-      if (comments.data.length < 100) break;
+      if (comments.length < 100) break;
     }
-    await octokit.rest.issues.createComment({ ...bounded(), owner, repo, issue_number: number, body });
+    await call('POST', `/repos/${owner}/${repo}/issues/${number}/comments`, { body });
     return 'created';
   } catch (error) {
     options.warn(
@@ -225,9 +244,9 @@ export async function upsertStickyComment(
  * Who the token writes as: a personal or app-user token can ask (GET /user); the job's
  * GITHUB_TOKEN cannot, and writes as github-actions[bot].
  */
-async function ownLogin(octokit: ReturnType<typeof github.getOctokit>): Promise<string> {
+async function ownLogin(call: GitHubCall): Promise<string> {
   try {
-    return (await octokit.rest.users.getAuthenticated(bounded())).data.login;
+    return (await call<{ login: string }>('GET', '/user')).login;
   } catch {
     return 'github-actions[bot]';
   }

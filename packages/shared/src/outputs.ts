@@ -1,5 +1,5 @@
 /** Step outputs, redacted: an output is read by later steps and shown in the UI, never masked. */
-import * as core from '@actions/core';
+import * as core from './runner-commands.js';
 import { redactSecrets } from './secrets.js';
 
 export function setOutput(name: string, value: string | number | boolean | undefined): void {

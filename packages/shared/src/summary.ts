@@ -1,4 +1,4 @@
-import * as core from '@actions/core';
+import * as core from './runner-commands.js';
 import { redactSecrets } from './secrets.js';
 
 /** GitHub caps one step's summary at 1 MiB; stay under it with room for a closing note. */
@@ -105,5 +105,5 @@ export function capSummary(parts: string[], limitBytes = SUMMARY_LIMIT_BYTES): s
 /** Writes the parts to the job summary (raw, so mermaid fences survive). */
 /** Writes the job summary, with every secret redacted (the runner does not mask summaries). */
 export async function writeSummary(parts: string[]): Promise<void> {
-  await core.summary.addRaw(redactSecrets(capSummary(parts)), true).write();
+  core.appendSummary(redactSecrets(capSummary(parts)));
 }

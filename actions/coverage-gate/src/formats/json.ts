@@ -28,12 +28,37 @@ export function readJson(filePath: string): Json {
   return document as Json;
 }
 
+/** A line that starts with a Python string literal: `"""`, `'''`, `"`, `'`, with r/b/u/f prefixes. */
+const STRING_START = /^\s*(?:[rRbBuUfF]{1,2})?(?:"|')/;
+
+/**
+ * coverage.py (before 7.13) lists among executed_lines docstrings that ran (a module's, a class's):
+ * they are not statements, and its own summary leaves them out. When the summary counts fewer
+ * covered lines than the list, the source tells which: executed lines that begin with a string
+ * literal. When the source does not say exactly, the difference is taken off the file's totals
+ * (`surplus`), so the totals still equal coverage.py's.
+ */
+export function nonStatementLines(
+  executed: number[],
+  coveredBySummary: number,
+  source: string | undefined,
+): { lines: Set<number>; surplus: number } {
+  const extra = executed.length - coveredBySummary;
+  if (extra <= 0) return { lines: new Set(), surplus: 0 };
+  const text = source?.split(/\r?\n/) ?? [];
+  const docstrings = executed.filter((line) => STRING_START.test(text[line - 1] ?? ''));
+  if (docstrings.length === extra) return { lines: new Set(docstrings), surplus: 0 };
+  return { lines: new Set(), surplus: extra };
+}
+
 export function parseCoveragePyJson(
   filePath: string,
   document: Json,
   map: CoverageMap,
   resolvePath: (reported: string) => string,
-): void {
+  readSource: (path: string) => string | undefined = () => undefined,
+): string[] {
+  const notes: string[] = [];
   for (const [reported, raw] of Object.entries(document.files as Record<string, Json>)) {
     const file = fileCoverage(map, resolvePath(reported));
     const lines = (key: string) => {
@@ -45,9 +70,27 @@ export function parseCoveragePyJson(
     };
     // coverage.py lists excluded lines that ran among executed_lines; its own totals leave them out.
     const excluded = new Set(lines('excluded_lines'));
-    for (const line of lines('executed_lines'))
-      if (!excluded.has(line)) addUnit(file, `L${line}`, 1, 1, filePath);
-    for (const line of lines('missing_lines')) addUnit(file, `L${line}`, 1, 0, filePath);
+    const missing = lines('missing_lines');
+    const executed = lines('executed_lines').filter((line) => !excluded.has(line));
+    const summary = raw.summary as { covered_lines?: unknown } | undefined;
+    const covered = summary?.covered_lines;
+    const other =
+      Number.isInteger(covered) && (covered as number) >= 0
+        ? nonStatementLines(executed, covered as number, readSource(file.path))
+        : { lines: new Set<number>(), surplus: 0 };
+    for (const line of executed) if (!other.lines.has(line)) addUnit(file, `L${line}`, 1, 1, filePath);
+    for (const line of missing) addUnit(file, `L${line}`, 1, 0, filePath);
+    if (other.surplus > 0) {
+      // The same file in several reports has the same docstrings: counted once.
+      file.surplus = Math.max(file.surplus ?? 0, other.surplus);
+      notes.push(
+        `${filePath}: ${file.path} lists ${executed.length} executed lines where its summary counts ${String(covered)} statements; ${other.surplus} taken off its totals, as coverage.py counts it`,
+      );
+    } else if (other.lines.size > 0) {
+      notes.push(
+        `${filePath}: ${file.path} lines ${[...other.lines].join(', ')} ran but are docstrings, not statements (coverage.py's summary does not count them): left out`,
+      );
+    }
     for (const [from, to] of (raw.executed_branches as [number, number][] | undefined) ?? [])
       addCount(file.branches, `${from}:${to}`, 1);
     for (const [from, to] of (raw.missing_branches as [number, number][] | undefined) ?? [])
@@ -57,6 +100,7 @@ export function parseCoveragePyJson(
       addCount(file.functions, name, ((fn.executed_lines as number[] | undefined) ?? []).length > 0 ? 1 : 0);
     }
   }
+  return notes;
 }
 
 /** Istanbul coverage-final.json: a line is covered when a statement starting on it ran. */

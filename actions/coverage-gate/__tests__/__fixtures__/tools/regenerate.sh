@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates the tool-made coverage fixtures and the tools' own totals (expected.json).
 # Needs Debian's python3-coverage and golang-go: apt-get install -y python3-coverage golang-go
+# (and npx for c8). `regenerate.sh python` regenerates the coverage.py fixtures and totals only.
 set -euo pipefail
 cd "$(dirname "$0")"
+only=${1:-all}
 
 ( cd python
   rm -f .coverage
@@ -11,6 +13,20 @@ cd "$(dirname "$0")"
   python3-coverage json -q -o coverage.json
   python3-coverage report > report.txt
   rm -f .coverage )
+
+if [ "$only" = python ]; then
+  python3 - <<'PY'
+import json
+report = open('python/report.txt').read().splitlines()
+total = [line for line in report if line.startswith('TOTAL')][0].split()
+expected = json.load(open('expected.json'))
+expected['python'] = {'covered': int(total[1]) - int(total[2]), 'total': int(total[1])}
+json.dump(expected, open('expected.json', 'w'), indent=2)
+PY
+  rm -f python/report.txt
+  echo "python fixtures regenerated: $(tr -d '\n ' < expected.json)"
+  exit 0
+fi
 
 ( cd go
   export GOFLAGS=-mod=mod GOPATH="${TMPDIR:-/tmp}/mpac-gopath" GOCACHE="${TMPDIR:-/tmp}/mpac-gocache"

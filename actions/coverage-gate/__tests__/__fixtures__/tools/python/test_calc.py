@@ -1,6 +1,6 @@
 import unittest
 
-from app import calc
+from app import calc, shapes
 
 
 class CalcTest(unittest.TestCase):
@@ -13,6 +13,9 @@ class CalcTest(unittest.TestCase):
     def test_grade(self):
         self.assertEqual(calc.grade(95), "A")
         self.assertEqual(calc.grade(10), "C")
+
+    def test_square(self):
+        self.assertEqual(shapes.Square(3).area(), 9)
 
 
 if __name__ == "__main__":
