@@ -125,7 +125,7 @@ describe('blue-green-deploy, bundled, on the twin', () => {
       ]);
       expect(requests[0]!.body.ref).toBe('abc123');
       expect(requests[2]!.body.environment_url).toBe('https://portal.example.com');
-      expect(requests[0]!.authorization).toBe(`token ${token}`);
+      expect(requests[0]!.authorization).toBe(`Bearer ${token}`);
       expect(result.masks).toContain(token);
       expect(result.unmaskedLog).not.toContain(token);
     } finally {
