@@ -3,9 +3,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { meetsThreshold, percentFloor } from '../src/model.js';
-import { readReports } from '../src/read.js';
+import { lineCount, readReports } from '../src/read.js';
 import { NO_CONFIG } from '../src/config.js';
 import { evaluate } from '../src/gate.js';
+
+/** A source file long enough for every line the reports below count (lines past a file's end are not counted). */
+const SOURCE = 'code\n'.repeat(200);
 
 /** A throw-away repository with the given files (source files and reports). */
 function repo(files: Record<string, string>): string {
@@ -35,7 +38,7 @@ describe('exact arithmetic', () => {
 describe('LCOV', () => {
   it('merges repeated SF sections per line, ignores LF/LH, counts branches and functions', async () => {
     const root = repo({
-      'src/a.ts': '',
+      'src/a.ts': SOURCE,
       'lcov.info':
         'TN:\nSF:src/a.ts\nFN:1,f\nFNDA:0,f\nDA:1,0\nDA:2,3\nBRDA:2,0,0,1\nBRDA:2,0,1,-\nLF:99\nLH:99\nend_of_record\nSF:src/a.ts\nFNDA:2,f\nDA:1,1\nDA:3,0\nend_of_record\n',
     });
@@ -48,7 +51,7 @@ describe('LCOV', () => {
 
   it('reads a DA line the same however it is written: plain, zero-padded, with a checksum, spaced, CRLF', async () => {
     const root = repo({
-      'src/a.ts': '',
+      'src/a.ts': SOURCE,
       'lcov.info': [
         'SF:src/a.ts',
         'DA:7,0',
@@ -78,7 +81,7 @@ describe('LCOV', () => {
     ['SF:src/a.ts\nDA:1,1\n', /lcov.info:2: the file ends inside an SF record/],
     ['DA:1,1\n', /lcov.info:1: DA outside an SF record/],
   ])('fails on malformed input %j with the file, line and problem', async (content, message) => {
-    const root = repo({ 'src/a.ts': '', 'lcov.info': content });
+    const root = repo({ 'src/a.ts': SOURCE, 'lcov.info': content });
     await expect(readReports(['lcov.info'], root, [])).rejects.toThrow(message);
   });
 });
@@ -87,7 +90,7 @@ describe('Go coverprofiles', () => {
   const goRepo = (profile: string) =>
     repo({
       'svc/go.mod': 'module github.com/mpac/svc-smarttab\n\ngo 1.23\n',
-      'svc/handler/h.go': 'package handler\n',
+      'svc/handler/h.go': `package handler\n${SOURCE}`,
       'cover.out': profile,
     });
 
@@ -129,7 +132,7 @@ describe('Go coverprofiles', () => {
   it('reads a path with spaces and a CRLF profile as go test writes them', async () => {
     const root = repo({
       'my svc/go.mod': 'module example.com/my\n',
-      'my svc/a b.go': 'package my\n',
+      'my svc/a b.go': `package my\n${SOURCE}`,
       'cover.out': 'mode: count\r\nexample.com/my/a b.go:1.2,3.4 5 6\r\n',
     });
     const { map } = await readReports(['cover.out'], root, []);
@@ -141,7 +144,7 @@ describe('Go coverprofiles', () => {
 
 describe('Cobertura and JSON reports', () => {
   it('counts <line> hits, never the rate attributes, and resolves filenames against <source>', async () => {
-    const root = repo({ 'services/portal/app/main.py': '' });
+    const root = repo({ 'services/portal/app/main.py': SOURCE });
     writeFileSync(
       path.join(root, 'coverage.xml'),
       `<?xml version="1.0" ?><coverage line-rate="1.0" branch-rate="1.0"><sources><source>${root}/services/portal</source></sources><packages><package><classes>` +
@@ -174,8 +177,8 @@ describe('Cobertura and JSON reports', () => {
 
   it('reads coverage.py JSON and Istanbul coverage-final.json', async () => {
     const root = repo({
-      'a.py': '',
-      'web/b.ts': '',
+      'a.py': SOURCE,
+      'web/b.ts': SOURCE,
       'coverage.json': JSON.stringify({
         meta: { version: '7.6.1' },
         files: { 'a.py': { executed_lines: [1, 2, 3], missing_lines: [4] } },
@@ -202,7 +205,7 @@ describe('Cobertura and JSON reports', () => {
 describe('paths', () => {
   it('lists paths that match nothing and suggests the path-map that fixes them', async () => {
     const root = repo({
-      'services/portal/app.py': '',
+      'services/portal/app.py': SOURCE,
       'lcov.info': 'SF:build/ci/services/portal/app.py\nDA:1,1\nend_of_record\n',
     });
     await expect(readReports(['lcov.info'], root, [])).rejects.toThrow(
@@ -231,8 +234,8 @@ describe('merged output', () => {
     const { toCobertura, toLcov } = await import('../src/merged.js');
     const root = repo({
       'svc/go.mod': 'module example.com/svc\n',
-      'svc/h.go': '',
-      'web/a.ts': '',
+      'svc/h.go': SOURCE,
+      'web/a.ts': SOURCE,
       'cover.out': 'mode: set\nexample.com/svc/h.go:3.1,4.2 2 1\nexample.com/svc/h.go:6.1,6.9 1 0\n',
       'lcov.info': 'SF:web/a.ts\nDA:1,1\nDA:2,0\nend_of_record\n',
     });
@@ -249,7 +252,7 @@ describe('merged output', () => {
 describe('JaCoCo and Clover XML', () => {
   it('reads JaCoCo sourcefile lines and branches, with its DOCTYPE never loaded, under src/main/java', async () => {
     const root = repo({
-      'svc/src/main/java/com/mpac/Pay.java': '',
+      'svc/src/main/java/com/mpac/Pay.java': SOURCE,
       'jacoco.xml':
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><!DOCTYPE report PUBLIC "-//JACOCO//DTD Report 1.1//EN" "report.dtd">' +
         '<report name="svc"><package name="com/mpac"><class name="com/mpac/Pay" sourcefilename="Pay.java"><method name="pay" desc="()V" line="3"><counter type="METHOD" missed="0" covered="1"/></method></class>' +
@@ -266,7 +269,7 @@ describe('JaCoCo and Clover XML', () => {
   });
 
   it('reads Clover statements, conditionals and methods', async () => {
-    const root = repo({ 'src/Cart.php': '' });
+    const root = repo({ 'src/Cart.php': SOURCE });
     writeFileSync(
       path.join(root, 'clover.xml'),
       `<?xml version="1.0"?><coverage generated="1" clover="4.5"><project timestamp="1"><file name="Cart.php" path="${root}/src/Cart.php">` +
@@ -293,7 +296,7 @@ describe('format detection and overrides', () => {
   });
 
   it('lets the config name the format instead of detecting it', async () => {
-    const root = repo({ 'a.ts': '', 'reports/a.cov': 'SF:a.ts\nDA:1,1\nend_of_record\n' });
+    const root = repo({ 'a.ts': SOURCE, 'reports/a.cov': 'SF:a.ts\nDA:1,1\nend_of_record\n' });
     const { map } = await readReports(['reports/a.cov'], root, []);
     expect(evaluate(map, NO_CONFIG, 'line', 0).totals.lines).toEqual({ covered: 1, total: 1 });
     await expect(readReports(['reports/a.cov'], root, [], [['reports/*.cov', 'go']])).rejects.toThrow(
@@ -302,10 +305,46 @@ describe('format detection and overrides', () => {
   });
 });
 
+describe('lines past the end of a file', () => {
+  it('does not count them, and says which, when the source is in the repository', async () => {
+    // A 3-line file, and a report from an older, longer version of it.
+    const root = repo({
+      'src/a.ts': 'export const a = 1;\nexport const b = 2;\nexport const c = 3;',
+      'lcov.info': 'SF:src/a.ts\nDA:1,1\nDA:2,1\nDA:3,0\nDA:99,1\nDA:100,1\nend_of_record\n',
+    });
+    const { map, warnings } = await readReports(['lcov.info'], root, []);
+    // Not 4 of 5 (80 %): the two lines that cannot exist raise nothing.
+    expect(evaluate(map, NO_CONFIG, 'line', 80).totals.lines).toEqual({ covered: 2, total: 3 });
+    expect(warnings).toEqual([
+      'src/a.ts has 3 lines, but the reports count lines 99, 100: not counted (is a report older than the source?)',
+    ]);
+  });
+
+  it('drops Go blocks that end past the file, keeps those inside it', async () => {
+    const root = repo({
+      'go.mod': 'module example.com/m\n',
+      'h.go': 'package m\n\nfunc A() int {\n\treturn 1\n}\n',
+      'cover.out': 'mode: set\nexample.com/m/h.go:3.15,5.2 1 1\nexample.com/m/h.go:7.15,9.2 4 0\n',
+    });
+    const { map, warnings } = await readReports(['cover.out'], root, []);
+    expect(evaluate(map, NO_CONFIG, 'line', 80).totals.lines).toEqual({ covered: 1, total: 1 });
+    expect(warnings).toEqual([
+      'h.go has 5 lines, but the reports count line 9: not counted (is a report older than the source?)',
+    ]);
+  });
+
+  it('counts a last line without its line end, and nothing in an empty file', () => {
+    expect(lineCount('')).toBe(0);
+    expect(lineCount('a')).toBe(1);
+    expect(lineCount('a\n')).toBe(1);
+    expect(lineCount('a\r\nb')).toBe(2);
+  });
+});
+
 describe('lcov 2.2 function records', () => {
   it('counts FNA hits and reads CRLF line ends', async () => {
     const root = repo({
-      'a.c': '',
+      'a.c': SOURCE,
       'lcov.info':
         'SF:a.c\r\nFNL:0,3,9\r\nFNA:0,4,main\r\nFNL:1,12\r\nFNA:1,0,helper\r\nDA:3,4\r\nend_of_record\r\n',
     });

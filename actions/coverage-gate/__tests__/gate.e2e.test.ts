@@ -9,11 +9,13 @@ const actionDir = path.join(import.meta.dirname, '..');
 /** A mixed monorepo: Python (Cobertura from coverage.py), Go (coverprofile), TypeScript (LCOV). */
 function monorepo(): string {
   const root = mkdtempSync(path.join(tmpdir(), 'mixed-'));
+  // Sources as long as the reports say (lines past a file's end are not counted).
+  const lines = (count: number) => 'code\n'.repeat(count);
   const files: Record<string, string> = {
-    'services/svc-portal/app/main.py': '',
+    'services/svc-portal/app/main.py': lines(10),
     'services/svc-smarttab/go.mod': 'module github.com/mpac/svc-smarttab\n\ngo 1.23\n',
-    'services/svc-smarttab/handler/tab.go': 'package handler\n',
-    'frontend/src/app.ts': '',
+    'services/svc-smarttab/handler/tab.go': `package handler\n${lines(11)}`,
+    'frontend/src/app.ts': lines(4),
     // 9 of 10 lines
     'services/svc-portal/coverage.xml':
       `<?xml version="1.0" ?>\n<coverage version="7.6.1" line-rate="0.9"><sources><source>${root}/services/svc-portal</source></sources><packages><package name="app"><classes>` +

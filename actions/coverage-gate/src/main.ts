@@ -32,6 +32,7 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
   const read = await readReports(inputs.files, root, config.pathMap, config.formats, workspace);
   const reports = read.reports;
   for (const note of read.notes) core.info(note);
+  for (const warning of read.warnings) core.warning(warning, { title: 'Coverage past the end of a file' });
   const result = evaluate(read.map, config, inputs.metric, inputs.threshold);
   writeMerged(read.map, mergedOutputs);
   const wantsPatch =

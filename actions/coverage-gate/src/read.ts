@@ -12,7 +12,7 @@ import { parseJacoco } from './formats/jacoco.js';
 import { parseGoProfile } from './formats/go.js';
 import { parseCoveragePyJson, parseIstanbulFinal, parseIstanbulSummary, readJson } from './formats/json.js';
 import { parseLcov } from './formats/lcov.js';
-import { CoverageError, type CoverageMap } from './model.js';
+import { blockLines, CoverageError, type CoverageMap } from './model.js';
 import { findGoModules, PathResolver } from './paths.js';
 
 export interface ReadResult {
@@ -20,6 +20,8 @@ export interface ReadResult {
   reports: { file: string; format: string }[];
   /** What the reading changed to count as the tools count, for the log. */
   notes: string[];
+  /** What in the reports cannot be true of the repository (lines past a file's end), for warnings. */
+  warnings: string[];
 }
 
 export async function readReports(
@@ -92,7 +94,49 @@ export async function readReports(
           : 'Add a path-map entry in the config file that rewrites their prefix to a repository path.'),
     );
   }
-  return { map, reports, notes: notes.map((note) => note.split(root + path.sep).join('')) };
+  const warnings = dropLinesPastEnd(map, readSource);
+  return { map, reports, notes: notes.map((note) => note.split(root + path.sep).join('')), warnings };
+}
+
+/** How many lines a text has: a last line without its line end counts; an empty text has none. */
+export function lineCount(text: string): number {
+  if (text === '') return 0;
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return text.endsWith('\n') ? count : count + 1;
+}
+
+/**
+ * Lines a report claims past the end of its source file cannot exist and must not raise coverage
+ * (a stale report, or a generated file's line numbers): dropped, with a warning per file, when the
+ * source is in the repository; so are Go blocks that end past it.
+ */
+export function dropLinesPastEnd(
+  map: CoverageMap,
+  readSource: (file: string) => string | undefined,
+): string[] {
+  const warnings: string[] = [];
+  for (const file of map.values()) {
+    const source = readSource(file.path);
+    if (source === undefined) continue;
+    const last = lineCount(source);
+    const dropped: number[] = [];
+    for (const key of [...file.units.keys()]) {
+      const line = key.startsWith('L') ? Number(key.slice(1)) : blockLines(key)?.end;
+      if (line !== undefined && Number.isInteger(line) && line > last) {
+        file.units.delete(key);
+        dropped.push(line);
+      }
+    }
+    if (dropped.length === 0) continue;
+    const sorted = [...new Set(dropped)].sort((a, b) => a - b);
+    const shown =
+      sorted.length > 5 ? `${sorted.slice(0, 5).join(', ')}, … (${sorted.length} in all)` : sorted.join(', ');
+    warnings.push(
+      `${file.path} has ${last} line${last === 1 ? '' : 's'}, but the reports count line${sorted.length === 1 ? '' : 's'} ${shown}: not counted (is a report older than the source?)`,
+    );
+  }
+  return warnings;
 }
 
 interface ReadContext {
