@@ -56,51 +56,32 @@ describe('runner commands without @actions/core', () => {
     expect(exitCode).toBe(process.exitCode);
   });
 
-  it('saves state as the same file command, and without GITHUB_STATE as the same workflow command', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'runner-commands-'));
-    try {
-      const file = (name: string) => {
-        const at = path.join(dir, name);
-        writeFileSync(at, '');
-        return at;
-      };
-      const delimiterless = (text: string) => text.replace(/ghadelimiter_[0-9a-f-]{36}/g, 'DELIMITER');
-      process.env.GITHUB_STATE = file('ours');
-      light.saveState('deploy', TRICKY);
-      process.env.GITHUB_STATE = file('theirs');
-      core.saveState('deploy', TRICKY);
-      expect(delimiterless(readFileSync(path.join(dir, 'ours'), 'utf8'))).toBe(
-        delimiterless(readFileSync(path.join(dir, 'theirs'), 'utf8')),
-      );
-      delete process.env.GITHUB_STATE;
-      expect(stdoutOf(() => light.saveState('isPost', 'true'))).toBe(
-        stdoutOf(() => core.saveState('isPost', 'true')),
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
-  it('sets outputs as the same file command, and without GITHUB_OUTPUT as the same workflow command', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'runner-commands-'));
-    try {
-      const delimiterless = (text: string) => text.replace(/ghadelimiter_[0-9a-f-]{36}/g, 'DELIMITER');
-      for (const name of ['ours', 'theirs']) writeFileSync(path.join(dir, name), '');
-      process.env.GITHUB_OUTPUT = path.join(dir, 'ours');
-      light.setOutput('summary', TRICKY);
-      process.env.GITHUB_OUTPUT = path.join(dir, 'theirs');
-      core.setOutput('summary', TRICKY);
-      expect(delimiterless(readFileSync(path.join(dir, 'ours'), 'utf8'))).toBe(
-        delimiterless(readFileSync(path.join(dir, 'theirs'), 'utf8')),
-      );
-      delete process.env.GITHUB_OUTPUT;
-      expect(stdoutOf(() => light.setOutput('outcome', 'promoted'))).toBe(
-        stdoutOf(() => core.setOutput('outcome', 'promoted')),
-      );
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  it.each([
+    ['saves state', 'GITHUB_STATE', 'saveState', ['deploy', 'isPost', 'true']],
+    ['sets outputs', 'GITHUB_OUTPUT', 'setOutput', ['summary', 'outcome', 'promoted']],
+  ] as const)(
+    '%s as the same file command, and without %s as the same workflow command',
+    (_what, variable, command, [name, plainName, plainValue]) => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'runner-commands-'));
+      try {
+        const delimiterless = (text: string) => text.replace(/ghadelimiter_[0-9a-f-]{36}/g, 'DELIMITER');
+        for (const file of ['ours', 'theirs']) writeFileSync(path.join(dir, file), '');
+        process.env[variable] = path.join(dir, 'ours');
+        light[command](name, TRICKY);
+        process.env[variable] = path.join(dir, 'theirs');
+        core[command](name, TRICKY);
+        expect(delimiterless(readFileSync(path.join(dir, 'ours'), 'utf8'))).toBe(
+          delimiterless(readFileSync(path.join(dir, 'theirs'), 'utf8')),
+        );
+        delete process.env[variable];
+        expect(stdoutOf(() => light[command](plainName, plainValue))).toBe(
+          stdoutOf(() => core[command](plainName, plainValue)),
+        );
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 
   it('folds a group as @actions/core does, closing it when the work fails', async () => {
     const lines = async (api: typeof light) => {

@@ -119,7 +119,7 @@ const ID_TOKEN_ATTEMPTS = 3;
  * The job's OIDC token for `audience` (the job needs `permissions: id-token: write`), masked in the
  * log at once, as @actions/core's getIDToken does.
  */
-export async function getIDToken(audience: string, fetchImpl: typeof fetch = fetch): Promise<string> {
+export async function getIDToken(audience: string): Promise<string> {
   const base = process.env.ACTIONS_ID_TOKEN_REQUEST_URL;
   const bearer = process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN;
   if (!base) throw new Error('Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable');
@@ -128,28 +128,38 @@ export async function getIDToken(audience: string, fetchImpl: typeof fetch = fet
   debug(`ID token url is ${url}`);
   let last = '';
   for (let attempt = 1; attempt <= ID_TOKEN_ATTEMPTS; attempt++) {
+    let response: Response;
+    let text: string;
     try {
-      const response = await fetchImpl(url, {
+      response = await fetch(url, {
         headers: { authorization: `Bearer ${bearer}`, accept: 'application/json' },
         signal: AbortSignal.timeout(ID_TOKEN_TIMEOUT_MS),
       });
-      const text = await response.text();
-      if (response.ok) {
-        const value = (JSON.parse(text) as { value?: unknown }).value;
-        if (typeof value !== 'string' || value === '')
-          throw new Error('Response json body do not have ID Token field');
-        setSecret(value);
-        return value;
-      }
-      last = `Error Code : ${response.status}`;
-      // A refusal stays a refusal: only the runner's own failures are tried again.
-      if (response.status < 500 && response.status !== 429) break;
+      text = await response.text();
     } catch (error) {
-      if (error instanceof Error && error.message.startsWith('Response json')) throw error;
       last = `Error Message: ${error instanceof Error ? error.message : String(error)}`;
+      continue;
     }
+    if (response.ok) return maskedToken(text);
+    last = `Error Code : ${response.status}`;
+    // A refusal stays a refusal: only the runner's own failures are tried again.
+    if (response.status < 500 && response.status !== 429) break;
   }
   throw new Error(`Failed to get ID Token. ${last}`);
+}
+
+/** The token in the runner's answer, masked before anyone can print it. */
+function maskedToken(body: string): string {
+  let value: unknown;
+  try {
+    value = (JSON.parse(body) as { value?: unknown }).value;
+  } catch {
+    value = undefined;
+  }
+  if (typeof value !== 'string' || value === '')
+    throw new Error('Response json body do not have ID Token field');
+  setSecret(value);
+  return value;
 }
 
 export function setFailed(message: string): void {
