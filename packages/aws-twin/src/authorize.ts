@@ -108,12 +108,8 @@ export class Authorizer {
       resource,
       context: { ...context, ...this.tagKeys(resource) },
     }));
-    for (const role of passedRoles(operation, input))
-      requests.push({
-        action: 'iam:PassRole',
-        resource: role,
-        context: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' },
-      });
+    for (const { role, to } of passedRoles(operation, input))
+      requests.push({ action: 'iam:PassRole', resource: role, context: { 'iam:PassedToService': to } });
     return requests;
   }
 
@@ -130,16 +126,31 @@ function federatedPrincipals(statement: PolicyStatement): string[] {
   return [federated ?? []].flat();
 }
 
-/** The roles a call passes to ECS: a task definition's execution and task roles, RunTask's overrides. */
-function passedRoles(operation: string, input: Record<string, unknown>): string[] {
-  const from = (value: unknown) => {
+/**
+ * The roles a call passes, and to whom: a task definition's execution and task roles and RunTask's
+ * overrides to ECS tasks; a blue/green service's infrastructure role (advancedConfiguration.roleArn)
+ * to ECS itself.
+ */
+function passedRoles(operation: string, input: Record<string, unknown>): { role: string; to: string }[] {
+  const strings = (...values: unknown[]) =>
+    values.filter((role): role is string => typeof role === 'string' && role !== '');
+  const tasks = (value: unknown) => {
     const roles = value as { executionRoleArn?: unknown; taskRoleArn?: unknown } | undefined;
-    return [roles?.executionRoleArn, roles?.taskRoleArn].filter(
-      (role): role is string => typeof role === 'string' && role !== '',
-    );
+    return strings(roles?.executionRoleArn, roles?.taskRoleArn).map((role) => ({
+      role,
+      to: 'ecs-tasks.amazonaws.com',
+    }));
   };
-  if (operation === 'RegisterTaskDefinition') return from(input);
-  if (operation === 'RunTask') return from(input.overrides);
+  if (operation === 'RegisterTaskDefinition') return tasks(input);
+  if (operation === 'RunTask') return tasks(input.overrides);
+  if (operation === 'CreateService' || operation === 'UpdateService') {
+    const balancers =
+      (input.loadBalancers as { advancedConfiguration?: { roleArn?: unknown } }[] | undefined) ?? [];
+    return strings(...balancers.map((entry) => entry.advancedConfiguration?.roleArn)).map((role) => ({
+      role,
+      to: 'ecs.amazonaws.com',
+    }));
+  }
   return [];
 }
 
@@ -163,6 +174,12 @@ function resourcesOf(
     if (operation === 'DescribeTasks' || operation === 'StopTask')
       return named(`task/${clusterName}/`, strings(input.tasks ?? input.task));
     if (operation === 'RunTask') return named('task-definition/', strings(input.taskDefinition));
+    if (operation === 'ListServiceDeployments')
+      return named(`service/${clusterName}/`, strings(input.service));
+    if (operation === 'DescribeServiceDeployments') return strings(input.serviceDeploymentArns);
+    if (operation === 'ContinueServiceDeployment' || operation === 'StopServiceDeployment')
+      return strings(input.serviceDeploymentArn);
+    if (operation === 'DescribeServiceRevisions') return strings(input.serviceRevisionArns);
     if (['TagResource', 'UntagResource', 'ListTagsForResource'].includes(operation))
       return strings(input.resourceArn);
     return ['*'];

@@ -3,6 +3,8 @@ export type {
   Scenario,
   BlueGreenSpec,
   BlueGreenResources,
+  EcsNativeResources,
+  EcsNativeSpec,
   Timing,
   AlarmSpec,
   ImageBehaviour,

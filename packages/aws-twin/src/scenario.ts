@@ -15,6 +15,51 @@ export interface Timing {
   deregistrationDelayMs?: number;
   /** How often services and tasks move a step (default 25 ms). */
   reconcileIntervalMs?: number;
+  /**
+   * How long one minute of a native deployment's bakes, step bakes and hook timeouts lasts on the
+   * twin (default 60000: real minutes). Tests scale it down, keeping the order of things.
+   */
+  minuteMs?: number;
+}
+
+export interface EcsNativeSpec {
+  /** The service, its task definition family and its target groups `<name>-a` / `<name>-b`. */
+  name: string;
+  cluster?: string;
+  /** Image the service runs at rest. */
+  image: string;
+  desiredCount?: number;
+  /** BLUE_GREEN (default), LINEAR or CANARY. */
+  strategy?: 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+  /** More of the service's deploymentConfiguration (bakeTimeInMinutes, linearConfiguration, lifecycleHooks, alarms…). */
+  deploymentConfiguration?: Record<string, unknown>;
+  containerName?: string;
+  containerPort?: number;
+  healthCheckPath?: string;
+  /** A test listener (port 8080) whose rule ECS points at the new revision (default true). */
+  testListener?: boolean;
+}
+
+export interface EcsNativeResources {
+  cluster: string;
+  clusterArn: string;
+  service: string;
+  serviceArn: string;
+  family: string;
+  taskDefinitionArn: string;
+  containerName: string;
+  loadBalancerArn: string;
+  productionListenerArn: string;
+  productionRuleArn: string;
+  productionUrl: string;
+  testListenerArn?: string;
+  testRuleArn?: string;
+  testUrl?: string;
+  /** The service's targetGroupArn (serving at rest) and its alternateTargetGroupArn. */
+  targetGroupArn: string;
+  alternateTargetGroupArn: string;
+  /** The infrastructure role ECS uses to rewrite the rules. */
+  roleArn: string;
 }
 
 export interface BlueGreenSpec {
@@ -58,6 +103,8 @@ export interface Scenario {
   timing?: Timing;
   images?: Record<string, ImageBehaviour>;
   blueGreen?: BlueGreenSpec[];
+  /** Services under ECS's own blue/green, linear or canary: one service, two target groups. */
+  ecsNative?: EcsNativeSpec[];
   ecr?: EcrScenario & { repositories?: { name: string; scanOnPush?: boolean; immutable?: boolean }[] };
   alarms?: AlarmSpec[];
   /** Sessions from AssumeRoleWithWebIdentity last this long, whatever was asked. */
@@ -117,6 +164,7 @@ const KNOWN: Record<string, readonly string[]> = {
     'timing',
     'images',
     'blueGreen',
+    'ecsNative',
     'ecr',
     'alarms',
     'credentialLifetimeMs',
@@ -132,6 +180,7 @@ const KNOWN: Record<string, readonly string[]> = {
     'taskStartDelayMs',
     'deregistrationDelayMs',
     'reconcileIntervalMs',
+    'minuteMs',
   ],
   image: [
     'errorRate',
@@ -159,6 +208,18 @@ const KNOWN: Record<string, readonly string[]> = {
     'stickinessSeconds',
     'idleImage',
     'circuitBreakerRollback',
+  ],
+  ecsNative: [
+    'name',
+    'cluster',
+    'image',
+    'desiredCount',
+    'strategy',
+    'deploymentConfiguration',
+    'containerName',
+    'containerPort',
+    'healthCheckPath',
+    'testListener',
   ],
   ecr: ['findings', 'scanDelayMs', 'scanType', 'repositories'],
   alarm: [
@@ -221,6 +282,19 @@ export function validateScenario(raw: unknown): Scenario {
         throw new ScenarioError(`blueGreen[${index}].${key} must be an image name such as 'svc-portal:v1'`);
     }
   });
+  if (scenario.ecsNative !== undefined && !Array.isArray(scenario.ecsNative))
+    throw new ScenarioError('ecsNative must be a list of services');
+  ((scenario.ecsNative as unknown[] | undefined) ?? []).forEach((entry, index) => {
+    const spec = checkKeys(entry, 'ecsNative', `ecsNative[${index}]`);
+    if (typeof spec.name !== 'string' || !spec.name)
+      throw new ScenarioError(`ecsNative[${index}] has no name`);
+    if (typeof spec.image !== 'string' || !spec.image)
+      throw new ScenarioError(`ecsNative[${index}] (${spec.name}) needs an image such as 'svc-portal:v1'`);
+    if (spec.strategy !== undefined && !['BLUE_GREEN', 'LINEAR', 'CANARY'].includes(String(spec.strategy)))
+      throw new ScenarioError(
+        `ecsNative[${index}].strategy must be BLUE_GREEN, LINEAR or CANARY; got ${JSON.stringify(spec.strategy)}`,
+      );
+  });
   if (scenario.alarms !== undefined && !Array.isArray(scenario.alarms))
     throw new ScenarioError('alarms must be a list');
   ((scenario.alarms as unknown[] | undefined) ?? []).forEach((entry, index) =>
@@ -274,6 +348,11 @@ export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
                                 containerPort, healthCheckPath, testListener, stickinessSeconds, cluster,
                                 circuitBreakerRollback }]
                                 two services, two target groups, an ALB with production and test listeners
+  ecsNative                   [{ name, image, desiredCount, strategy: BLUE_GREEN|LINEAR|CANARY, cluster,
+                                deploymentConfiguration, containerName, containerPort, healthCheckPath,
+                                testListener }]: one service under ECS's own blue/green, two target groups,
+                                production and test rules over both, an infrastructure role; at rest on one
+                                revision. Its deployments move on the scaled clock (timing.minuteMs)
   metrics                     { periodSeconds, publicationDelaySeconds }: CloudWatch as AWS publishes
                                 ALB metrics (60 and 120); omitted: 1-second data at once
   alarms                      [{ name, metricName, threshold, namespace, dimensions, statistic,
@@ -281,7 +360,7 @@ export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
   ecr                         { repositories: [{ name, scanOnPush, immutable }], findings, scanDelayMs,
                                 scanType: BASIC (findings, COMPLETE) | ENHANCED (enhancedFindings, ACTIVE) }
   timing                      { healthCheckIntervalMs, healthyThreshold, unhealthyThreshold,
-                                taskStartDelayMs, deregistrationDelayMs, reconcileIntervalMs }
+                                taskStartDelayMs, deregistrationDelayMs, reconcileIntervalMs, minuteMs }
   credentialLifetimeMs        sessions from AssumeRoleWithWebIdentity last this long
   iam                         { roles: { "<role name>": { policy: <IAM policy document>, trust: <trust
                                 policy, optional> } } }: calls with credentials of such a role are

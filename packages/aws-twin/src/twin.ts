@@ -11,7 +11,14 @@ import { ImageCatalog, type ImageBehaviour } from './images.js';
 import { MetricStore } from './metrics.js';
 import { seededRandom } from './random.js';
 import { Pager } from './pages.js';
-import { validateScenario, type BlueGreenResources, type BlueGreenSpec, type Scenario } from './scenario.js';
+import {
+  validateScenario,
+  type BlueGreenResources,
+  type BlueGreenSpec,
+  type EcsNativeResources,
+  type EcsNativeSpec,
+  type Scenario,
+} from './scenario.js';
 import { createControlPlane } from './server.js';
 import { CloudWatchService } from './services/cloudwatch.js';
 import { EcrService } from './services/ecr.js';
@@ -35,6 +42,8 @@ export interface Twin {
   account: Account;
   /** Resources of each blue/green service in the scenario, by its base name. */
   resources: Record<string, BlueGreenResources>;
+  /** Resources of each ecsNative service in the scenario, by its name. */
+  native: Record<string, EcsNativeResources>;
   calls: CallLog;
   faults: Faults & {
     /** Every credential issued so far is expired from now on. */
@@ -75,6 +84,7 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     taskStartDelayMs: 50,
     deregistrationDelayMs: 200,
     reconcileIntervalMs: 25,
+    minuteMs: 60_000,
     ...scenario.timing,
   };
   const now = () => Date.now();
@@ -156,6 +166,8 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
 
   const ecs = new EcsService(account, elbv2, runtime, now, () => timing.taskStartDelayMs);
   const cloudwatch = new CloudWatchService(account, metrics, now);
+  ecs.minuteMs = () => timing.minuteMs;
+  ecs.alarmStateOf = (name) => cloudwatch.stateOf(name);
   const pager = new Pager(scenario.pageSize);
   for (const service of [ecs, elbv2, ecr, cloudwatch]) service.pager = pager;
   const authorizer: Authorizer = new Authorizer({
@@ -223,6 +235,7 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     },
     account,
     resources: {},
+    native: {},
     calls,
     faults: Object.assign(faults, {
       expireCredentials: () => sts.expireAll(),
@@ -264,6 +277,8 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     }
     for (const spec of scenario.blueGreen ?? [])
       twin.resources[spec.name] = await createBlueGreen(twin, spec, timing);
+    for (const spec of scenario.ecsNative ?? [])
+      twin.native[spec.name] = await createEcsNative(twin, spec, timing);
     for (const alarm of scenario.alarms ?? []) {
       cloudwatch.handlers.PutMetricAlarm!({
         AlarmName: alarm.name,
@@ -278,10 +293,13 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
         ComparisonOperator: alarm.comparison ?? 'GreaterThanThreshold',
       });
     }
-    const liveServices = Object.values(twin.resources).flatMap((resources) => [
-      resources.blueService,
-      resources.greenService,
-    ]);
+    const liveServices = [
+      ...Object.values(twin.resources).flatMap((resources) => [
+        resources.blueService,
+        resources.greenService,
+      ]),
+      ...Object.values(twin.native).map((resources) => resources.service),
+    ];
     await waitFor(
       () =>
         liveServices.every((name) => {
@@ -298,52 +316,34 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
   return twin;
 }
 
-/** Creates a blue/green pair behind one ALB, as DESIGN.md describes it, through the twin's own handlers. */
-async function createBlueGreen(
+/** An ALB for one service: its load balancer, and makers of target groups and of listeners with one rule. */
+function albFor(
   twin: Twin,
-  spec: BlueGreenSpec,
+  name: string,
+  containerPort: number,
+  healthCheckPath: string,
   timing: Required<NonNullable<Scenario['timing']>>,
-): Promise<BlueGreenResources> {
-  const { ecs, elbv2 } = twin.services;
-  const clusterName = spec.cluster ?? 'mpac';
-  const live = spec.live ?? 'blue';
-  const containerName = spec.containerName ?? 'app';
-  const containerPort = spec.containerPort ?? 8080;
-
-  const cluster = (ecs.handlers.CreateCluster!({ clusterName }) as { cluster: { clusterArn: string } })
-    .cluster;
-  const registerDefinition = (image: string) =>
-    (
-      ecs.handlers.RegisterTaskDefinition!({
-        family: spec.name,
-        networkMode: 'awsvpc',
-        requiresCompatibilities: ['FARGATE'],
-        cpu: '256',
-        memory: '512',
-        containerDefinitions: [
-          { name: containerName, image, essential: true, portMappings: [{ containerPort, protocol: 'tcp' }] },
-        ],
-      }) as { taskDefinition: { taskDefinitionArn: string } }
-    ).taskDefinition.taskDefinitionArn;
+) {
+  const { elbv2 } = twin.services;
   const lb = (
-    elbv2.handlers.CreateLoadBalancer!({ Name: `${spec.name}-alb`.slice(0, 32) }) as {
+    elbv2.handlers.CreateLoadBalancer!({ Name: `${name}-alb`.slice(0, 32) }) as {
       LoadBalancers: { LoadBalancerArn: string }[];
     }
   ).LoadBalancers[0]!;
-  const createGroup = (color: string) =>
+  const createGroup = (suffix: string) =>
     (
       elbv2.handlers.CreateTargetGroup!({
-        Name: `${spec.name}-${color}`.slice(0, 32),
+        Name: `${name}-${suffix}`.slice(0, 32),
         Protocol: 'HTTP',
         Port: containerPort,
         TargetType: 'ip',
-        HealthCheckPath: spec.healthCheckPath ?? '/health',
+        HealthCheckPath: healthCheckPath,
         HealthCheckIntervalSeconds: 5,
         HealthyThresholdCount: timing.healthyThreshold,
         UnhealthyThresholdCount: timing.unhealthyThreshold,
       }) as { TargetGroups: { TargetGroupArn: string }[] }
     ).TargetGroups[0]!.TargetGroupArn;
-  /** A listener whose default answers 404, with one catch-all rule forwarding to `targetGroups`. */
+  /** A listener whose default answers 404, with one catch-all rule forwarding as `forwardConfig` says. */
   const createListenerWithRule = async (port: number, forwardConfig: Record<string, unknown>) => {
     const notFound = [
       {
@@ -368,9 +368,127 @@ async function createBlueGreen(
     }) as { Rules: { RuleArn: string }[] };
     return { listenerArn, ruleArn: rule.Rules[0]!.RuleArn };
   };
+  return { loadBalancerArn: lb.LoadBalancerArn, createGroup, createListenerWithRule };
+}
 
-  const taskDefinitionArn = registerDefinition(spec.image);
-  const groups = { blue: createGroup('blue'), green: createGroup('green') };
+/** Registers a Fargate task definition of one container through the twin's own handler. */
+function registerDefinition(
+  twin: Twin,
+  family: string,
+  containerName: string,
+  containerPort: number,
+  image: string,
+) {
+  return (
+    twin.services.ecs.handlers.RegisterTaskDefinition!({
+      family,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [
+        { name: containerName, image, essential: true, portMappings: [{ containerPort, protocol: 'tcp' }] },
+      ],
+    }) as { taskDefinition: { taskDefinitionArn: string } }
+  ).taskDefinition.taskDefinitionArn;
+}
+
+/**
+ * One service under ECS's own blue/green (ECS_NATIVE.md §3.1): target groups `<name>-a` (serving)
+ * and `<name>-b`, production and test rules each forwarding over both (a at 100, b at 0), the
+ * infrastructure role ECS rewrites them with, at rest on one revision.
+ */
+async function createEcsNative(
+  twin: Twin,
+  spec: EcsNativeSpec,
+  timing: Required<NonNullable<Scenario['timing']>>,
+): Promise<EcsNativeResources> {
+  const { ecs } = twin.services;
+  const clusterName = spec.cluster ?? 'mpac';
+  const containerName = spec.containerName ?? 'app';
+  const containerPort = spec.containerPort ?? 8080;
+  const cluster = (ecs.handlers.CreateCluster!({ clusterName }) as { cluster: { clusterArn: string } })
+    .cluster;
+  const taskDefinitionArn = registerDefinition(twin, spec.name, containerName, containerPort, spec.image);
+  const alb = albFor(twin, spec.name, containerPort, spec.healthCheckPath ?? '/health', timing);
+  const groups = { a: alb.createGroup('a'), b: alb.createGroup('b') };
+  const overBoth = {
+    TargetGroups: [
+      { TargetGroupArn: groups.a, Weight: 100 },
+      { TargetGroupArn: groups.b, Weight: 0 },
+    ],
+    TargetGroupStickinessConfig: { Enabled: false },
+  };
+  const production = await alb.createListenerWithRule(80, overBoth);
+  const test = spec.testListener === false ? undefined : await alb.createListenerWithRule(8080, overBoth);
+  const roleArn = `arn:aws:iam::${twin.account.accountId}:role/ecs-infrastructure-${spec.name}`;
+  const strategy = spec.strategy ?? 'BLUE_GREEN';
+  const created = ecs.handlers.CreateService!({
+    cluster: clusterName,
+    serviceName: spec.name,
+    taskDefinition: taskDefinitionArn,
+    desiredCount: spec.desiredCount ?? 2,
+    launchType: 'FARGATE',
+    deploymentController: { type: 'ECS' },
+    deploymentConfiguration: {
+      strategy,
+      bakeTimeInMinutes: 0,
+      ...spec.deploymentConfiguration,
+    },
+    loadBalancers: [
+      {
+        targetGroupArn: groups.a,
+        containerName,
+        containerPort,
+        advancedConfiguration: {
+          alternateTargetGroupArn: groups.b,
+          productionListenerRule: production.ruleArn,
+          ...(test ? { testListenerRule: test.ruleArn } : {}),
+          roleArn,
+        },
+      },
+    ],
+  }) as { service: { serviceArn: string } };
+  return {
+    cluster: clusterName,
+    clusterArn: cluster.clusterArn,
+    service: spec.name,
+    serviceArn: created.service.serviceArn,
+    family: spec.name,
+    taskDefinitionArn,
+    containerName,
+    loadBalancerArn: alb.loadBalancerArn,
+    productionListenerArn: production.listenerArn,
+    productionRuleArn: production.ruleArn,
+    productionUrl: twin.listenerUrl(production.listenerArn),
+    testListenerArn: test?.listenerArn,
+    testRuleArn: test?.ruleArn,
+    testUrl: test ? twin.listenerUrl(test.listenerArn) : undefined,
+    targetGroupArn: groups.a,
+    alternateTargetGroupArn: groups.b,
+    roleArn,
+  };
+}
+
+/** Creates a blue/green pair behind one ALB, as DESIGN.md describes it, through the twin's own handlers. */
+async function createBlueGreen(
+  twin: Twin,
+  spec: BlueGreenSpec,
+  timing: Required<NonNullable<Scenario['timing']>>,
+): Promise<BlueGreenResources> {
+  const { ecs } = twin.services;
+  const clusterName = spec.cluster ?? 'mpac';
+  const live = spec.live ?? 'blue';
+  const containerName = spec.containerName ?? 'app';
+  const containerPort = spec.containerPort ?? 8080;
+
+  const cluster = (ecs.handlers.CreateCluster!({ clusterName }) as { cluster: { clusterArn: string } })
+    .cluster;
+  const alb = albFor(twin, spec.name, containerPort, spec.healthCheckPath ?? '/health', timing);
+  const createListenerWithRule = alb.createListenerWithRule;
+
+  const taskDefinitionArn = registerDefinition(twin, spec.name, containerName, containerPort, spec.image);
+  const groups = { blue: alb.createGroup('blue'), green: alb.createGroup('green') };
   const idle = live === 'blue' ? 'green' : 'blue';
   const production = await createListenerWithRule(80, {
     TargetGroups: [
@@ -392,7 +510,10 @@ async function createBlueGreen(
     ecs.handlers.CreateService!({
       cluster: clusterName,
       serviceName: `${spec.name}-${color}`,
-      taskDefinition: !isLive && spec.idleImage ? registerDefinition(spec.idleImage) : taskDefinitionArn,
+      taskDefinition:
+        !isLive && spec.idleImage
+          ? registerDefinition(twin, spec.name, containerName, containerPort, spec.idleImage)
+          : taskDefinitionArn,
       desiredCount: isLive || spec.idleImage ? desiredCount : 0,
       launchType: 'FARGATE',
       loadBalancers: [{ targetGroupArn: groups[color], containerName, containerPort }],
@@ -410,7 +531,7 @@ async function createBlueGreen(
     family: spec.name,
     taskDefinitionArn,
     containerName,
-    loadBalancerArn: lb.LoadBalancerArn,
+    loadBalancerArn: alb.loadBalancerArn,
     productionListenerArn: production.listenerArn,
     productionRuleArn: production.ruleArn,
     productionUrl: twin.listenerUrl(production.listenerArn),

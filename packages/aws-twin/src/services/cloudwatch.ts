@@ -315,6 +315,14 @@ export class CloudWatchService {
     },
   };
 
+  /** An alarm's state now (evaluated first), or undefined when there is no such alarm. */
+  stateOf(name: string): string | undefined {
+    const alarm = this.alarms.get(name);
+    if (!alarm) return undefined;
+    this.evaluate(alarm);
+    return alarm.state;
+  }
+
   /** Evaluates an alarm against the twin's metrics, as CloudWatch does on its schedule. */
   private evaluate(alarm: Alarm): void {
     if (this.now() < alarm.forcedUntil) return;

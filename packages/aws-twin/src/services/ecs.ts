@@ -5,12 +5,91 @@
  */
 import { AwsError } from '../errors.js';
 import { arn } from '../ids.js';
-import { client, DESCRIBE_ONLY, type Json, type Service, type TaskDefinition } from './ecs/model.js';
-import { EcsScheduler } from './ecs/scheduler.js';
+import {
+  client,
+  DESCRIBE_ONLY,
+  type Json,
+  type Service,
+  type ServiceLoadBalancer,
+  type TaskDefinition,
+} from './ecs/model.js';
+import { isNative, EcsNative } from './ecs/native.js';
+import { resolveDeploymentConfiguration } from './ecs/native-config.js';
 
 export type { Deployment, Service, Task, TaskDefinition, TaskRuntime } from './ecs/model.js';
 
-export class EcsService extends EcsScheduler {
+export class EcsService extends EcsNative {
+  /** The service's load balancers as given, checked: the groups exist; a native strategy's advanced configuration is whole. */
+  private loadBalancersOf(given: unknown, strategy: string): ServiceLoadBalancer[] {
+    const native = strategy !== 'ROLLING';
+    return ((given as Json[] | undefined) ?? []).map((entry, index) => {
+      const targetGroupArn = String(entry.targetGroupArn ?? '');
+      if (!this.elb.targetGroups.has(targetGroupArn))
+        throw new AwsError(
+          'InvalidParameterException',
+          `Unable to assume role and validate the specified targetGroupArn: ${targetGroupArn}`,
+        );
+      const advanced = entry.advancedConfiguration as Json | undefined;
+      const at = `loadBalancers[${index}].advancedConfiguration`;
+      if (native && !advanced)
+        throw new AwsError(
+          'InvalidParameterException',
+          `${at} is required for the ${strategy} deployment strategy: alternateTargetGroupArn, productionListenerRule and roleArn.`,
+        );
+      if (!advanced)
+        return {
+          targetGroupArn,
+          containerName: entry.containerName as string | undefined,
+          containerPort: entry.containerPort as number | undefined,
+        };
+      for (const field of ['alternateTargetGroupArn', 'productionListenerRule', 'roleArn'])
+        if (!advanced[field])
+          throw new AwsError(
+            'InvalidParameterException',
+            `${at}.${field} is required (a blue/green service needs all of alternateTargetGroupArn, productionListenerRule and roleArn).`,
+          );
+      if (!this.elb.targetGroups.has(String(advanced.alternateTargetGroupArn)))
+        throw new AwsError(
+          'InvalidParameterException',
+          `${at}.alternateTargetGroupArn ${String(advanced.alternateTargetGroupArn)} is not a target group.`,
+        );
+      if (advanced.alternateTargetGroupArn === targetGroupArn)
+        throw new AwsError(
+          'InvalidParameterException',
+          `${at}.alternateTargetGroupArn must differ from targetGroupArn.`,
+        );
+      const isRule = (ruleArn: string) =>
+        this.elb.rules.has(ruleArn) ||
+        [...this.elb.listeners.values()].some((listener) => listener.defaultRuleArn === ruleArn);
+      for (const field of ['productionListenerRule', 'testListenerRule'])
+        if (advanced[field] && !isRule(String(advanced[field])))
+          throw new AwsError(
+            'InvalidParameterException',
+            `${at}.${field} ${String(advanced[field])} is not a listener rule.`,
+          );
+      return {
+        targetGroupArn,
+        containerName: entry.containerName as string | undefined,
+        containerPort: entry.containerPort as number | undefined,
+        advancedConfiguration: {
+          alternateTargetGroupArn: String(advanced.alternateTargetGroupArn),
+          productionListenerRule: String(advanced.productionListenerRule),
+          ...(advanced.testListenerRule ? { testListenerRule: String(advanced.testListenerRule) } : {}),
+          roleArn: String(advanced.roleArn),
+        },
+      };
+    });
+  }
+
+  private checkController(input: Json): void {
+    const type = (input.deploymentController as Json | undefined)?.type;
+    if (type !== undefined && type !== 'ECS')
+      throw new AwsError(
+        'UnsupportedFeatureException',
+        `deploymentController ${String(type)} is not modelled by the twin; only ECS is.`,
+      );
+  }
+
   readonly handlers: Record<string, (input: Json) => unknown> = {
     CreateCluster: (input) => {
       const name = String(input.clusterName ?? 'default');
@@ -122,19 +201,15 @@ export class EcsService extends EcsScheduler {
       if (this.services.get(key)?.status === 'ACTIVE')
         throw new AwsError('InvalidParameterException', 'Creation of service was not idempotent.');
       const definition = this.resolveTaskDefinition(String(input.taskDefinition ?? ''));
-      const loadBalancers = ((input.loadBalancers as Json[] | undefined) ?? []).map((entry) => ({
-        targetGroupArn: String(entry.targetGroupArn ?? ''),
-        containerName: entry.containerName as string | undefined,
-        containerPort: entry.containerPort as number | undefined,
-      }));
-      for (const entry of loadBalancers) {
-        if (!this.elb.targetGroups.has(entry.targetGroupArn)) {
-          throw new AwsError(
-            'InvalidParameterException',
-            `Unable to assume role and validate the specified targetGroupArn: ${entry.targetGroupArn}`,
-          );
-        }
-      }
+      this.checkController(input);
+      const deploymentConfiguration = resolveDeploymentConfiguration(
+        {},
+        input.deploymentConfiguration as Json | undefined,
+      );
+      const loadBalancers = this.loadBalancersOf(
+        input.loadBalancers,
+        String(deploymentConfiguration.strategy),
+      );
       const breaker = ((input.deploymentConfiguration as Json | undefined)?.deploymentCircuitBreaker ??
         {}) as Json;
       const desiredCount = Number(input.desiredCount ?? 0);
@@ -147,13 +222,15 @@ export class EcsService extends EcsScheduler {
         taskDefinition: definition.arn,
         loadBalancers,
         circuitBreaker: { enable: Boolean(breaker.enable), rollback: Boolean(breaker.rollback) },
+        deploymentConfiguration: stripBreaker(deploymentConfiguration),
         deployments: [],
         events: [],
         createdAt: new Date(this.now()),
         steady: false,
       };
-      service.deployments.push(this.newDeployment(definition.arn, desiredCount));
       this.services.set(key, service);
+      if (isNative(service)) this.startServiceDeployment(service, definition.arn, true);
+      else service.deployments.push(this.newDeployment(definition.arn, desiredCount));
       this.setTags(service.arn, input.tags);
       return { service: this.describeService(service) };
     },
@@ -169,11 +246,38 @@ export class EcsService extends EcsScheduler {
         : undefined;
       if (definition && definition.status !== 'ACTIVE')
         throw new AwsError('ClientException', `TaskDefinition is inactive`);
+      this.checkController(input);
+      const configuration = resolveDeploymentConfiguration(
+        service.deploymentConfiguration,
+        input.deploymentConfiguration as Json | undefined,
+      );
+      const loadBalancers =
+        input.loadBalancers === undefined
+          ? service.loadBalancers
+          : this.loadBalancersOf(input.loadBalancers, String(configuration.strategy));
+      if (configuration.strategy !== 'ROLLING' && loadBalancers.some((entry) => !entry.advancedConfiguration))
+        throw new AwsError(
+          'InvalidParameterException',
+          `loadBalancers[0].advancedConfiguration is required for the ${String(configuration.strategy)} deployment strategy: alternateTargetGroupArn, productionListenerRule and roleArn.`,
+        );
       const breaker = (input.deploymentConfiguration as Json | undefined)?.deploymentCircuitBreaker as
         Json | undefined;
       if (breaker)
         service.circuitBreaker = { enable: Boolean(breaker.enable), rollback: Boolean(breaker.rollback) };
+      service.deploymentConfiguration = stripBreaker(configuration);
+      service.loadBalancers = loadBalancers;
       service.desiredCount = desired;
+      if (isNative(service)) {
+        const current = service.deployments.find((deployment) => deployment.status === 'PRIMARY');
+        if ((definition && definition.arn !== service.taskDefinition) || input.forceNewDeployment === true) {
+          service.taskDefinition = definition?.arn ?? service.taskDefinition;
+          this.startServiceDeployment(service, service.taskDefinition, false);
+        } else if (current && current.desiredCount !== desired && current.desiredCount > 0) {
+          current.desiredCount = desired;
+          current.updatedAt = new Date(this.now());
+        }
+        return { service: this.describeService(service) };
+      }
       const primary = service.deployments[0]!;
       if ((definition && definition.arn !== primary.taskDefinition) || input.forceNewDeployment === true) {
         for (const deployment of service.deployments)
@@ -274,6 +378,77 @@ export class EcsService extends EcsScheduler {
       this.stopTask(task, String(input.reason ?? 'Task stopped by user'), 'UserInitiated');
       return { task: this.describeTask(task) };
     },
+    ListServiceDeployments: (input) => {
+      const service = this.requireService(input.cluster, String(input.service ?? ''));
+      const statuses = (input.status as string[] | undefined) ?? [];
+      const createdAt = (input.createdAt ?? {}) as { before?: number; after?: number };
+      const inWindow = (at: Date) =>
+        (createdAt.after === undefined || at.getTime() >= Number(createdAt.after) * 1000) &&
+        (createdAt.before === undefined || at.getTime() <= Number(createdAt.before) * 1000);
+      const records = [...this.serviceDeployments.values()]
+        .filter(
+          (record) =>
+            record.serviceArn === service.arn &&
+            (statuses.length === 0 || statuses.includes(record.status)) &&
+            inWindow(record.createdAt),
+        )
+        .reverse();
+      const page = this.pager.page(
+        records,
+        { token: input.nextToken, size: input.maxResults },
+        { defaultSize: 20, maxSize: 100, badTokenCode: 'InvalidParameterException' },
+      );
+      return {
+        serviceDeployments: page.items.map((record) => ({
+          serviceDeploymentArn: record.arn,
+          serviceArn: record.serviceArn,
+          clusterArn: record.clusterArn,
+          startedAt: record.startedAt,
+          createdAt: record.createdAt,
+          finishedAt: record.finishedAt,
+          targetServiceRevisionArn: record.target.arn,
+          status: record.status,
+          statusReason: record.statusReason,
+        })),
+        ...(page.nextToken ? { nextToken: page.nextToken } : {}),
+      };
+    },
+    DescribeServiceDeployments: (input) => {
+      const serviceDeployments: unknown[] = [];
+      const failures: unknown[] = [];
+      for (const wanted of (input.serviceDeploymentArns as string[] | undefined) ?? []) {
+        const record = this.serviceDeployments.get(wanted);
+        if (record) serviceDeployments.push(this.describeServiceDeployment(record));
+        else
+          failures.push({ arn: wanted, reason: 'MISSING', detail: 'The service deployment does not exist.' });
+      }
+      return { serviceDeployments, failures };
+    },
+    DescribeServiceRevisions: (input) => {
+      const serviceRevisions: unknown[] = [];
+      const failures: unknown[] = [];
+      for (const wanted of (input.serviceRevisionArns as string[] | undefined) ?? []) {
+        const revision = this.serviceRevisions.get(wanted);
+        if (revision) serviceRevisions.push(this.describeServiceRevision(revision));
+        else
+          failures.push({ arn: wanted, reason: 'MISSING', detail: 'The service revision does not exist.' });
+      }
+      return { serviceRevisions, failures };
+    },
+    ContinueServiceDeployment: (input) => {
+      const serviceDeploymentArn = String(input.serviceDeploymentArn ?? '');
+      this.continueServiceDeployment(
+        serviceDeploymentArn,
+        String(input.hookId ?? ''),
+        String(input.action ?? 'CONTINUE'),
+      );
+      return { serviceDeploymentArn };
+    },
+    StopServiceDeployment: (input) => {
+      const serviceDeploymentArn = String(input.serviceDeploymentArn ?? '');
+      this.stopServiceDeployment(serviceDeploymentArn, String(input.stopType ?? 'ROLLBACK'));
+      return { serviceDeploymentArn };
+    },
     TagResource: (input) => {
       this.requireEcsResource(String(input.resourceArn ?? ''));
       this.setTags(String(input.resourceArn), input.tags);
@@ -290,4 +465,15 @@ export class EcsService extends EcsScheduler {
       return { tags: this.tagList(String(input.resourceArn)) };
     },
   };
+}
+
+/** The circuit breaker is kept apart (Service.circuitBreaker); the rest of the configuration as given. */
+function stripBreaker(configuration: Json): Json {
+  const {
+    deploymentCircuitBreaker: _breaker,
+    maximumPercent: _max,
+    minimumHealthyPercent: _min,
+    ...rest
+  } = configuration;
+  return rest;
 }

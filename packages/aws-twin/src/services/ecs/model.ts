@@ -30,6 +30,25 @@ export interface Deployment {
   rolloutStateReason: string;
   createdAt: Date;
   updatedAt: Date;
+  /** Native blue/green: the target group this deployment's tasks register in (only that one). */
+  targetGroupArn?: string;
+  /** Native blue/green: the service revision this deployment runs. */
+  revisionArn?: string;
+}
+
+/** `loadBalancers[].advancedConfiguration` of a native blue/green service. */
+export interface AdvancedConfiguration {
+  alternateTargetGroupArn: string;
+  productionListenerRule: string;
+  testListenerRule?: string;
+  roleArn: string;
+}
+
+export interface ServiceLoadBalancer {
+  targetGroupArn: string;
+  containerName?: string;
+  containerPort?: number;
+  advancedConfiguration?: AdvancedConfiguration;
 }
 
 export interface Service {
@@ -39,8 +58,12 @@ export interface Service {
   status: 'ACTIVE' | 'DRAINING' | 'INACTIVE';
   desiredCount: number;
   taskDefinition: string;
-  loadBalancers: { targetGroupArn: string; containerName?: string; containerPort?: number }[];
+  loadBalancers: ServiceLoadBalancer[];
   circuitBreaker: { enable: boolean; rollback: boolean };
+  /** Strategy, bake, hooks, linear/canary and alarms, as validated (native.ts). */
+  deploymentConfiguration: Json;
+  /** The newest service deployment (native strategies). */
+  currentServiceDeployment?: string;
   deployments: Deployment[];
   events: { id: string; createdAt: Date; message: string }[];
   createdAt: Date;
@@ -73,6 +96,8 @@ export interface Task {
   port?: number;
   /** Counted against its deployment's circuit breaker. */
   failed?: boolean;
+  /** The target groups it was registered in when it started. */
+  targetGroupArns?: string[];
 }
 
 /** Runs tasks as real servers: the data plane implements it. */
@@ -156,9 +181,18 @@ export class EcsModel {
 
   protected isHealthy(service: Service, task: Task): boolean {
     if (task.lastStatus !== 'RUNNING') return false;
-    return service.loadBalancers.every(
-      (entry) => this.targetOf(entry.targetGroupArn, task)?.state === 'healthy',
-    );
+    return this.groupsOf(service, task).every((group) => this.targetOf(group, task)?.state === 'healthy');
+  }
+
+  /**
+   * The target groups a service's task registers in: its deployment's own under a native strategy
+   * (blue and green each in one of the two), else every group of the service's load balancers.
+   */
+  protected groupsOf(service: Service | undefined, task: Task): string[] {
+    if (!service) return [];
+    if (task.targetGroupArns) return task.targetGroupArns;
+    const own = service.deployments.find((deployment) => deployment.id === task.deploymentId)?.targetGroupArn;
+    return own ? [own] : service.loadBalancers.map((entry) => entry.targetGroupArn);
   }
 
   protected targetOf(groupArn: string, task: Task) {
@@ -298,10 +332,15 @@ export class EcsModel {
       taskDefinition: service.taskDefinition,
       loadBalancers: service.loadBalancers,
       deploymentConfiguration: {
+        ...service.deploymentConfiguration,
         deploymentCircuitBreaker: service.circuitBreaker,
         maximumPercent: 200,
         minimumHealthyPercent: 100,
       },
+      deploymentController: { type: 'ECS' },
+      ...(service.currentServiceDeployment
+        ? { currentServiceDeployment: service.currentServiceDeployment }
+        : {}),
       deployments: service.deployments.map((deployment) => ({
         id: deployment.id,
         status: deployment.status,

@@ -73,19 +73,16 @@ export class EcsScheduler extends EcsModel {
     }
     // ELB health: a task whose target is unhealthy is replaced.
     for (const task of live) {
-      const sick = service.loadBalancers.find(
-        (entry) => this.targetOf(entry.targetGroupArn, task)?.state === 'unhealthy',
+      const sick = this.groupsOf(service, task).find(
+        (group) => this.targetOf(group, task)?.state === 'unhealthy',
       );
       if (sick && task.lastStatus === 'RUNNING') {
-        this.event(
-          service,
-          `(task ${task.id}) failed ELB health checks in (target-group ${sick.targetGroupArn})`,
-        );
+        this.event(service, `(task ${task.id}) failed ELB health checks in (target-group ${sick})`);
         task.failed = true;
         this.countFailure(task);
         this.stopTask(
           task,
-          `Task failed ELB health checks in (target-group ${sick.targetGroupArn})`,
+          `Task failed ELB health checks in (target-group ${sick})`,
           'ServiceSchedulerInitiated',
         );
       }
@@ -185,21 +182,19 @@ export class EcsScheduler extends EcsModel {
       task.lastStatus = 'RUNNING';
       task.startedAt = new Date(this.now());
       const service = this.serviceOf(task);
-      for (const entry of service?.loadBalancers ?? []) {
-        const group = this.elb.targetGroups.get(entry.targetGroupArn);
+      const groups = this.groupsOf(service, task);
+      task.targetGroupArns = groups;
+      for (const groupArn of groups) {
+        const group = this.elb.targetGroups.get(groupArn);
         if (group) this.elb.registerTarget(group, '127.0.0.1', task.port);
       }
-      if (service && service.loadBalancers.length > 0) {
-        this.event(
-          service,
-          `registered 1 targets in (target-group ${service.loadBalancers[0]!.targetGroupArn})`,
-        );
-      }
+      if (service && groups.length > 0)
+        this.event(service, `registered 1 targets in (target-group ${groups[0]})`);
       return;
     }
     if (task.lastStatus === 'DEACTIVATING') {
-      const draining = this.serviceOf(task)?.loadBalancers.some(
-        (entry) => this.targetOf(entry.targetGroupArn, task) !== undefined,
+      const draining = this.groupsOf(this.serviceOf(task), task).some(
+        (group) => this.targetOf(group, task) !== undefined,
       );
       if (draining) return;
       task.lastStatus = 'STOPPING';
@@ -229,15 +224,15 @@ export class EcsScheduler extends EcsModel {
       return;
     }
     if (task.lastStatus !== 'RUNNING') return;
-    const service = this.serviceOf(task);
-    for (const entry of service?.loadBalancers ?? []) {
-      const group = this.elb.targetGroups.get(entry.targetGroupArn);
+    const groups = this.groupsOf(this.serviceOf(task), task);
+    for (const groupArn of groups) {
+      const group = this.elb.targetGroups.get(groupArn);
       if (group && task.port) this.elb.deregisterTarget(group, '127.0.0.1', task.port);
     }
     if (exited) {
       // A crashed container cannot drain: its targets go at once.
-      for (const entry of service?.loadBalancers ?? [])
-        this.elb.targetGroups.get(entry.targetGroupArn)?.targets.delete(`127.0.0.1:${task.port}`);
+      for (const groupArn of groups)
+        this.elb.targetGroups.get(groupArn)?.targets.delete(`127.0.0.1:${task.port}`);
     }
     task.lastStatus = 'DEACTIVATING';
   }
