@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runBundledAction } from '../../packages/shared/testing/run-bundled-action.js';
+import { setUpNative } from '../blue-green-deploy/__tests__/native-setup.js';
 import { setUpTwin } from '../blue-green-deploy/__tests__/twin-setup.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -36,6 +37,8 @@ const JUSTIFIED: Record<string, string> = {
   'ecr:InitiateLayerUpload': 'docker push',
   'ecr:UploadLayerPart': 'docker push',
   'ecr:CompleteLayerUpload': 'docker push',
+  'ecs:StopServiceDeployment':
+    'ecs-native: a rollback of a deployment that is not at a pause (a bake, a stalled stage), and the post step',
 };
 
 const IAM_PREFIX: Record<string, string> = {
@@ -129,7 +132,20 @@ describe('docs/iam/', () => {
         recoveryAllowed.has(action),
       ),
     ).toEqual([]);
-    const called = [...beforeRollback.map(asIam), ...rollbackCalls];
+    // strategy ecs-native: a deploy through its pauses, then a rollback after the bake (a new deployment).
+    const native = await setUpNative();
+    let nativeCalls: string[];
+    try {
+      const nativeRun = (inputs: Record<string, string>, runId: string) =>
+        native.run({ 'no-data': 'pass', ...inputs }, { runId });
+      expect((await nativeRun({ image: 'svc-portal:v2' }, '4007')).outputs.outcome).toBe('promoted');
+      const nativeRollback = await nativeRun({ phase: 'rollback', 'task-definition': '' }, '4008');
+      expect(nativeRollback.outputs.outcome).toBe('rolled-back');
+      nativeCalls = native.twin.calls.actions().map(asIam);
+    } finally {
+      await native.twin.close();
+    }
+    const called = [...beforeRollback.map(asIam), ...rollbackCalls, ...nativeCalls];
     expect(called.filter((action) => !allowed.has(action))).toEqual([]);
     const unexplained = [...allowed].filter((action) => !called.includes(action) && !JUSTIFIED[action]);
     expect(unexplained).toEqual([]);
@@ -137,5 +153,5 @@ describe('docs/iam/', () => {
     expect(
       Object.keys(JUSTIFIED).filter((action) => !allowed.has(action) || called.includes(action)),
     ).toEqual([]);
-  }, 120_000);
+  }, 240_000);
 });

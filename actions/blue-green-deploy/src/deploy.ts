@@ -9,7 +9,13 @@ import {
 import { describeColorServices } from '../../../packages/shared/src/ecs.js';
 import { cleanup, refuseCleanup } from './cleanup.js';
 import type { Inputs } from './inputs.js';
-import { DeployFailure, type DeployContext, type DeployResult, type PhaseContext } from './phase.js';
+import {
+  DeployFailure,
+  leaseOptions,
+  type DeployContext,
+  type DeployResult,
+  type PhaseContext,
+} from './phase.js';
 import { leaveSplit, prepare, refuseSplit, resolveTaskDefinition } from './prepare.js';
 import { rollback } from './rollback.js';
 import { refuseShift, shift, shiftPrepared } from './shift.js';
@@ -17,6 +23,7 @@ import { refuseShift, shift, shiftPrepared } from './shift.js';
 export { DeployFailure, type DeployContext, type DeployResult } from './phase.js';
 
 export function blueGreenTarget(inputs: Inputs): BlueGreenTarget {
+  if (!inputs.production) throw new Error('strategy weighted needs the production listener or rule');
   return {
     cluster: inputs.cluster,
     serviceNames: { blue: inputs['blue-service'], green: inputs['green-service'] },
@@ -34,12 +41,7 @@ export async function deploy(context: DeployContext): Promise<DeployResult> {
   const resolved = deploying ? await resolveTaskDefinition(context) : undefined;
   await describeColorServices(clients.ecs, inputs.cluster, target.serviceNames);
   const lease = await acquireLease(clients.elbv2, target.production.arn, {
-    holder: context.holder,
-    ttlMs: inputs['lock-ttl'],
-    waitMs: inputs['lock-wait'],
-    clock: context.clock,
-    log: context.log,
-    random: context.random,
+    ...leaseOptions(context),
     // A run about to refuse leaves an expired lock where it is, for the recovery job to see.
     beforeTakeOver: async () => refuseEarly(inputs, await readBlueGreen(clients, target)),
   });

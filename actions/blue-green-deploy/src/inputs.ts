@@ -11,20 +11,24 @@ import type { Color } from '../../../packages/shared/src/traffic.js';
 import { parseTrafficSteps } from '../../../packages/shared/src/traffic-steps.js';
 import { readMetricInputs } from '../../../packages/shared/src/signals/inputs.js';
 import type { NoDataPolicy } from '../../../packages/shared/src/signals/judge.js';
+import { NATIVE_STRATEGIES, type NativeStrategy } from './native/plan.js';
 
 export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
+export const STRATEGIES = ['weighted', 'ecs-native'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export type TaskDefinitionSource =
   { kind: 'file'; path: string } | { kind: 'arn'; arn: string } | { kind: 'family'; family: string };
 
 export interface Inputs extends AwsInputs {
+  /** weighted: the suite moves the weights between two services; ecs-native: ECS moves them in one. */
+  strategy: (typeof STRATEGIES)[number];
   cluster: string;
   service: string;
   'blue-service': string;
   'green-service': string;
-  /** Exactly one of listener-rule-arn / listener-arn, resolved. */
-  production: { kind: 'rule'; arn: string } | { kind: 'listener'; arn: string };
+  /** Exactly one of listener-rule-arn / listener-arn, resolved (weighted only). */
+  production?: { kind: 'rule'; arn: string } | { kind: 'listener'; arn: string };
   /** Exactly one of test-listener-rule-arn / test-listener-arn, resolved, when either is given. */
   test?: { kind: 'rule'; arn: string } | { kind: 'listener'; arn: string };
   taskDefinition?: TaskDefinitionSource;
@@ -66,6 +70,18 @@ export interface Inputs extends AwsInputs {
   'deployment-id'?: number;
   'environment-url'?: string;
   release?: string;
+  /** ecs-native: ECS's strategy for this deployment (default the service's own). */
+  'ecs-strategy'?: NativeStrategy;
+  /** ecs-native: LINEAR's step or CANARY's canary, in percent. */
+  'ecs-step-percent'?: number;
+  /** ecs-native: ECS's bake after 100 %, whole minutes, in ms. */
+  'bake-time'?: number;
+  /** ecs-native: a deployment to re-attach to (phases shift and rollback). */
+  'service-deployment-arn'?: string;
+  /** ecs-native: how long the post-test pause waits for phase shift before ECS rolls back. */
+  'pause-timeout': number;
+  /** traffic-steps was given (ecs-native judges ECS's first step and 100 % when it was not). */
+  'traffic-steps-given': boolean;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
@@ -79,7 +95,9 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     example: 'svc-portal',
   });
   const phase = reader.enum('phase', PHASES, { default: 'all' });
-  const production = readProductionTarget(reader);
+  const strategy = reader.enum('strategy', STRATEGIES, { default: 'weighted' });
+  const native = readNativeInputs(reader, strategy, phase);
+  const production = strategy === 'weighted' ? readProductionTarget(reader) : undefined;
   const taskDefinition = readTaskDefinitionSource(reader, phase);
   const containerName = reader.string('container-name', { example: 'app' });
   const image = reader.string('image', {
@@ -103,7 +121,8 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
       `is the same service as blue-service ('${blueService}'); the colours need one service each`,
       `${service}-green`,
     );
-  const stepsText = reader.string('traffic-steps', { default: '5,50,100' });
+  const stepsGiven = reader.string('traffic-steps');
+  const stepsText = stepsGiven ?? '5,50,100';
   const stepBake = reader.duration('step-bake', { default: 300_000, max: 6 * HOUR });
   const alarms = reader.list('alarms', { example: 'svc-portal-5xx, svc-portal-latency' });
   const probeUrl = reader.string('probe-url', {
@@ -116,6 +135,9 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     hasFastSignals: alarms.length > 0 || Boolean(probeUrl),
   });
   return {
+    strategy,
+    ...native,
+    'traffic-steps-given': stepsGiven !== undefined,
     cluster: readCluster(reader),
     service,
     'blue-service': blueService,
@@ -299,5 +321,81 @@ function readSignalInputs(
   return {
     ...metrics,
     'max-bake': maxBake,
+  };
+}
+
+/** Inputs of one strategy given to the other are refused by name: they would silently do nothing. */
+const WEIGHTED_ONLY = [
+  'blue-service',
+  'green-service',
+  'listener-rule-arn',
+  'listener-arn',
+  'test-listener-rule-arn',
+  'test-listener-arn',
+  'to-color',
+  'force-from-split',
+];
+const NATIVE_ONLY = [
+  'ecs-strategy',
+  'ecs-step-percent',
+  'bake-time',
+  'service-deployment-arn',
+  'pause-timeout',
+];
+
+function readNativeInputs(
+  reader: InputReader,
+  strategy: Inputs['strategy'],
+  phase: Phase,
+): Pick<
+  Inputs,
+  'ecs-strategy' | 'ecs-step-percent' | 'bake-time' | 'service-deployment-arn' | 'pause-timeout'
+> {
+  const foreign = strategy === 'weighted' ? NATIVE_ONLY : WEIGHTED_ONLY;
+  for (const name of foreign)
+    if (name === 'force-from-split' ? reader.boolean(name) === true : reader.string(name) !== undefined)
+      throw new InputError(
+        name,
+        strategy === 'weighted'
+          ? 'only applies to strategy: ecs-native (strategy is weighted)'
+          : 'does not apply to strategy: ecs-native: ECS deploys one service and rewrites the rules named in its advancedConfiguration',
+        strategy === 'weighted' ? 'strategy: ecs-native' : 'strategy: weighted',
+      );
+  if (strategy === 'weighted') return { 'pause-timeout': 0 };
+  if (phase === 'cleanup')
+    throw new InputError(
+      'phase',
+      'cleanup does not apply to strategy: ecs-native: ECS stops the previous revision itself after its bake',
+      'phase: all',
+    );
+  const ecsStrategy = reader.enum('ecs-strategy', NATIVE_STRATEGIES);
+  const stepPercent = reader.number('ecs-step-percent', { min: 0.1, max: 100, example: '5' });
+  if (stepPercent !== undefined) {
+    if (Math.abs(Math.round(stepPercent * 10) - stepPercent * 10) > 1e-9)
+      throw new InputError('ecs-step-percent', `must be a multiple of 0.1; got ${stepPercent}`, '5');
+    if (ecsStrategy === 'BLUE_GREEN')
+      throw new InputError(
+        'ecs-step-percent',
+        'does not apply to ecs-strategy BLUE_GREEN (all at once)',
+        '5',
+      );
+    if (ecsStrategy === 'LINEAR' && stepPercent < 3)
+      throw new InputError('ecs-step-percent', `must be from 3 to 100 for LINEAR; got ${stepPercent}`, '5');
+  }
+  const bake = reader.duration('bake-time', { max: 24 * HOUR, example: '60m' });
+  if (bake !== undefined && bake % 60_000 !== 0)
+    throw new InputError('bake-time', 'must be whole minutes (ECS counts its bake in minutes)', '60m');
+  return {
+    'ecs-strategy': ecsStrategy,
+    'ecs-step-percent': stepPercent,
+    'bake-time': bake,
+    'service-deployment-arn': reader.arn('service-deployment-arn', 'ecs', {
+      resourcePrefix: 'service-deployment/',
+    }),
+    'pause-timeout': reader.duration('pause-timeout', {
+      default: 24 * HOUR,
+      min: 60_000,
+      max: 14 * 24 * HOUR,
+    }),
   };
 }

@@ -21,6 +21,10 @@ import { renderFileTaskDefinition } from './prepare.js';
 import { renderReport } from './report.js';
 import { loadDeployState, saveDeployState } from './state.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
+import { ActionError } from '../../../packages/shared/src/errors.js';
+import { deployNative, type NativeResult } from './native/deploy.js';
+import { rollBackDeployment } from './native/drive.js';
+import { renderNativeReport } from './native/report.js';
 
 /** The AWS clients this action uses: only these are bundled. */
 const CLIENTS = { ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, cloudwatch: CloudWatchClient };
@@ -32,19 +36,21 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
   if (inputs.taskDefinition?.kind === 'file') renderFileTaskDefinition(inputs, readFile);
   const clients = awsClientsFor(inputs, CLIENTS);
   const tracker = await trackDeployment(inputs);
+  const context = {
+    inputs,
+    clients,
+    clock: systemClock,
+    holder: lockHolder(process.env),
+    log: (line: string) => core.info(line),
+    group: <T>(title: string, work: () => Promise<T>) => core.group(title, work),
+    readFile,
+    save: saveDeployState,
+    send: (request: Parameters<typeof sendRequest>[0], timeoutMs: number) => sendRequest(request, timeoutMs),
+  };
+  if (inputs.strategy === 'ecs-native') return runNative(context, tracker);
   let result: DeployResult;
   try {
-    result = await deploy({
-      inputs,
-      clients,
-      clock: systemClock,
-      holder: lockHolder(process.env),
-      log: (line) => core.info(line),
-      group: (title, work) => core.group(title, work),
-      readFile,
-      save: saveDeployState,
-      send: (request, timeoutMs) => sendRequest(request, timeoutMs),
-    });
+    result = await deploy(context);
   } catch (error) {
     await tracker?.setStatus('failure', errorMessage(error));
     if (error instanceof DeployFailure) {
@@ -73,6 +79,47 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
   setOutputs(result, tracker);
   for (const notice of result.notices) core.notice(notice);
   await writeSummary(renderReport({ ...reportBase(inputs, result.outcome), ...result }));
+}
+
+/** Outcomes after which the job is green: the release is live, or waits at a pause as asked. */
+const NATIVE_SUCCESS = ['promoted', 'prepared', 'unchanged'];
+
+async function runNative(
+  context: Parameters<typeof deployNative>[0],
+  tracker: DeploymentTracker | undefined,
+): Promise<void> {
+  const { inputs } = context;
+  let result: NativeResult;
+  try {
+    result = await deployNative(context);
+  } catch (error) {
+    await tracker?.setStatus('failure', errorMessage(error));
+    setOutput('outcome', 'failed');
+    setOutput('reason', errorMessage(error).split('\n')[0]!);
+    throw error;
+  }
+  const succeeded = NATIVE_SUCCESS.includes(result.outcome);
+  if (inputs.phase !== 'prepare')
+    await tracker?.setStatus(
+      result.outcome === 'promoted' ? 'success' : 'failure',
+      `${result.outcome}: ${result.taskDefinitionArn ?? inputs.service}`,
+    );
+  setOutput('outcome', result.outcome);
+  setOutput('task-definition-arn', result.taskDefinitionArn ?? '');
+  setOutput('previous-task-definition-arn', result.previousTaskDefinitionArn ?? '');
+  setOutput('service-deployment-arn', result.serviceDeploymentArn ?? '');
+  setOutput('live-color', '');
+  setOutput('previous-color', '');
+  setOutput('test-listener-color', '');
+  setOutput('deployment-id', tracker ? String(tracker.id) : '');
+  setOutput('reason', succeeded ? '' : result.reason.split('\n')[0]!);
+  for (const notice of result.notices) core.notice(notice);
+  await writeSummary(
+    renderNativeReport({ ...reportBase(inputs, result.outcome), service: inputs.service }, result),
+  );
+  if (!succeeded && inputs.phase !== 'rollback') throw new ActionError(`${result.outcome}: ${result.reason}`);
+  if (inputs.phase === 'rollback' && result.outcome !== 'rolled-back')
+    throw new ActionError(`rollback ended ${result.outcome}: ${result.reason}`);
 }
 
 function reportBase(inputs: Inputs, outcome: string) {
@@ -152,6 +199,18 @@ export async function post(): Promise<void> {
   if (!state) return;
   const inputs = getInputs();
   const clients = awsClientsFor(inputs, CLIENTS);
+  if (state.native) {
+    // ECS would roll back by the pause's own timeout; the post step does not make it wait.
+    if (!state.native.rollbackOnStop) return;
+    const done = await rollBackDeployment(
+      clients.ecs,
+      state.native.serviceDeploymentArn,
+      'the run stopped before the deployment ended',
+    );
+    core.warning(`The run stopped with ${state.native.serviceDeploymentArn} under way: ${done}`);
+    return;
+  }
+  if (!state.target) return;
   if (state.safeEnd)
     core.warning(
       `The run stopped during ${state.safeEnd.why}: putting all traffic on ${state.safeEnd.color}`,

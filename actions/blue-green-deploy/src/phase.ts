@@ -96,3 +96,15 @@ export function mover(run: PhaseContext): Mover {
     },
   };
 }
+
+/** The deploy lease's options from the inputs: every phase and strategy takes it the same way. */
+export function leaseOptions(context: DeployContext) {
+  return {
+    holder: context.holder,
+    ttlMs: context.inputs['lock-ttl'],
+    waitMs: context.inputs['lock-wait'],
+    clock: context.clock,
+    log: context.log,
+    random: context.random,
+  };
+}

@@ -105,7 +105,10 @@ function renderWithInputs(template: Record<string, unknown>, inputs: Inputs): Re
 }
 
 /** The revision to deploy: the given ARN, the family's latest when equal, or one registered once. */
-async function revisionFor(run: PhaseContext, resolved: ResolvedTaskDefinition): Promise<string> {
+export async function revisionFor(
+  run: Pick<PhaseContext, 'clients' | 'lease' | 'holder' | 'clock' | 'log' | 'notices'>,
+  resolved: ResolvedTaskDefinition,
+): Promise<string> {
   if (resolved.arn) return resolved.arn;
   const definition = resolved.definition!;
   const latest = await describeLatestRevision(run.clients.ecs, String(definition.family));

@@ -27,6 +27,8 @@ export interface ReportFacts {
   maxErrorRatePercent: number;
   maxP95Ms: number;
   diagnostics?: Diagnostics;
+  /** How the steps name the two sides (default their colours; ecs-native: the revisions). */
+  sideNames?: { new: string; old: string };
 }
 
 export function renderReport(facts: ReportFacts): string[] {
@@ -70,8 +72,8 @@ const latency = (aggregate?: Aggregate) =>
 
 /** Per step: what was seen of both colours, how much evidence, the verdict and why; charts of both colours. */
 function renderSteps(facts: ReportFacts): string[] {
-  const newColor = facts.steps[0]!.newColor;
-  const oldColor = otherColor(newColor);
+  const newColor = facts.sideNames?.new ?? facts.steps[0]!.newColor;
+  const oldColor = facts.sideNames?.old ?? otherColor(facts.steps[0]!.newColor);
   const parts = [
     '<h3>Traffic steps</h3>\n',
     htmlTable(

@@ -66,7 +66,10 @@ export async function shift(
           bakeMs: inputs['step-bake'],
           clock,
           send: run.send,
-          gates: gateSettings(inputs, state),
+          gates: gateSettings(inputs, {
+            blue: state.sides.blue.dimensions,
+            green: state.sides.green.dimensions,
+          }),
         },
         percent,
         newColor,
@@ -126,7 +129,11 @@ export function failureOfMove(error: unknown, result: DeployFailure['partial']):
   return error;
 }
 
-export function gateSettings(inputs: PhaseContext['inputs'], state: BlueGreenState): GateSettings {
+/** The gate of a step from the inputs, over the two target groups' metrics (`dimensions`). */
+export function gateSettings(
+  inputs: PhaseContext['inputs'],
+  dimensions: GateSettings['dimensions'],
+): GateSettings {
   return {
     guardrails: { maxErrorRatePercent: inputs['max-error-rate'], maxP95Ms: inputs['max-p95-latency'] },
     comparison: {
@@ -138,7 +145,7 @@ export function gateSettings(inputs: PhaseContext['inputs'], state: BlueGreenSta
     alarms: inputs.alarms,
     probe: inputs['probe-url'] ? probeUrlCheck(inputs['probe-url']) : undefined,
     probeIntervalMs: Math.max(250, Math.min(2000, Math.floor(inputs['step-bake'] / 4))),
-    dimensions: { blue: state.sides.blue.dimensions, green: state.sides.green.dimensions },
+    dimensions,
     periodMs: inputs['metric-period'],
     delayMs: inputs['metric-delay'],
     noData: inputs['no-data'],

@@ -5,7 +5,14 @@ import type { PendingTags, SafeEnd } from '../../../packages/shared/src/blue-gre
 
 export interface DeployState {
   holder: string;
-  target: BlueGreenTarget;
+  /** The two services and the production split (strategy weighted). */
+  target?: BlueGreenTarget;
+  /**
+   * Strategy ecs-native: the service deployment this run drives. While `rollbackOnStop`, a run
+   * that stops (cancelled, killed) has its post step roll the deployment back at once rather than
+   * leave it to the pause's timeout.
+   */
+  native?: { serviceDeploymentArn: string; rollbackOnStop: boolean };
   /** This run holds the deploy lease (its tag is on the production rule or listener). */
   lockHeld: boolean;
   /**

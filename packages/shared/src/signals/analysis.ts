@@ -189,17 +189,18 @@ function formatP(pValue: number): string {
  * served requests over the same periods, the comparison with it.
  */
 export function judgeMetrics(
-  canary: { color: Color; aggregate: Aggregate },
+  canary: { color: Color; aggregate: Aggregate; label?: string },
   baseline: { color: Color; aggregate: Aggregate; label?: string } | undefined,
   guardrails: Guardrails,
   comparison: Comparison,
 ): MetricJudgement {
   const a = canary.aggregate;
+  const canaryName = canary.label ?? canary.color;
   if (a.requests === 0)
     return {
       verdict: 'no-data',
       reasons: [
-        `no request reached ${canary.color} in ${a.periods} complete period${a.periods === 1 ? '' : 's'}`,
+        `no request reached ${canaryName} in ${a.periods} complete period${a.periods === 1 ? '' : 's'}`,
       ],
     };
   const reasons: string[] = [];
@@ -213,7 +214,7 @@ export function judgeMetrics(
     reasons.push(`p99 latency ${Math.round(a.p99Ms)} ms > ${guardrails.maxP99Ms} ms`);
   const unjudged =
     a.p95Ms === undefined && a.p95TooFewRequests
-      ? `p95 not judged: fewer than ${MIN_REQUESTS_FOR.p95} requests on ${canary.color} in every period`
+      ? `p95 not judged: fewer than ${MIN_REQUESTS_FOR.p95} requests on ${canaryName} in every period`
       : undefined;
   const b = baseline?.aggregate;
   if (!baseline || !b || b.requests === 0)
@@ -223,7 +224,7 @@ export function judgeMetrics(
   const { pValue } = twoProportionTest(a.errors, a.requests, b.errors, b.requests);
   const alphaPerLook = comparison.alpha / Math.max(1, comparison.looks);
   const text =
-    `${canary.color} ${formatPercent(a.errorRatePercent!)} vs ${label} ${formatPercent(b.errorRatePercent!)}, ` +
+    `${canaryName} ${formatPercent(a.errorRatePercent!)} vs ${label} ${formatPercent(b.errorRatePercent!)}, ` +
     `${increase >= 0 ? '+' : ''}${increase.toFixed(2)} pp, p = ${formatP(pValue)}`;
   if (pValue < alphaPerLook && increase > comparison.maxErrorIncreasePp)
     reasons.push(

@@ -52,6 +52,8 @@ export type Baseline =
 export interface MetricRules {
   guardrails: Guardrails;
   comparison: Comparison;
+  /** How reasons name each side (default the colour: ecs-native names the revisions). */
+  labels?: Partial<Record<Color, string>>;
 }
 
 export interface MetricReading {
@@ -85,12 +87,16 @@ export async function measureMetrics(
     };
   const against =
     baseline.kind === 'other-colour'
-      ? { color: otherColor(canary), aggregate: published.colors[otherColor(canary)] }
+      ? {
+          color: otherColor(canary),
+          aggregate: published.colors[otherColor(canary)],
+          label: rules.labels?.[otherColor(canary)],
+        }
       : baseline.kind === 'recorded'
         ? baseline
         : undefined;
   const judged = judgeMetrics(
-    { color: canary, aggregate: published.colors[canary] },
+    { color: canary, aggregate: published.colors[canary], label: rules.labels?.[canary] },
     against,
     rules.guardrails,
     rules.comparison,
