@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from '@jest/globals';
 import type { Twin } from '../../../packages/aws-twin/src/index.js';
-import type { EcsNativeSpec } from '../../../packages/aws-twin/src/scenario.js';
+import type { AlarmSpec, EcsNativeSpec } from '../../../packages/aws-twin/src/scenario.js';
 import { failuresOf } from '../../../packages/aws-twin/src/traffic.js';
 import { setUpNative } from './native-setup.js';
 
@@ -14,8 +14,8 @@ afterEach(async () => {
   twin = undefined;
 });
 
-async function setUp(spec: Partial<EcsNativeSpec> = {}) {
-  const setup = await setUpNative(spec);
+async function setUp(spec: Partial<EcsNativeSpec> = {}, alarms: AlarmSpec[] = []) {
+  const setup = await setUpNative(spec, alarms);
   twin = setup.twin;
   return setup;
 }
@@ -136,6 +136,34 @@ describe('strategy ecs-native on the twin', () => {
     while (Date.now() < deadline && (await deployment(arn)).status !== 'ROLLBACK_SUCCESSFUL')
       await new Promise((resolve) => setTimeout(resolve, 100));
     expect((await deployment(arn)).status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(await version()).toBe('v1');
+  }, 120_000);
+
+  it('an alarm in ALARM during the bake: ECS rolls back by itself, and the suite reports it', async () => {
+    const { run, version, twin } = await setUp({}, [
+      { name: 'svc-portal-5xx', metricName: 'HTTPCode_Target_5XX_Count', threshold: 1000 },
+    ]);
+    const running = run({
+      image: 'svc-portal:v2',
+      alarms: 'svc-portal-5xx',
+      'bake-time': '5m',
+      'no-data': 'pass',
+    });
+    const baking = () =>
+      [...twin.services.ecs.serviceDeployments.values()].some(
+        (record) => record.phases[record.phase]?.stage === 'BAKE_TIME',
+      );
+    await twin.waitFor(baking, 60_000, 'the bake');
+    twin.services.cloudwatch.handlers.SetAlarmState!({
+      AlarmName: 'svc-portal-5xx',
+      StateValue: 'ALARM',
+      StateReason: 'a test in ALARM',
+    });
+    const result = await running;
+    expect(result.main.exitCode).toBe(1);
+    expect(result.outputs.outcome).toBe('rolled-back');
+    expect(result.outputs.reason).toMatch(/^ECS rolled back: .*svc-portal-5xx went into ALARM/);
+    expect(result.summary).toContain('TRIGGERED: svc-portal-5xx in ALARM');
     expect(await version()).toBe('v1');
   }, 120_000);
 

@@ -81,6 +81,22 @@ describe('the plan ECS is given', () => {
     );
   });
 
+  it('hands the alarms to ECS as deployment alarms that roll back, so they act without a runner', () => {
+    const plan = planNative(
+      { strategy: 'BLUE_GREEN' },
+      { judgeWindowMs: 0, testPauseMs: 0, alarms: ['svc-5xx'] },
+    );
+    expect(plan.deploymentConfiguration.alarms).toEqual({
+      alarmNames: ['svc-5xx'],
+      enable: true,
+      rollback: true,
+    });
+    expect(
+      planNative({ strategy: 'BLUE_GREEN' }, { judgeWindowMs: 0, testPauseMs: 0 }).deploymentConfiguration
+        .alarms,
+    ).toBeUndefined();
+  });
+
   it('keeps timeouts within what ECS takes and steps in tenths', () => {
     expect(hookTimeoutMinutes(0)).toBe(2);
     expect(hookTimeoutMinutes(30 * 24 * 3_600_000)).toBe(20_160);

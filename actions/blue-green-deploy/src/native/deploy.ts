@@ -66,6 +66,7 @@ export function nativeSettings(inputs: Inputs): Omit<NativeSettings, 'testPauseM
     bakeMs: inputs['bake-time'],
     trafficSteps: inputs['traffic-steps-given'] ? inputs['traffic-steps'] : undefined,
     judgeWindowMs,
+    alarms: inputs.alarms,
   };
 }
 

@@ -25,6 +25,11 @@ export interface NativeSettings {
   judgeWindowMs: number;
   /** How long the post-test pause may wait for the next job (phase prepare), or for smoke tests. */
   testPauseMs: number;
+  /**
+   * CloudWatch alarms ECS itself watches through the shift and the bake, rolling back on ALARM
+   * (also when no runner is left); undefined or empty keeps the service's own.
+   */
+  alarms?: string[];
 }
 
 export interface NativePlan {
@@ -113,6 +118,9 @@ export function planNative(
       : {}),
     ...(strategy === 'CANARY'
       ? { canaryConfiguration: { canaryPercent: percent ?? 5, canaryBakeTimeInMinutes: 0 } }
+      : {}),
+    ...(settings.alarms?.length
+      ? { alarms: { alarmNames: settings.alarms, enable: true, rollback: true } }
       : {}),
   };
   const notes: string[] = [];
