@@ -42,6 +42,16 @@ describe('strategy ecs-native on the twin', () => {
     expect(result.summary).toContain('<h3>Stages as seen</h3>');
     // The post step has nothing to undo.
     expect(result.post?.stdout ?? '').not.toMatch(/ROLLBACK/);
+    // A recovery job's rollback (if-unsettled) finds nothing under way and changes nothing.
+    const before = twin!.calls.mutating().length;
+    const recovery = await run(
+      { phase: 'rollback', 'if-unsettled': 'true', 'task-definition': '' },
+      { runId: '2009' },
+    );
+    expect(recovery.main.exitCode).toBe(0);
+    expect(recovery.outputs.outcome).toBe('unchanged');
+    expect(twin!.calls.mutating().slice(before)).toEqual([]);
+    expect(await version()).toBe('v2');
   }, 120_000);
 
   it('LINEAR held at 25 and 50: a latency regression is rolled back before it reaches 75 %, with 0 failed requests', async () => {

@@ -118,7 +118,9 @@ async function runNative(
     renderNativeReport({ ...reportBase(inputs, result.outcome), service: inputs.service }, result),
   );
   if (!succeeded && inputs.phase !== 'rollback') throw new ActionError(`${result.outcome}: ${result.reason}`);
-  if (inputs.phase === 'rollback' && result.outcome !== 'rolled-back')
+  const settled =
+    result.outcome === 'rolled-back' || (inputs['if-unsettled'] && result.outcome === 'unchanged');
+  if (inputs.phase === 'rollback' && !settled)
     throw new ActionError(`rollback ended ${result.outcome}: ${result.reason}`);
 }
 

@@ -91,6 +91,16 @@ export async function deployNative(context: DeployContext): Promise<NativeResult
         testPauseMs: inputs.phase === 'prepare' ? inputs['pause-timeout'] : 0,
       })
     : undefined;
+  // A recovery job's rollback finishes only what is under way: ECS settled everything else.
+  if (inputs.phase === 'rollback' && inputs['if-unsettled'] && !open && !inputs['service-deployment-arn'])
+    return {
+      outcome: 'unchanged',
+      reason: `no deployment of ${inputs.service} is under way: nothing is unsettled`,
+      timeline: [],
+      hooks: [],
+      steps: [],
+      notices: [],
+    };
   const lease = await acquireLease(clients.elbv2, target.advanced.productionListenerRule, {
     ...leaseOptions(context),
   });
