@@ -49,7 +49,7 @@ export interface NativeResult {
   timeline: StageSeen[];
   hooks: HookVerdict[];
   steps: StepRecord[];
-  /** The production rule's weights as DescribeRules reads them at the end. */
+  /** ECS's deployment alarms at the end: their status and those in ALARM. */
   alarms?: { status?: string; triggered: string[] };
   rollbackReason?: string;
   notices: string[];
@@ -118,13 +118,19 @@ export async function deployNative(context: DeployContext): Promise<NativeResult
     context.save({ ...state, native: watched });
   };
   context.save(state);
-  const drive = (arn: string, judgedWeights: number[], leaveAtTestPause = false) =>
-    driveDeployment(
+  const drive = (arn: string, judgedWeights: number[], leaveAtTestPause = false) => {
+    // Which group each revision serves from is fixed for the deployment: read once, when first judged.
+    let revisions: Promise<RevisionDetails> | undefined;
+    const revisionsOnce = () =>
+      (revisions ??= describeServiceDeployment(clients.ecs, arn).then((found) =>
+        revisionDetails(context, found),
+      ));
+    return driveDeployment(
       {
         ecs: clients.ecs,
         clock: run.clock,
         log: context.log,
-        judge: (weight) => judgeStep(context, run.clock, target, arn, weight),
+        judge: async (weight) => judgeStep(context, run.clock, target, await revisionsOnce(), weight),
         judgedWeights,
         leaveAtTestPause,
         stuckAfterMs: inputs['wait-timeout'],
@@ -135,6 +141,7 @@ export async function deployNative(context: DeployContext): Promise<NativeResult
       },
       arn,
     );
+  };
   const finish = (arn: string, driven: DriveResult, extra: Partial<NativeResult> = {}): NativeResult => {
     watch(arn, driven.outcome === 'prepared' ? false : !TERMINAL.includes(driven.deployment.status!));
     return {
@@ -203,7 +210,7 @@ export async function deployNative(context: DeployContext): Promise<NativeResult
       watch(arn);
       context.log(`Re-attached to ${arn} at ${deployment.lifecycleStage}`);
       const driven = await drive(arn, judged.judgedWeights);
-      return finish(arn, driven, revisionsOf(deployment, await taskDefinitionsOf(context, deployment)));
+      return finish(arn, driven, await releasesOf(context, deployment));
     }
     // rollback
     const arn = inputs['service-deployment-arn'] ?? open;
@@ -213,14 +220,8 @@ export async function deployNative(context: DeployContext): Promise<NativeResult
         watch(arn);
         context.log(await rollBackDeployment(clients.ecs, arn, 'phase rollback'));
         const driven = await drive(arn, []);
-        const done = finish(
-          arn,
-          driven,
-          revisionsOf(deployment, await taskDefinitionsOf(context, deployment)),
-        );
         return {
-          ...done,
-          outcome: driven.outcome === 'rolled-back' ? 'rolled-back' : driven.outcome,
+          ...finish(arn, driven, await releasesOf(context, deployment)),
           reason: 'rolled back by phase rollback',
         };
       }
@@ -256,7 +257,8 @@ async function redeployPrevious(
   const { inputs, clients } = context;
   const live = await lastSuccessful(context, inputs);
   const previous =
-    inputs['to-task-definition'] ?? (live ? (await taskDefinitionsOf(context, live)).source : undefined);
+    inputs['to-task-definition'] ??
+    (live ? (await releasesOf(context, live)).previousTaskDefinitionArn : undefined);
   if (!previous)
     throw new ActionError(
       `${inputs.service} has no earlier revision to roll back to: give to-task-definition`,
@@ -338,13 +340,15 @@ async function revisionDetails(context: DeployContext, deployment: ServiceDeploy
   };
 }
 
-async function taskDefinitionsOf(context: DeployContext, deployment: ServiceDeployment) {
-  const details = await revisionDetails(context, deployment);
-  return { source: details.source.taskDefinition, target: details.target.taskDefinition };
-}
+type RevisionDetails = Awaited<ReturnType<typeof revisionDetails>>;
 
-function revisionsOf(_deployment: ServiceDeployment, definitions: { source?: string; target?: string }) {
-  return { taskDefinitionArn: definitions.target, previousTaskDefinitionArn: definitions.source };
+/** The release a deployment brings and the one it replaces, as the run's outputs name them. */
+async function releasesOf(context: DeployContext, deployment: ServiceDeployment) {
+  const details = await revisionDetails(context, deployment);
+  return {
+    taskDefinitionArn: details.target.taskDefinition,
+    previousTaskDefinitionArn: details.source.taskDefinition,
+  };
 }
 
 const dimensionOf = (loadBalancer: string, groupArn: string): ColorDimensions => ({
@@ -357,11 +361,10 @@ async function judgeStep(
   context: DeployContext,
   clock: DeployContext['clock'],
   target: NativeTarget,
-  arn: string,
+  details: RevisionDetails,
   weight: number,
 ): Promise<Verdict> {
   const { inputs } = context;
-  const details = await revisionDetails(context, await describeServiceDeployment(context.clients.ecs, arn));
   if (!details.source.group || !details.target.group)
     return {
       verdict: 'inconclusive',

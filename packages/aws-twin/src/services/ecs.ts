@@ -414,26 +414,18 @@ export class EcsService extends EcsNative {
       };
     },
     DescribeServiceDeployments: (input) => {
-      const serviceDeployments: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const wanted of (input.serviceDeploymentArns as string[] | undefined) ?? []) {
-        const record = this.serviceDeployments.get(wanted);
-        if (record) serviceDeployments.push(this.describeServiceDeployment(record));
-        else
-          failures.push({ arn: wanted, reason: 'MISSING', detail: 'The service deployment does not exist.' });
-      }
-      return { serviceDeployments, failures };
+      const { found, failures } = describeEach(input.serviceDeploymentArns, 'service deployment', (arn) => {
+        const record = this.serviceDeployments.get(arn);
+        return record && this.describeServiceDeployment(record);
+      });
+      return { serviceDeployments: found, failures };
     },
     DescribeServiceRevisions: (input) => {
-      const serviceRevisions: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const wanted of (input.serviceRevisionArns as string[] | undefined) ?? []) {
-        const revision = this.serviceRevisions.get(wanted);
-        if (revision) serviceRevisions.push(this.describeServiceRevision(revision));
-        else
-          failures.push({ arn: wanted, reason: 'MISSING', detail: 'The service revision does not exist.' });
-      }
-      return { serviceRevisions, failures };
+      const { found, failures } = describeEach(input.serviceRevisionArns, 'service revision', (arn) => {
+        const revision = this.serviceRevisions.get(arn);
+        return revision && this.describeServiceRevision(revision);
+      });
+      return { serviceRevisions: found, failures };
     },
     ContinueServiceDeployment: (input) => {
       const serviceDeploymentArn = String(input.serviceDeploymentArn ?? '');
@@ -476,4 +468,20 @@ function stripBreaker(configuration: Json): Json {
     ...rest
   } = configuration;
   return rest;
+}
+
+/** A Describe by ARNs: each one described, or a MISSING failure naming it. */
+function describeEach(
+  arns: unknown,
+  what: string,
+  describe: (arn: string) => unknown,
+): { found: unknown[]; failures: unknown[] } {
+  const found: unknown[] = [];
+  const failures: unknown[] = [];
+  for (const arn of (arns as string[] | undefined) ?? []) {
+    const described = describe(arn);
+    if (described) found.push(described);
+    else failures.push({ arn, reason: 'MISSING', detail: `The ${what} does not exist.` });
+  }
+  return { found, failures };
 }

@@ -127,21 +127,6 @@ export class EcsNative extends EcsScheduler {
     }
   }
 
-  private replaceIfSick(service: Service, task: Task): void {
-    const sick = this.groupsOf(service, task).find(
-      (group) => this.targetOf(group, task)?.state === 'unhealthy',
-    );
-    if (!sick || task.lastStatus !== 'RUNNING') return;
-    this.event(service, `(task ${task.id}) failed ELB health checks in (target-group ${sick})`);
-    task.failed = true;
-    this.countFailure(task);
-    this.stopTask(
-      task,
-      `Task failed ELB health checks in (target-group ${sick})`,
-      'ServiceSchedulerInitiated',
-    );
-  }
-
   protected override settleDeployments(service: Service): void {
     if (!isNative(service)) return super.settleDeployments(service);
     const tasks = this.tasksOf(service);

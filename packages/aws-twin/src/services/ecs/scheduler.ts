@@ -72,21 +72,23 @@ export class EcsScheduler extends EcsModel {
         );
     }
     // ELB health: a task whose target is unhealthy is replaced.
-    for (const task of live) {
-      const sick = this.groupsOf(service, task).find(
-        (group) => this.targetOf(group, task)?.state === 'unhealthy',
-      );
-      if (sick && task.lastStatus === 'RUNNING') {
-        this.event(service, `(task ${task.id}) failed ELB health checks in (target-group ${sick})`);
-        task.failed = true;
-        this.countFailure(task);
-        this.stopTask(
-          task,
-          `Task failed ELB health checks in (target-group ${sick})`,
-          'ServiceSchedulerInitiated',
-        );
-      }
-    }
+    for (const task of live) this.replaceIfSick(service, task);
+  }
+
+  /** A running task whose target is unhealthy in one of its groups is stopped (and counted failed). */
+  protected replaceIfSick(service: Service, task: Task): void {
+    const sick = this.groupsOf(service, task).find(
+      (group) => this.targetOf(group, task)?.state === 'unhealthy',
+    );
+    if (!sick || task.lastStatus !== 'RUNNING') return;
+    this.event(service, `(task ${task.id}) failed ELB health checks in (target-group ${sick})`);
+    task.failed = true;
+    this.countFailure(task);
+    this.stopTask(
+      task,
+      `Task failed ELB health checks in (target-group ${sick})`,
+      'ServiceSchedulerInitiated',
+    );
   }
 
   protected settleDeployments(service: Service): void {
