@@ -153,4 +153,85 @@ describe('CloudWatch through the real SDK client', () => {
       cloudwatch.send(new SetAlarmStateCommand({ AlarmName: 'nope', StateValue: 'OK', StateReason: 'x' })),
     ).rejects.toBeInstanceOf(ResourceNotFound);
   });
+
+  it('evaluates a metric math alarm (a 5xx rate), keeps its state on update, and refuses malformed ones', async () => {
+    const rateAlarm = (threshold: number) =>
+      new PutMetricAlarmCommand({
+        AlarmName: 'portal-5xx-rate',
+        Metrics: [
+          { ...stat('errors', 'Failures', 'Sum', 10), ReturnData: false },
+          { ...stat('requests', 'Calls', 'Sum', 10), ReturnData: false },
+          { Id: 'rate', Expression: '100 * FILL(errors, 0) / requests', Label: '5xx %', ReturnData: true },
+        ],
+        EvaluationPeriods: 1,
+        Threshold: threshold,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    await cloudwatch.send(rateAlarm(5));
+    const describe = async () =>
+      (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['portal-5xx-rate'] })))
+        .MetricAlarms![0]!;
+    // No requests at all: missing data, not breaching.
+    expect((await describe()).StateValue).toBe('OK');
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'MPAC/Test',
+        MetricData: [{ MetricName: 'Calls', Dimensions: dimensions, Value: 100 }],
+      }),
+    );
+    expect((await describe()).StateValue).toBe('OK');
+    await cloudwatch.send(
+      new PutMetricDataCommand({
+        Namespace: 'MPAC/Test',
+        MetricData: [{ MetricName: 'Failures', Dimensions: dimensions, Value: 8 }],
+      }),
+    );
+    const alarmed = await describe();
+    expect(alarmed.StateValue).toBe('ALARM');
+    expect(alarmed.Metrics!.map((query) => query.Id)).toEqual(['errors', 'requests', 'rate']);
+    expect(alarmed.MetricName).toBeUndefined();
+    // An update overwrites the configuration and leaves the state until the next evaluation changes it.
+    await cloudwatch.send(rateAlarm(50));
+    expect(
+      (await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['portal-5xx-rate'] })))
+        .MetricAlarms![0]!.Threshold,
+    ).toBe(50);
+    expect((await describe()).StateValue).toBe('OK');
+
+    const refused = (input: Partial<ConstructorParameters<typeof PutMetricAlarmCommand>[0]>) =>
+      cloudwatch.send(
+        new PutMetricAlarmCommand({
+          AlarmName: 'bad',
+          EvaluationPeriods: 1,
+          Threshold: 1,
+          ComparisonOperator: 'GreaterThanThreshold',
+          ...input,
+        }),
+      );
+    await expect(
+      refused({ Metrics: [stat('a', 'Calls', 'Sum'), stat('b', 'Calls', 'Sum')] }),
+    ).rejects.toThrow(/Exactly one element of the metrics list must return data/);
+    await expect(refused({ MetricName: 'Calls', Metrics: [stat('a', 'Calls', 'Sum')] })).rejects.toThrow(
+      /Metrics cannot be combined with MetricName/,
+    );
+    await expect(refused({ Metrics: [{ Id: 'e', Expression: '100 * (' }] })).rejects.toThrow(
+      /Invalid metric math expression/,
+    );
+    await expect(
+      refused({ Namespace: 'MPAC/Test', MetricName: 'Calls', Statistic: 'Sum', Period: 45 }),
+    ).rejects.toThrow(/period must be 10, 30 or a multiple of 60/);
+    await expect(
+      refused({
+        Namespace: 'MPAC/Test',
+        MetricName: 'Calls',
+        Statistic: 'Sum',
+        Period: 60,
+        DatapointsToAlarm: 2,
+      }),
+    ).rejects.toThrow(/DatapointsToAlarm/);
+    expect((await cloudwatch.send(new DescribeAlarmsCommand({ AlarmNames: ['bad'] }))).MetricAlarms).toEqual(
+      [],
+    );
+  });
 });

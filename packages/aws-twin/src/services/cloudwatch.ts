@@ -16,10 +16,13 @@ type Json = Record<string, unknown>;
 interface Alarm {
   name: string;
   arn: string;
+  /** A single-metric alarm's metric; a metric math alarm has `metrics` instead. */
   namespace: string;
   metricName: string;
   dimensions: Dimension[];
   stat: string;
+  /** A metric math alarm's queries, as given (exactly one returns data). */
+  metrics?: Json[];
   periodSeconds: number;
   evaluationPeriods: number;
   datapointsToAlarm: number;
@@ -69,64 +72,8 @@ export class CloudWatchService {
           'InvalidParameterValue',
           'The parameter StartTime must be less than the parameter EndTime.',
         );
-      const ids = new Set<string>();
-      for (const query of queries) {
-        const id = String(query.Id ?? '');
-        if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
-          throw new AwsError(
-            'InvalidParameterValue',
-            `The value ${id} for parameter MetricDataQueries.member.Id is not valid: it must start with a lower-case letter`,
-          );
-        if (ids.has(id)) throw new AwsError('InvalidParameterValue', `Duplicate Id ${id}`);
-        ids.add(id);
-        if (Boolean(query.MetricStat) === Boolean(query.Expression)) {
-          throw new AwsError(
-            'InvalidParameterCombination',
-            `Query ${id} must have exactly one of MetricStat and Expression`,
-          );
-        }
-      }
-      const series = new Map<string, Series>();
-      for (const query of queries.filter((candidate) => candidate.MetricStat)) {
-        const stat = query.MetricStat as Json;
-        const metric = (stat.Metric ?? {}) as Json;
-        const period = Number(stat.Period);
-        if (
-          !Number.isInteger(period) ||
-          period < 1 ||
-          (period >= 60 ? period % 60 !== 0 : ![1, 5, 10, 30].includes(period))
-        ) {
-          throw new AwsError(
-            'InvalidParameterValue',
-            `The parameter MetricStat.Period must be 1, 5, 10, 30 or a multiple of 60; got ${String(stat.Period)}`,
-          );
-        }
-        if (!isSupportedStatistic(String(stat.Stat)))
-          throw new AwsError('InvalidParameterValue', `The statistic ${String(stat.Stat)} is not supported`);
-        series.set(
-          String(query.Id),
-          this.metrics.query(
-            {
-              namespace: String(metric.Namespace ?? ''),
-              metricName: String(metric.MetricName ?? ''),
-              dimensions: (metric.Dimensions as Dimension[] | undefined) ?? [],
-              periodSeconds: period,
-              stat: String(stat.Stat),
-            },
-            startMs,
-            endMs,
-          ),
-        );
-      }
-      const allTimestamps = [...new Set([...series.values()].flatMap((entry) => entry.timestamps))].sort(
-        (a, b) => a - b,
-      );
-      for (const query of queries.filter((candidate) => candidate.Expression)) {
-        series.set(
-          String(query.Id),
-          evaluateExpression(parseExpression(String(query.Expression)), series, allTimestamps),
-        );
-      }
+      checkQueries(queries, 'MetricDataQueries');
+      const series = this.run(queries, startMs, endMs);
       const ascending = input.ScanBy === 'TimestampAscending';
       const results = queries
         .filter((query) => query.ReturnData !== false)
@@ -242,26 +189,32 @@ export class CloudWatchService {
       const comparison = String(input.ComparisonOperator ?? '');
       if (!COMPARATORS[comparison])
         throw new AwsError('InvalidParameterValue', `ComparisonOperator ${comparison} is not supported`);
-      const stat = String(input.Statistic ?? input.ExtendedStatistic ?? '');
-      if (!isSupportedStatistic(stat))
-        throw new AwsError('InvalidParameterValue', `Statistic ${stat} is not supported`);
-      const evaluationPeriods = Number(input.EvaluationPeriods ?? 1);
+      if (input.EvaluationPeriods === undefined)
+        throw new AwsError('MissingParameter', 'The parameter EvaluationPeriods is required.');
+      const evaluationPeriods = Number(input.EvaluationPeriods);
+      const datapointsToAlarm = Number(input.DatapointsToAlarm ?? evaluationPeriods);
+      if (datapointsToAlarm > evaluationPeriods)
+        throw new AwsError(
+          'ValidationError',
+          'DatapointsToAlarm must be less than or equal to EvaluationPeriods',
+        );
+      const metrics = input.Metrics as Json[] | undefined;
+      const shape = metrics ? mathAlarmShape(input, metrics) : singleMetricShape(input);
+      checkAlarmPeriod(shape.periodSeconds);
+      const existing = this.alarms.get(name);
       this.alarms.set(name, {
         name,
         arn: arn(this.account, 'cloudwatch', `alarm:${name}`),
-        namespace: String(input.Namespace ?? ''),
-        metricName: String(input.MetricName ?? ''),
-        dimensions: (input.Dimensions as Dimension[] | undefined) ?? [],
-        stat,
-        periodSeconds: Number(input.Period ?? 60),
+        ...shape,
         evaluationPeriods,
-        datapointsToAlarm: Number(input.DatapointsToAlarm ?? evaluationPeriods),
+        datapointsToAlarm,
         threshold: Number(input.Threshold ?? 0),
         comparison,
         treatMissingData: String(input.TreatMissingData ?? 'missing'),
-        state: 'INSUFFICIENT_DATA',
-        reason: 'Unchecked: Initial alarm creation',
-        updatedAt: new Date(this.now()),
+        // An update overwrites the configuration and leaves the state as it was.
+        state: existing?.state ?? 'INSUFFICIENT_DATA',
+        reason: existing?.reason ?? 'Unchecked: Initial alarm creation',
+        updatedAt: existing?.updatedAt ?? new Date(this.now()),
         forcedUntil: 0,
       });
       return {};
@@ -288,16 +241,24 @@ export class CloudWatchService {
           StateValue: alarm.state,
           StateReason: alarm.reason,
           StateUpdatedTimestamp: alarm.updatedAt,
-          MetricName: alarm.metricName,
-          Namespace: alarm.namespace,
-          Dimensions: alarm.dimensions,
-          Period: alarm.periodSeconds,
+          ...(alarm.metrics
+            ? { Metrics: alarm.metrics }
+            : {
+                MetricName: alarm.metricName,
+                Namespace: alarm.namespace,
+                Dimensions: alarm.dimensions,
+                Period: alarm.periodSeconds,
+              }),
           EvaluationPeriods: alarm.evaluationPeriods,
           DatapointsToAlarm: alarm.datapointsToAlarm,
           Threshold: alarm.threshold,
           ComparisonOperator: alarm.comparison,
           TreatMissingData: alarm.treatMissingData,
-          ...(alarm.stat.startsWith('p') ? { ExtendedStatistic: alarm.stat } : { Statistic: alarm.stat }),
+          ...(alarm.metrics
+            ? {}
+            : alarm.stat.startsWith('p')
+              ? { ExtendedStatistic: alarm.stat }
+              : { Statistic: alarm.stat }),
         })),
         CompositeAlarms: [],
       };
@@ -315,6 +276,40 @@ export class CloudWatchService {
     },
   };
 
+  /** The queries' series over [startMs, endMs): metrics first, then expressions over them. */
+  private run(queries: Json[], startMs: number, endMs: number): Map<string, Series> {
+    const series = new Map<string, Series>();
+    for (const query of queries.filter((candidate) => candidate.MetricStat)) {
+      const stat = query.MetricStat as Json;
+      const metric = (stat.Metric ?? {}) as Json;
+      const period = Number(stat.Period);
+      series.set(
+        String(query.Id),
+        this.metrics.query(
+          {
+            namespace: String(metric.Namespace ?? ''),
+            metricName: String(metric.MetricName ?? ''),
+            dimensions: (metric.Dimensions as Dimension[] | undefined) ?? [],
+            periodSeconds: period,
+            stat: String(stat.Stat),
+          },
+          startMs,
+          endMs,
+        ),
+      );
+    }
+    const allTimestamps = [...new Set([...series.values()].flatMap((entry) => entry.timestamps))].sort(
+      (a, b) => a - b,
+    );
+    for (const query of queries.filter((candidate) => candidate.Expression)) {
+      series.set(
+        String(query.Id),
+        evaluateExpression(parseExpression(String(query.Expression)), series, allTimestamps),
+      );
+    }
+    return series;
+  }
+
   /** An alarm's state now (evaluated first), or undefined when there is no such alarm. */
   stateOf(name: string): string | undefined {
     const alarm = this.alarms.get(name);
@@ -329,17 +324,21 @@ export class CloudWatchService {
     const periodMs = alarm.periodSeconds * 1000;
     const end = Math.floor(this.now() / periodMs) * periodMs + periodMs;
     const start = end - periodMs * alarm.evaluationPeriods;
-    const series = this.metrics.query(
-      {
-        namespace: alarm.namespace,
-        metricName: alarm.metricName,
-        dimensions: alarm.dimensions,
-        periodSeconds: alarm.periodSeconds,
-        stat: alarm.stat,
-      },
-      start,
-      end,
-    );
+    const series = alarm.metrics
+      ? this.run(alarm.metrics, start, end).get(
+          String(alarm.metrics.find((query) => query.ReturnData !== false)!.Id),
+        )!
+      : this.metrics.query(
+          {
+            namespace: alarm.namespace,
+            metricName: alarm.metricName,
+            dimensions: alarm.dimensions,
+            periodSeconds: alarm.periodSeconds,
+            stat: alarm.stat,
+          },
+          start,
+          end,
+        );
     const missing = alarm.evaluationPeriods - series.values.length;
     const breaching =
       series.values.filter((value) => COMPARATORS[alarm.comparison]!(value, alarm.threshold)).length +
@@ -368,4 +367,107 @@ function toMs(value: unknown, field: string): number {
   if (typeof value === 'number') return value * 1000;
   if (typeof value === 'string' && !Number.isNaN(Date.parse(value))) return Date.parse(value);
   throw new AwsError('InvalidParameterValue', `The parameter ${field} is required and must be a timestamp`);
+}
+
+/** Ids, one of MetricStat or Expression each, periods and statistics: as CloudWatch refuses them. */
+function checkQueries(queries: Json[], field: string): void {
+  const ids = new Set<string>();
+  for (const query of queries) {
+    const id = String(query.Id ?? '');
+    if (!/^[a-z][a-zA-Z0-9_]*$/.test(id))
+      throw new AwsError(
+        'InvalidParameterValue',
+        `The value ${id} for parameter ${field}.member.Id is not valid: it must start with a lower-case letter`,
+      );
+    if (ids.has(id)) throw new AwsError('InvalidParameterValue', `Duplicate Id ${id}`);
+    ids.add(id);
+    if (Boolean(query.MetricStat) === Boolean(query.Expression)) {
+      throw new AwsError(
+        'InvalidParameterCombination',
+        `Query ${id} must have exactly one of MetricStat and Expression`,
+      );
+    }
+  }
+  for (const query of queries.filter((candidate) => candidate.MetricStat)) {
+    const stat = query.MetricStat as Json;
+    const period = Number(stat.Period);
+    if (
+      !Number.isInteger(period) ||
+      period < 1 ||
+      (period >= 60 ? period % 60 !== 0 : ![1, 5, 10, 30].includes(period))
+    ) {
+      throw new AwsError(
+        'InvalidParameterValue',
+        `The parameter MetricStat.Period must be 1, 5, 10, 30 or a multiple of 60; got ${String(stat.Period)}`,
+      );
+    }
+    if (!isSupportedStatistic(String(stat.Stat)))
+      throw new AwsError('InvalidParameterValue', `The statistic ${String(stat.Stat)} is not supported`);
+  }
+  for (const query of queries.filter((candidate) => candidate.Expression))
+    parseExpression(String(query.Expression));
+}
+
+const SINGLE_METRIC_FIELDS = [
+  'MetricName',
+  'Namespace',
+  'Statistic',
+  'ExtendedStatistic',
+  'Dimensions',
+  'Period',
+];
+
+/** A single-metric alarm: its metric, statistic and period. */
+function singleMetricShape(input: Json) {
+  const stat = String(input.Statistic ?? input.ExtendedStatistic ?? '');
+  if (!isSupportedStatistic(stat))
+    throw new AwsError('InvalidParameterValue', `Statistic ${stat} is not supported`);
+  if (!input.MetricName)
+    throw new AwsError('ValidationError', 'An alarm needs MetricName (or Metrics for metric math).');
+  return {
+    namespace: String(input.Namespace ?? ''),
+    metricName: String(input.MetricName),
+    dimensions: (input.Dimensions as Dimension[] | undefined) ?? [],
+    stat,
+    periodSeconds: Number(input.Period ?? 60),
+  };
+}
+
+/** A metric math alarm: Metrics alone, exactly one query returning data; its period is the metrics'. */
+function mathAlarmShape(input: Json, metrics: Json[]) {
+  const mixed = SINGLE_METRIC_FIELDS.filter((field) => input[field] !== undefined);
+  if (mixed.length > 0)
+    throw new AwsError(
+      'ValidationError',
+      `Metrics cannot be combined with ${mixed.join(', ')}: a metric math alarm names its metrics in Metrics`,
+    );
+  if (metrics.length === 0 || metrics.length > 20)
+    throw new AwsError('ValidationError', 'Metrics must have between 1 and 20 entries');
+  checkQueries(metrics, 'Metrics');
+  const returning = metrics.filter((query) => query.ReturnData !== false);
+  if (returning.length !== 1)
+    throw new AwsError(
+      'ValidationError',
+      `Exactly one element of the metrics list must return data (ReturnData true); ${returning.length} do`,
+    );
+  const periods = metrics
+    .map((query) => Number((query.MetricStat as Json | undefined)?.Period ?? query.Period ?? 0))
+    .filter((period) => period > 0);
+  return {
+    namespace: '',
+    metricName: '',
+    dimensions: [],
+    stat: '',
+    metrics: metrics.map((query) => ({ ...query, ReturnData: query.ReturnData !== false })),
+    periodSeconds: periods.length > 0 ? Math.max(...periods) : 60,
+  };
+}
+
+/** Alarms evaluate over 10 s, 30 s or whole minutes. */
+function checkAlarmPeriod(period: number): void {
+  if (!Number.isInteger(period) || !(period === 10 || period === 30 || (period >= 60 && period % 60 === 0)))
+    throw new AwsError(
+      'ValidationError',
+      `The alarm period must be 10, 30 or a multiple of 60 seconds; got ${period}`,
+    );
 }
