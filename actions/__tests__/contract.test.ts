@@ -6,7 +6,7 @@ import { inputsWithDefaults, readActionMetadata } from '../../packages/shared/te
 import { getInputs as blueGreenInputs } from '../blue-green-deploy/src/inputs.js';
 import { getInputs as coverageInputs } from '../coverage-gate/src/inputs.js';
 import { getInputs as ecrInputs } from '../ecr-push/src/inputs.js';
-import { getInputs as monitorInputs } from '../monitor-rollback/src/inputs.js';
+import { readInputs as monitorInputs } from '../monitor-rollback/src/inputs.js';
 import { getInputs as smokeInputs } from '../smoke-test/src/inputs.js';
 
 const RULE =

@@ -138,7 +138,27 @@ describe('docs/iam/', () => {
     try {
       const nativeRun = (inputs: Record<string, string>, runId: string) =>
         native.run({ 'no-data': 'pass', ...inputs }, { runId });
-      expect((await nativeRun({ image: 'svc-portal:v2' }, '4007')).outputs.outcome).toBe('promoted');
+      // monitor-rollback mode: in-aws arms the release alarms, the deploy hands them to ECS, the verdict reads the end.
+      const watch = (inputs: Record<string, string>) =>
+        runBundledAction(path.join(root, 'actions/monitor-rollback'), {
+          inputs: {
+            mode: 'in-aws',
+            cluster: native.portal.cluster,
+            service: 'svc-portal',
+            'metric-period': '10s',
+            'no-data': 'pass',
+            ...inputs,
+          },
+          env: { ...native.twin.env, GITHUB_RUN_ID: '4009' },
+        });
+      const armed = await watch({});
+      expect(armed.outputs.outcome).toBe('armed');
+      const nativeDeploy = await nativeRun({ image: 'svc-portal:v2', alarms: armed.outputs.alarms! }, '4007');
+      expect(nativeDeploy.outputs.outcome).toBe('promoted');
+      expect(
+        (await watch({ 'service-deployment-arn': nativeDeploy.outputs['service-deployment-arn']! })).main
+          .exitCode,
+      ).toBe(0);
       const nativeRollback = await nativeRun({ phase: 'rollback', 'task-definition': '' }, '4008');
       expect(nativeRollback.outputs.outcome).toBe('rolled-back');
       nativeCalls = native.twin.calls.actions().map(asIam);

@@ -7,7 +7,7 @@ import { fakeClock } from '../../../packages/shared/testing/fake-clock.js';
 import { getInputs } from '../src/inputs.js';
 import { driveDeployment, type DriveOptions, type Verdict } from '../src/native/drive.js';
 import { hookTimeoutMinutes, nativeSteps, planNative } from '../src/native/plan.js';
-import { checkNativeService } from '../src/native/preflight.js';
+import { checkNativeService } from '../../../packages/shared/src/native/service.js';
 
 const RULE =
   'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener-rule/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2/9683b2d02a6cabee';

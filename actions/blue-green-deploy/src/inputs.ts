@@ -11,7 +11,7 @@ import type { Color } from '../../../packages/shared/src/traffic.js';
 import { parseTrafficSteps } from '../../../packages/shared/src/traffic-steps.js';
 import { readMetricInputs } from '../../../packages/shared/src/signals/inputs.js';
 import type { NoDataPolicy } from '../../../packages/shared/src/signals/judge.js';
-import { NATIVE_STRATEGIES, type NativeStrategy } from './native/plan.js';
+import { NATIVE_STRATEGIES, type NativeStrategy } from '../../../packages/shared/src/native/service.js';
 
 export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
 export const STRATEGIES = ['weighted', 'ecs-native'] as const;
@@ -80,6 +80,11 @@ export interface Inputs extends AwsInputs {
   'service-deployment-arn'?: string;
   /** ecs-native: how long the post-test pause waits for phase shift before ECS rolls back. */
   'pause-timeout': number;
+  /**
+   * ecs-native: stay until ECS ends the deployment (true), or end the job when ECS's bake begins,
+   * leaving the watch to the deployment's alarms (false).
+   */
+  'wait-for-bake': boolean;
   /** traffic-steps was given (ecs-native judges ECS's first step and 100 % when it was not). */
   'traffic-steps-given': boolean;
 }
@@ -341,6 +346,7 @@ const NATIVE_ONLY = [
   'bake-time',
   'service-deployment-arn',
   'pause-timeout',
+  'wait-for-bake',
 ];
 
 function readNativeInputs(
@@ -349,7 +355,12 @@ function readNativeInputs(
   phase: Phase,
 ): Pick<
   Inputs,
-  'ecs-strategy' | 'ecs-step-percent' | 'bake-time' | 'service-deployment-arn' | 'pause-timeout'
+  | 'ecs-strategy'
+  | 'ecs-step-percent'
+  | 'bake-time'
+  | 'service-deployment-arn'
+  | 'pause-timeout'
+  | 'wait-for-bake'
 > {
   const foreign = strategy === 'weighted' ? NATIVE_ONLY : WEIGHTED_ONLY;
   for (const name of foreign)
@@ -361,7 +372,7 @@ function readNativeInputs(
           : 'does not apply to strategy: ecs-native: ECS deploys one service and rewrites the rules named in its advancedConfiguration',
         strategy === 'weighted' ? 'strategy: ecs-native' : 'strategy: weighted',
       );
-  if (strategy === 'weighted') return { 'pause-timeout': 0 };
+  if (strategy === 'weighted') return { 'pause-timeout': 0, 'wait-for-bake': true };
   if (phase === 'cleanup')
     throw new InputError(
       'phase',
@@ -397,5 +408,6 @@ function readNativeInputs(
       min: 60_000,
       max: 14 * 24 * HOUR,
     }),
+    'wait-for-bake': reader.boolean('wait-for-bake', { default: true }),
   };
 }

@@ -1,4 +1,4 @@
 import { runInputsFirst } from '../../../packages/shared/src/run.js';
-import { getInputs } from './inputs.js';
+import { readInputs } from './inputs.js';
 
-void runInputsFirst({ getInputs, load: () => import('./main.js') });
+void runInputsFirst({ getInputs: () => readInputs(), load: () => import('./main.js') });

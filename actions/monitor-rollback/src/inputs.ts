@@ -17,6 +17,7 @@ const PROMETHEUS_EXAMPLE =
   '- name: p99 checkout\n  query: histogram_quantile(0.99, sum(rate(http_request_duration_seconds_bucket{color="{{color}}"}[5m])) by (le))\n  threshold: 1\n  direction: above';
 
 export interface Inputs extends AwsInputs, MetricInputs {
+  mode: 'runner';
   cluster: string;
   service: string;
   'blue-service': string;
@@ -44,6 +45,99 @@ export interface Inputs extends AwsInputs, MetricInputs {
   'github-token'?: string;
   'deployment-id'?: number;
   environment?: string;
+}
+
+/** The inputs of `mode: in-aws`: the watch ECS carries out during its bake, with no runner. */
+export interface InAwsInputs extends AwsInputs {
+  mode: 'in-aws';
+  cluster: string;
+  service: string;
+  /** Read the verdict of this deployment; without it, arm the alarms for the next one. */
+  'service-deployment-arn'?: string;
+  'failures-before-rollback': number;
+  'max-error-rate': number;
+  'max-p95-latency': number;
+  'max-task-restarts': number;
+  'metric-period': number;
+  /** More alarms ECS watches beside the suite's. */
+  alarms: string[];
+  'no-data': MetricInputs['no-data'];
+  /** The verdict's longest wait for ECS to end the deployment, and its polling interval. */
+  'wait-timeout': number;
+  interval: number;
+  'github-token'?: string;
+  'deployment-id'?: number;
+  environment?: string;
+}
+
+/** Inputs that only the runner's watch reads: given with `mode: in-aws` they would do nothing. */
+const RUNNER_ONLY = [
+  'blue-service',
+  'green-service',
+  'listener-rule-arn',
+  'listener-arn',
+  'probe-url',
+  'probe-checks',
+  'prometheus-url',
+  'prometheus-queries',
+  'prometheus-token',
+];
+
+/** `mode` first: the runner's watch (the default) or the one ECS carries out (`in-aws`). */
+export function readInputs(
+  reader = new InputReader(),
+  env: NodeJS.ProcessEnv = process.env,
+): Inputs | InAwsInputs {
+  const mode = reader.enum('mode', ['runner', 'in-aws'] as const, { default: 'runner' });
+  if (mode === 'in-aws') return getInAwsInputs(reader, env);
+  const arn = reader.string('service-deployment-arn');
+  if (arn !== undefined)
+    throw new InputError(
+      'service-deployment-arn',
+      'only applies to mode: in-aws (the verdict of a watch ECS carried out); mode is runner',
+      'mode: in-aws',
+    );
+  return getInputs(reader, env);
+}
+
+function getInAwsInputs(reader: InputReader, env: NodeJS.ProcessEnv): InAwsInputs {
+  for (const name of RUNNER_ONLY)
+    if (reader.string(name) !== undefined)
+      throw new InputError(
+        name,
+        'does not apply to mode: in-aws: ECS watches the deployment alarms of the native service, found from its advancedConfiguration',
+        'mode: runner',
+      );
+  const metrics = readMetricInputs(reader);
+  const period = metrics['metric-period'] / 1000;
+  if (!(period === 10 || period === 30 || period % 60 === 0))
+    throw new InputError(
+      'metric-period',
+      `must be 10s, 30s or a multiple of 60s for a CloudWatch alarm (mode: in-aws); got ${period} s`,
+      '60s',
+    );
+  const interval = reader.duration('interval', { default: 60_000, min: 1000, max: HOUR });
+  return {
+    mode: 'in-aws',
+    cluster: readCluster(reader),
+    service: reader.string('service', { required: true, example: 'svc-portal' }),
+    'service-deployment-arn': reader.arn('service-deployment-arn', 'ecs', {
+      resourcePrefix: 'service-deployment/',
+    }),
+    'failures-before-rollback': reader.integer('failures-before-rollback', { default: 3, min: 1, max: 100 }),
+    'max-error-rate': reader.number('max-error-rate', { default: 5, min: 0, max: 100 }),
+    'max-p95-latency': reader.duration('max-p95-latency', { default: 500, min: 1, max: 600_000 }),
+    'max-task-restarts': reader.integer('max-task-restarts', { default: 0, min: 0, max: 10_000 }),
+    'metric-period': metrics['metric-period'],
+    alarms: reader.list('alarms', { example: 'svc-portal-5xx' }),
+    'no-data': metrics['no-data'],
+    'wait-timeout': reader.duration('wait-timeout', { default: 600_000, min: 1000, max: 6 * HOUR }),
+    interval,
+    'github-token': reader.secret('github-token'),
+    'deployment-id': reader.integer('deployment-id', { min: 1, example: '123456789' }),
+    environment: reader.string('environment', { example: 'production' }),
+    ...readAwsInputs(reader, env),
+  };
 }
 
 export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = process.env): Inputs {
@@ -75,6 +169,7 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     );
   const deploymentId = reader.integer('deployment-id', { min: 1, example: '123456789' });
   return {
+    mode: 'runner',
     cluster: readCluster(reader),
     service,
     'blue-service': blueService,

@@ -11,7 +11,10 @@ import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { existingDeployment } from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
-import { getInputs, type Inputs } from './inputs.js';
+import { readInputs, type InAwsInputs, type Inputs } from './inputs.js';
+import { armReleaseAlarms } from './in-aws/arm.js';
+import { renderArmReport, renderVerdictReport } from './in-aws/report.js';
+import { readVerdict } from './in-aws/verdict.js';
 import { monitor } from './monitor.js';
 import { renderReport } from './report.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
@@ -20,7 +23,8 @@ import { setOutput } from '../../../packages/shared/src/outputs.js';
 const CLIENTS = { ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, cloudwatch: CloudWatchClient };
 
 /** Watches the live colour for the window and rolls back on repeated failed checks. */
-export async function run(inputs: Inputs = getInputs()): Promise<void> {
+export async function run(inputs: Inputs | InAwsInputs = readInputs()): Promise<void> {
+  if (inputs.mode === 'in-aws') return runInAws(inputs);
   const clients = awsClientsFor(inputs, CLIENTS);
   const result = await core.group(`Watching ${inputs.service}`, () =>
     monitor({
@@ -72,20 +76,8 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
   setOutput('restored-at', iso(result.restoredAt));
   setOutput('report', reportPath);
   await writeSummary(renderReport(result, inputs));
-  if (
-    result.outcome === 'rolled-back' &&
-    inputs['github-token'] &&
-    (inputs['deployment-id'] || inputs.environment)
-  ) {
-    const deployment = await existingDeployment({
-      token: inputs['github-token'],
-      deploymentId: inputs['deployment-id'],
-      environment: inputs.environment,
-      service: inputs.service,
-      warn: (message) => core.warning(message),
-    });
-    await deployment?.setStatus('failure', `Rolled back by the monitor: ${result.reason ?? ''}`);
-  }
+  if (result.outcome === 'rolled-back')
+    await markFailed(inputs, `Rolled back by the monitor: ${result.reason ?? ''}`);
   switch (result.outcome) {
     case 'rolled-back':
       throw new ActionError(`Rolled back to ${result.liveColor}: ${result.reason}`);
@@ -103,4 +95,52 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
     case 'healthy':
       break;
   }
+}
+
+/** The GitHub deployment the rollback undid, marked failed (when a token and a deployment are known). */
+async function markFailed(inputs: Inputs | InAwsInputs, description: string): Promise<void> {
+  if (!inputs['github-token'] || !(inputs['deployment-id'] || inputs.environment)) return;
+  const deployment = await existingDeployment({
+    token: inputs['github-token'],
+    deploymentId: inputs['deployment-id'],
+    environment: inputs.environment,
+    service: inputs.service,
+    warn: (message) => core.warning(message),
+  });
+  await deployment?.setStatus('failure', description);
+}
+
+/**
+ * `mode: in-aws`: arm the release alarms ECS watches through its bake (no deployment given), or
+ * read the verdict of that watch from the deployment's end (service-deployment-arn).
+ */
+async function runInAws(inputs: InAwsInputs): Promise<void> {
+  const clients = awsClientsFor(inputs, CLIENTS);
+  if (!inputs['service-deployment-arn']) {
+    const armed = await armReleaseAlarms(clients, inputs);
+    core.info(`Armed ${armed.alarms.map((alarm) => alarm.name).join(', ')} on ${armed.targetGroupArn}`);
+    setOutput('outcome', 'armed');
+    setOutput('alarms', armed.alarmNames.join(','));
+    setOutput('reason', '');
+    await writeSummary(renderArmReport(armed, inputs));
+    return;
+  }
+  const verdict = await readVerdict(
+    { ecs: clients.ecs, cloudwatch: clients.cloudwatch, clock: systemClock, log: (line) => core.info(line) },
+    inputs,
+  );
+  core.info(`Outcome: ${verdict.outcome}${verdict.reason ? `: ${verdict.reason}` : ''}`);
+  for (const note of verdict.notes) core.warning(note);
+  setOutput('outcome', verdict.outcome);
+  setOutput('reason', verdict.reason);
+  setOutput('alarms', verdict.alarms.names.join(','));
+  setOutput('checks', '0');
+  await writeSummary(renderVerdictReport(verdict, inputs));
+  if (verdict.outcome === 'rolled-back') await markFailed(inputs, verdict.reason);
+  if (verdict.outcome === 'healthy') return;
+  if (verdict.outcome === 'inconclusive' && inputs['no-data'] === 'pass') {
+    core.warning(`Inconclusive: ${verdict.reason}`);
+    return;
+  }
+  throw new ActionError(`${verdict.outcome}: ${verdict.reason}`);
 }

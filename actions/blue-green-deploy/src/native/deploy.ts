@@ -18,10 +18,8 @@ import { leaseOptions, type DeployContext, type Outcome } from '../phase.js';
 import { resolveTaskDefinition, revisionFor } from '../prepare.js';
 import { gateSettings } from '../shift.js';
 import {
-  describeServiceDeployment,
   driveDeployment,
   rollBackDeployment,
-  TERMINAL,
   type DriveResult,
   type HookVerdict,
   type StageSeen,
@@ -31,10 +29,12 @@ import { planNative, type NativeSettings } from './plan.js';
 import {
   checkNativeService,
   checkRules,
+  describeServiceDeployment,
   openDeployment,
   readNativeService,
+  TERMINAL,
   type NativeTarget,
-} from './preflight.js';
+} from '../../../../packages/shared/src/native/service.js';
 import type { StepRecord } from '../cutover.js';
 
 /** Between two DescribeServiceDeployments (jittered): one call a tick answers stage, hooks and weights. */
@@ -133,6 +133,7 @@ export async function deployNative(context: DeployContext): Promise<NativeResult
         judge: async (weight) => judgeStep(context, run.clock, target, await revisionsOnce(), weight),
         judgedWeights,
         leaveAtTestPause,
+        leaveAtBake: !inputs['wait-for-bake'],
         stuckAfterMs: inputs['wait-timeout'],
         bakeMs: (plan?.deploymentConfiguration.bakeTimeInMinutes ?? 0) * 60_000,
         restoreTimeoutMs: inputs['restore-timeout'],
@@ -143,7 +144,10 @@ export async function deployNative(context: DeployContext): Promise<NativeResult
     );
   };
   const finish = (arn: string, driven: DriveResult, extra: Partial<NativeResult> = {}): NativeResult => {
-    watch(arn, driven.outcome === 'prepared' ? false : !TERMINAL.includes(driven.deployment.status!));
+    // Left at a pause or in the bake on purpose, the deployment is ECS's: the post step leaves it.
+    const left = driven.outcome === 'prepared' || driven.leftBaking === true;
+    watch(arn, !left && !TERMINAL.includes(driven.deployment.status!));
+    if (driven.leftBaking) run.notices.push(bakingNotice(arn, driven.deployment));
     return {
       outcome: driven.outcome,
       reason: driven.reason,
@@ -394,4 +398,15 @@ async function judgeStep(
   const verdict =
     record.verdict === 'failed' ? 'fail' : record.verdict === 'inconclusive' ? 'inconclusive' : 'pass';
   return { verdict, reason, record };
+}
+
+/** What a job that ends in the bake leaves behind: who watches, until when, and where the verdict is. */
+function bakingNotice(arn: string, deployment: ServiceDeployment): string {
+  const alarms = deployment.alarms?.alarmNames ?? [];
+  const watched =
+    deployment.alarms?.status === 'MONITORING' && alarms.length > 0
+      ? `ECS watches ${alarms.join(', ')} and rolls back by itself if one goes into ALARM`
+      : 'no deployment alarm is watched (none given, or one was already in ALARM): nothing rolls back by itself';
+  const minutes = deployment.deploymentConfiguration?.bakeTimeInMinutes;
+  return `The job ends in ECS's bake${minutes ? ` (${minutes} min)` : ''}: ${watched}. Read the verdict with monitor-rollback mode: in-aws and service-deployment-arn: ${arn}`;
 }

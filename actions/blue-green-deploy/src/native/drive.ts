@@ -5,16 +5,15 @@
  */
 import {
   ContinueServiceDeploymentCommand,
-  DescribeServiceDeploymentsCommand,
   StopServiceDeploymentCommand,
   type ECSClient,
   type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
 import type { Clock } from '../../../../packages/shared/src/clock.js';
 import { ActionError, errorMessage } from '../../../../packages/shared/src/errors.js';
+import { describeServiceDeployment, TERMINAL } from '../../../../packages/shared/src/native/service.js';
 import type { StepRecord } from '../cutover.js';
 
-export const TERMINAL = ['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'];
 const UNWINDING = ['STOP_REQUESTED', 'ROLLBACK_REQUESTED', 'ROLLBACK_IN_PROGRESS'];
 
 export interface StageSeen {
@@ -52,6 +51,8 @@ export interface DriveOptions {
   judgedWeights: number[];
   /** Phase prepare: end the job at the post-test pause, leaving the deployment held there. */
   leaveAtTestPause: boolean;
+  /** wait-for-bake false: end the job once ECS's bake has begun, leaving the watch to its alarms. */
+  leaveAtBake?: boolean;
   /** A stage that does not move for this long (a bake: its length more) is rolled back. */
   stuckAfterMs: number;
   /** ECS's bake after 100 %, in ms. */
@@ -66,20 +67,12 @@ export interface DriveOptions {
 export interface DriveResult {
   outcome: 'promoted' | 'rolled-back' | 'inconclusive' | 'prepared' | 'failed';
   reason: string;
+  /** The job ended during ECS's bake: the deployment goes on without it. */
+  leftBaking?: boolean;
   deployment: ServiceDeployment;
   timeline: StageSeen[];
   hooks: HookVerdict[];
   steps: StepRecord[];
-}
-
-export async function describeServiceDeployment(ecs: ECSClient, arn: string): Promise<ServiceDeployment> {
-  const answer = await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }));
-  const found = answer.serviceDeployments?.[0];
-  if (!found)
-    throw new ActionError(
-      `Service deployment ${arn} was not found (${answer.failures?.[0]?.reason ?? 'MISSING'}): check service-deployment-arn`,
-    );
-  return found;
 }
 
 const awaitingHook = (deployment: ServiceDeployment) =>
@@ -139,6 +132,16 @@ export async function driveDeployment(options: DriveOptions, arn: string): Promi
       );
     }
     if (TERMINAL.includes(deployment.status!)) return ended(deployment, ours, { timeline, hooks, steps });
+    if (options.leaveAtBake && !ours && deployment.status === 'IN_PROGRESS' && seen.stage === 'BAKE_TIME')
+      return {
+        outcome: 'promoted',
+        reason: '',
+        leftBaking: true,
+        deployment,
+        timeline,
+        hooks,
+        steps,
+      };
     const hook = awaitingHook(deployment);
     if (deployment.status === 'IN_PROGRESS' && hook && !answered.has(hook.hookId!)) {
       answered.add(hook.hookId!);

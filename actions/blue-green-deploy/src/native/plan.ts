@@ -5,9 +5,7 @@
  */
 import type { DeploymentConfiguration, DeploymentLifecycleHook } from '@aws-sdk/client-ecs';
 import { InputError } from '../../../../packages/shared/src/errors.js';
-
-export type NativeStrategy = 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
-export const NATIVE_STRATEGIES: readonly NativeStrategy[] = ['BLUE_GREEN', 'LINEAR', 'CANARY'];
+import { NATIVE_STRATEGIES, type NativeStrategy } from '../../../../packages/shared/src/native/service.js';
 
 export interface NativeSettings {
   /** ECS's strategy to use; undefined keeps the service's own. */

@@ -1,22 +1,29 @@
 /**
- * `strategy: ecs-native`, before anything changes: the service is one ECS native blue/green service
- * whose rules ECS can rewrite, and no deployment of it is under way. Reads only.
+ * An ECS native blue/green service (one service, two target groups, rules ECS rewrites) and its
+ * service deployments, as the actions read them. Reads only.
  */
 import {
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   ListServiceDeploymentsCommand,
   type AdvancedConfiguration,
   type ECSClient,
   type Service,
+  type ServiceDeployment,
 } from '@aws-sdk/client-ecs';
 import {
   DescribeRulesCommand,
   type ElasticLoadBalancingV2Client,
   type Rule,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { ActionError } from '../../../../packages/shared/src/errors.js';
-import { loadBalancerDimension } from '../../../../packages/shared/src/blue-green/read.js';
-import { NATIVE_STRATEGIES } from './plan.js';
+import { ActionError } from '../errors.js';
+import { loadBalancerDimension } from '../blue-green/read.js';
+
+export type NativeStrategy = 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
+export const NATIVE_STRATEGIES: readonly NativeStrategy[] = ['BLUE_GREEN', 'LINEAR', 'CANARY'];
+
+/** Where a service deployment has ended. */
+export const TERMINAL = ['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'];
 
 /** Deployments of a service that are not over yet. */
 export const OPEN_STATUSES = [
@@ -121,4 +128,14 @@ export async function openDeployment(
     new ListServiceDeploymentsCommand({ cluster, service, status: [...OPEN_STATUSES] }),
   );
   return answer.serviceDeployments?.[0]?.serviceDeploymentArn;
+}
+
+export async function describeServiceDeployment(ecs: ECSClient, arn: string): Promise<ServiceDeployment> {
+  const answer = await ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }));
+  const found = answer.serviceDeployments?.[0];
+  if (!found)
+    throw new ActionError(
+      `Service deployment ${arn} was not found (${answer.failures?.[0]?.reason ?? 'MISSING'}): check service-deployment-arn`,
+    );
+  return found;
 }
