@@ -9,6 +9,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { interplay } from './chaos/interplay.js';
+import { native } from './chaos/native.js';
 import { cancel, credentials, faults, load, races, type Size, type Verdict } from './chaos/scenarios.js';
 
 const SCENARIOS: Record<string, (size: Size) => Promise<Verdict>> = {
@@ -18,6 +19,7 @@ const SCENARIOS: Record<string, (size: Size) => Promise<Verdict>> = {
   races,
   credentials,
   interplay,
+  native,
   'inputs-and-secrets': inputsAndSecrets,
 };
 
