@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [cold-start noticing detection customer-cost api idle-capacity coverage]`: the
+ * `npm run bench [-- --quick] [cold-start noticing detection customer-cost api idle-capacity runner-minutes coverage]`: the
  * suite's speed and frugality, as medians of repeated runs with baselines measured in the same run.
  * coverage parses a generated 1,000,000-DA-line LCOV and a 1,000,000-block Go profile (200,000 with
  * --quick), each in its own process so peak RSS is its own, against lcov-parse on the same LCOV.
@@ -21,6 +21,7 @@ import {
   detection,
   idleCapacity,
   noticing,
+  runnerMinutes,
   type BenchResult,
 } from './bench/deploys.js';
 
@@ -123,6 +124,7 @@ const BENCHES: Record<string, (quick: boolean) => BenchResult | Promise<BenchRes
   'customer-cost': customerCost,
   api: apiEconomy,
   'idle-capacity': idleCapacity,
+  'runner-minutes': runnerMinutes,
   coverage,
 };
 

@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { startNativeWorld } from '../chaos/native.js';
 import { ROOT, errorsOf, startWorld } from '../chaos/world.js';
 
 export interface BenchResult {
@@ -371,6 +372,131 @@ export async function idleCapacity(quick: boolean): Promise<BenchResult> {
     notes: [
       `cleanup: ${(after / before).toFixed(2)}× the task time of keeping the old colour (2 tasks a colour; each release: 5/50/100 with 1 s bakes, a 6 s watch, then ${intervalMs / 1000} s until the next)`,
       `at production's scale (a release a day, 5/50/100 with 5 min bakes, an hour's watch), the old colour runs ${OLD_COLOUR_HOURS} h a day instead of 24 h: ${((24 + OLD_COLOUR_HOURS) / 48).toFixed(2)}× the task-hours of keeping it`,
+    ],
+  };
+}
+
+/** The length of the watch in this benchmark: one twin "hour", in seconds of wall time. */
+const WATCH_S = 12;
+
+/**
+ * Runner time per release: `weighted` with the runner's watch (monitor-rollback for the window)
+ * against `ecs-native` with the watch left to ECS (monitor-rollback `mode: in-aws`: arm, a deploy
+ * that ends when the bake begins, the verdict after it). The same release and the same watch
+ * length on the twin under customer traffic; each job's process time is what a runner bills.
+ */
+export async function runnerMinutes(quick: boolean): Promise<BenchResult> {
+  const rows: BenchResult['rows'] = [];
+  const timed = async <T>(work: () => Promise<T>): Promise<[T, number]> => {
+    const started = Date.now();
+    const result = await work();
+    return [result, (Date.now() - started) / 1000];
+  };
+  const weighted = await startWorld({ images: { 'svc-portal:v2': { version: 'v2' } } });
+  let weightedRow: { deploy: number; watch: number; wall: number };
+  try {
+    const portal = weighted.twin.resources['svc-portal']!;
+    const traffic = weighted.customers(50, 300_000);
+    const began = Date.now();
+    const [deployed, deploySeconds] = await timed(() =>
+      weighted.deploy({ image: 'svc-portal:v2', 'traffic-steps': '5,50,100' }),
+    );
+    if (deployed.outputs.outcome !== 'promoted')
+      throw new Error(`weighted deploy ended ${deployed.outputs.outcome}`);
+    const [watched, watchSeconds] = await timed(() =>
+      weighted.action('monitor-rollback', {
+        cluster: portal.cluster,
+        service: 'svc-portal',
+        'listener-rule-arn': portal.productionRuleArn,
+        duration: `${WATCH_S}s`,
+        interval: '2s',
+        'metric-period': '1s',
+        'metric-delay': '1s',
+      }),
+    );
+    if (watched.outputs.outcome !== 'healthy')
+      throw new Error(`the runner's watch ended ${watched.outputs.outcome}`);
+    weightedRow = { deploy: deploySeconds, watch: watchSeconds, wall: (Date.now() - began) / 1000 };
+    await traffic.stop();
+  } finally {
+    await weighted.close();
+  }
+  rows.push({
+    variant: 'weighted + runner watch',
+    'deploy job s': weightedRow.deploy.toFixed(1),
+    'watch: runner s': weightedRow.watch.toFixed(1),
+    'runner s per release': (weightedRow.deploy + weightedRow.watch).toFixed(1),
+    'release wall s': weightedRow.wall.toFixed(1),
+  });
+
+  const native = await startNativeWorld();
+  let nativeRow: { deploy: number; watch: number; wall: number; baked: number };
+  try {
+    const portal = native.twin.native['svc-portal']!;
+    const traffic = native.twin.traffic.start({
+      url: portal.productionUrl,
+      requestsPerSecond: 50,
+      maxDurationMs: 300_000,
+    });
+    const began = Date.now();
+    const watchInputs = {
+      mode: 'in-aws',
+      cluster: portal.cluster,
+      service: 'svc-portal',
+      'metric-period': '10s',
+      interval: '1s',
+    };
+    const [armed, armSeconds] = await timed(() => native.action('monitor-rollback', watchInputs));
+    if (armed.outputs.outcome !== 'armed') throw new Error(`arming ended ${armed.outputs.outcome}`);
+    // The twin's minute is 4 s: a bake of WATCH_S / 4 minutes is the same wall time as the runner's watch.
+    const [deployed, deploySeconds] = await timed(() =>
+      native.deploy({
+        image: 'svc-portal:v2',
+        alarms: armed.outputs.alarms!,
+        'bake-time': `${WATCH_S / 4}m`,
+        'wait-for-bake': 'false',
+      }),
+    );
+    if (deployed.outputs.outcome !== 'promoted')
+      throw new Error(`native deploy ended ${deployed.outputs.outcome}: ${deployed.outputs.reason}`);
+    const bakeStarted = Date.now();
+    // No job runs while ECS bakes: the verdict is read once the deployment is over.
+    const status = await native.settled(WATCH_S * 1000 + 30_000);
+    const baked = (Date.now() - bakeStarted) / 1000;
+    const [verdict, verdictSeconds] = await timed(() =>
+      native.action('monitor-rollback', {
+        ...watchInputs,
+        'service-deployment-arn': deployed.outputs['service-deployment-arn']!,
+      }),
+    );
+    if (verdict.outputs.outcome !== 'healthy')
+      throw new Error(`the verdict was ${verdict.outputs.outcome} (${status}): ${verdict.outputs.reason}`);
+    nativeRow = {
+      deploy: armSeconds + deploySeconds,
+      watch: verdictSeconds,
+      wall: (Date.now() - began) / 1000,
+      baked,
+    };
+    await traffic.stop();
+  } finally {
+    await native.close();
+  }
+  rows.push({
+    variant: 'ecs-native + in-aws watch',
+    'deploy job s': nativeRow.deploy.toFixed(1),
+    'watch: runner s': nativeRow.watch.toFixed(1),
+    'runner s per release': (nativeRow.deploy + nativeRow.watch).toFixed(1),
+    'release wall s': nativeRow.wall.toFixed(1),
+  });
+  // The runner's watch lasts as long as the window; the verdict is one read, whatever the window.
+  const weightedPerHour = (60 * weightedRow.watch) / WATCH_S;
+  const nativeVerdictMinutes = nativeRow.watch / 60;
+  return {
+    name: 'Runner minutes per release',
+    rows,
+    notes: [
+      `the watch: ${WATCH_S} s here (one twin hour); ECS baked ${nativeRow.baked.toFixed(1)} s with no job running. At a 1 h watch: ${weightedPerHour.toFixed(0)} runner minutes (weighted: the job is the window) against ${nativeVerdictMinutes.toFixed(2)} (in-aws: the verdict job's single read), on top of the deploy job`,
+      `whole release on the runner: ${((nativeRow.deploy + nativeRow.watch) / (weightedRow.deploy + weightedRow.watch)).toFixed(2)}× (weighted 5/50/100 with 1 s bakes; native LINEAR 25 % held at 25 and 100 with 2 s bakes, arming included)${quick ? ' (quick: one release each)' : ''}`,
     ],
   };
 }

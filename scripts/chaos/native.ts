@@ -19,12 +19,14 @@ import { ROOT } from './world.js';
 /** One twin minute: a pause's timeout (its window plus two minutes) passes in seconds. */
 const MINUTE_MS = 4000;
 
-interface NativeWorld {
+export interface NativeWorld {
   twin: Twin;
   deploy(
     inputs: Record<string, string>,
     options?: Pick<RunBundledActionOptions, 'killMainWhen' | 'runPost'> & { runId?: number },
   ): ReturnType<typeof runBundledAction>;
+  /** Another bundled action (monitor-rollback) against the same twin, as a distinct run. */
+  action(name: string, inputs: Record<string, string>): ReturnType<typeof runBundledAction>;
   /** The production URL's answering version. */
   version(): Promise<string | null>;
   /** The newest service deployment: its ARN and status. */
@@ -36,7 +38,7 @@ interface NativeWorld {
 
 let nextRunId = 40_000;
 
-async function startNativeWorld(): Promise<NativeWorld> {
+export async function startNativeWorld(): Promise<NativeWorld> {
   const twin = await startTwin({
     images: {
       'svc-portal:v1': { version: 'v1' },
@@ -98,6 +100,19 @@ async function startNativeWorld(): Promise<NativeWorld> {
         timeoutMs: 150_000,
         killMainWhen: options.killMainWhen,
         runPost: options.runPost,
+      }),
+    action: (name, inputs) =>
+      runBundledAction(path.join(ROOT, 'actions', name), {
+        inputs,
+        env: {
+          ...twin.env,
+          AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+          GITHUB_RUN_ID: String(nextRunId++),
+          GITHUB_RUN_ATTEMPT: '1',
+          GITHUB_REPOSITORY: 'mpac/svc-portal',
+        },
+        cwd: workspace,
+        timeoutMs: 150_000,
       }),
     version: async () =>
       (await fetch(portal.productionUrl, { signal: AbortSignal.timeout(5000) })).headers.get('x-version'),

@@ -78,6 +78,22 @@ describe('strategy ecs-native on the twin', () => {
     expect(result.summary).not.toMatch(/<td>75 %<\/td>/);
   }, 120_000);
 
+  it('BLUE_GREEN fails at the post-production pause: the 100 % judge rolls back by a weight flip, no request unanswered', async () => {
+    const { run, version, deployment, traffic } = await setUp();
+    const load = traffic();
+    const result = await run({ image: 'svc-portal:bad', 'max-error-rate': '5' });
+    const tally = await load.stop();
+    expect(result.main.exitCode).toBe(1);
+    expect(result.outputs.outcome).toBe('rolled-back');
+    expect(result.outputs.reason).toMatch(/^gate failed at 100 %: error rate 100.00 % > 5 % .*; ECS rolled back to the previous revision$/);
+    expect(result.summary).toMatch(/POST_PRODUCTION_TRAFFIC_SHIFT<\/td><td>100 %<\/td><td>ROLLBACK/);
+    expect((await deployment(result.outputs['service-deployment-arn']!)).status).toBe('ROLLBACK_SUCCESSFUL');
+    expect(await version()).toBe('v1');
+    // The bad release's own 500s while it was judged at 100 %; none fell between the revisions.
+    expect(tally.failedBy.application).toBeGreaterThan(0);
+    expect([tally.failedBy['load balancer'], tally.failedBy['no answer']]).toEqual([0, 0]);
+  }, 120_000);
+
   it('prepare ends at the post-test pause; a second process re-attaches with service-deployment-arn and promotes', async () => {
     const { run, version, deployment, portal, traffic } = await setUp();
     const load = traffic();
