@@ -85,7 +85,9 @@ describe('strategy ecs-native on the twin', () => {
     const tally = await load.stop();
     expect(result.main.exitCode).toBe(1);
     expect(result.outputs.outcome).toBe('rolled-back');
-    expect(result.outputs.reason).toMatch(/^gate failed at 100 %: error rate 100.00 % > 5 % .*; ECS rolled back to the previous revision$/);
+    expect(result.outputs.reason).toMatch(
+      /^gate failed at 100 %: error rate 100.00 % > 5 % .*; ECS rolled back to the previous revision$/,
+    );
     expect(result.summary).toMatch(/POST_PRODUCTION_TRAFFIC_SHIFT<\/td><td>100 %<\/td><td>ROLLBACK/);
     expect((await deployment(result.outputs['service-deployment-arn']!)).status).toBe('ROLLBACK_SUCCESSFUL');
     expect(await version()).toBe('v1');
