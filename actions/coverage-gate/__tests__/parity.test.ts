@@ -43,7 +43,7 @@ describe('parity with the tools’ own totals', () => {
         covered: summary.covered_lines,
         total: summary.num_statements,
       });
-    expect(map.get('app/shapes.py')!.units.has('L1')).toBe(false);
+    expect(map.get('app/shapes.py')!.units.line(1)).toBeUndefined();
     expect(notes).toEqual([
       "coverage.json: app/shapes.py lines 1, 5 ran but are docstrings, not statements (coverage.py's summary does not count them): left out",
     ]);

@@ -39,9 +39,9 @@ describe('patchCoverage', () => {
       [6, 0],
       [13, 2],
     ] as const)
-      file.units.set(`L${line}`, { weight: 1, hits });
+      file.units.addLine(line, hits);
     const go = fileCoverage(map, 'svc/h.go');
-    go.units.set('B10.1-14.2', { weight: 3, hits: 0 });
+    go.units.addBlock({ start: { line: 10, column: 1 }, end: { line: 14, column: 2 } }, 3, 0);
     const changed = new Map([
       ['src/a.ts', [4, 5, 6, 7, 13]],
       ['svc/h.go', [12]],

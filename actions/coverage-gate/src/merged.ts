@@ -1,22 +1,15 @@
 /** Writing the merged coverage for other tools: LCOV (`.info`) or Cobertura (`.xml`). */
 import { writeFileSync } from 'node:fs';
 import { escapeXml } from '../../../packages/shared/src/xml.js';
-import { blockLines, type CoverageMap, type FileCoverage } from './model.js';
+import type { CoverageMap, FileCoverage } from './model.js';
 
 /** Per-line hits of a file: line units as they are; Go blocks spread over the lines they span. */
 function lineHits(file: FileCoverage): Map<number, number> {
   const lines = new Map<number, number>();
-  for (const [key, unit] of file.units) {
-    const line = /^L(\d+)$/.exec(key);
-    if (line) {
-      lines.set(Number(line[1]), Math.max(lines.get(Number(line[1])) ?? 0, unit.hits));
-      continue;
-    }
-    const block = blockLines(key);
-    if (block)
-      for (let number = block.start; number <= block.end; number++)
-        lines.set(number, Math.max(lines.get(number) ?? 0, unit.hits));
-  }
+  for (const [line, hits] of file.units.lines()) lines.set(line, Math.max(lines.get(line) ?? 0, hits));
+  for (const block of file.units.blocks())
+    for (let number = block.start.line; number <= block.end.line; number++)
+      lines.set(number, Math.max(lines.get(number) ?? 0, block.hits));
   return new Map([...lines].sort(([a], [b]) => a - b));
 }
 

@@ -4,15 +4,14 @@
  * are counted alongside. Merging adds hits per unit; all arithmetic is on integers.
  */
 import { ActionError } from '../../../packages/shared/src/errors.js';
-export interface Unit {
-  weight: number;
-  hits: number;
-}
+import { Units, type Span } from './units.js';
+
+export type { Unit } from './units.js';
 
 export interface FileCoverage {
   path: string;
-  /** `L<line>` for lines, `B<start>-<end>` for Go blocks. */
-  units: Map<string, Unit>;
+  /** Lines, Go blocks and units a report names only by a summary, held compactly. */
+  units: Units;
   /** Branch key → hits (`<line>:<block>:<branch>`). */
   branches: Map<string, number>;
   /** Function name (or `<line>:<name>`) → hits. */
@@ -27,26 +26,13 @@ export interface FileCoverage {
 /** A report that cannot be read as coverage: the user's to fix, reported without a stack. */
 export class CoverageError extends ActionError {}
 
-/** Go blocks are keyed `B<startLine>.<startColumn>-<endLine>.<endColumn>`: one pattern reads them back. */
-export function blockKey(
-  start: { line: number; column: number },
-  end: { line: number; column: number },
-): string {
-  return `B${start.line}.${start.column}-${end.line}.${end.column}`;
-}
-
-export function blockLines(key: string): { start: number; end: number } | undefined {
-  const match = /^B(\d+)\.\d+-(\d+)\.\d+$/.exec(key);
-  return match ? { start: Number(match[1]), end: Number(match[2]) } : undefined;
-}
-
 export type CoverageMap = Map<string, FileCoverage>;
 
 export function fileCoverage(map: CoverageMap, path: string): FileCoverage {
   let file = map.get(path);
   if (!file) {
     const own = ownCopy(path);
-    map.set(own, (file = { path: own, units: new Map(), branches: new Map(), functions: new Map() }));
+    map.set(own, (file = { path: own, units: new Units(), branches: new Map(), functions: new Map() }));
   }
   return file;
 }
@@ -59,25 +45,33 @@ export function ownCopy(text: string): string {
   return Buffer.from(text, 'utf8').toString('utf8');
 }
 
+/** A line unit (weight 1); hits add up over reports. */
+export function addLine(file: FileCoverage, line: number, hits: number): void {
+  file.units.addLine(line, hits);
+}
+
 /** `where` names the report (and line) in an error; a function when it costs something to build. */
-export function addUnit(
+export function addBlock(
   file: FileCoverage,
-  key: string,
+  span: Span,
   weight: number,
   hits: number,
   where: string | (() => string),
 ): void {
-  const existing = file.units.get(key);
-  if (!existing) {
-    file.units.set(key, { weight, hits });
-    return;
-  }
-  if (existing.weight !== weight) {
+  const other = file.units.addBlock(span, weight, hits);
+  if (other !== undefined)
     throw new CoverageError(
-      `${typeof where === 'string' ? where : where()}: ${file.path} block ${key.slice(1)} has ${weight} statements here and ${existing.weight} elsewhere; the profiles disagree`,
+      `${typeof where === 'string' ? where : where()}: ${file.path} block ${span.start.line}.${span.start.column}-${span.end.line}.${span.end.column} has ${weight} statements here and ${other} elsewhere; the profiles disagree`,
     );
-  }
-  existing.hits += hits;
+}
+
+/** A unit a report names only by a summary (covered or not, of a weight). */
+export function addKeyed(file: FileCoverage, key: string, weight: number, hits: number, where: string): void {
+  const other = file.units.addKeyed(key, weight, hits);
+  if (other !== undefined)
+    throw new CoverageError(
+      `${where}: ${file.path} counts ${weight} ${key} lines here and ${other} elsewhere`,
+    );
 }
 
 export function addCount(counts: Map<string, number>, key: string, hits: number): void {
@@ -97,10 +91,9 @@ export function totalsOf(files: Iterable<FileCoverage>): Totals {
     functions: { covered: 0, total: 0 },
   };
   for (const file of files) {
-    for (const unit of file.units.values()) {
-      totals.lines.total += unit.weight;
-      if (unit.hits > 0) totals.lines.covered += unit.weight;
-    }
+    const units = file.units.totals();
+    totals.lines.total += units.total;
+    totals.lines.covered += units.covered;
     totals.lines.total -= file.surplus ?? 0;
     totals.lines.covered -= file.surplus ?? 0;
     for (const hits of file.branches.values()) {

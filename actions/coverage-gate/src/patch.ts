@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { ActionError } from '../../../packages/shared/src/errors.js';
-import { blockLines, type CoverageMap, type FileCoverage } from './model.js';
+import type { CoverageMap, FileCoverage } from './model.js';
 
 /** Added line numbers per repository path, from unified diff text (`--unified=0`). */
 export function parseAddedLines(diff: string): Map<string, number[]> {
@@ -73,13 +73,12 @@ export interface PatchResult {
 
 /** Whether an added line is executable and covered, per the merged coverage of its file. */
 function lineStatus(file: FileCoverage, line: number): 'covered' | 'uncovered' | 'none' {
-  const unit = file.units.get(`L${line}`);
-  if (unit) return unit.hits > 0 ? 'covered' : 'uncovered';
+  const hits = file.units.line(line);
+  if (hits !== undefined) return hits > 0 ? 'covered' : 'uncovered';
   let seen = false;
-  for (const [key, counts] of file.units) {
-    const block = blockLines(key);
-    if (block && line >= block.start && line <= block.end) {
-      if (counts.hits > 0) return 'covered';
+  for (const block of file.units.blocks()) {
+    if (line >= block.start.line && line <= block.end.line) {
+      if (block.hits > 0) return 'covered';
       seen = true;
     }
   }

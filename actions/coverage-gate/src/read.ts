@@ -12,7 +12,7 @@ import { parseJacoco } from './formats/jacoco.js';
 import { parseGoProfile } from './formats/go.js';
 import { parseCoveragePyJson, parseIstanbulFinal, parseIstanbulSummary, readJson } from './formats/json.js';
 import { parseLcov } from './formats/lcov.js';
-import { blockLines, CoverageError, type CoverageMap } from './model.js';
+import { CoverageError, type CoverageMap } from './model.js';
 import { findGoModules, PathResolver } from './paths.js';
 
 export interface ReadResult {
@@ -120,14 +120,7 @@ export function dropLinesPastEnd(
     const source = readSource(file.path);
     if (source === undefined) continue;
     const last = lineCount(source);
-    const dropped: number[] = [];
-    for (const key of [...file.units.keys()]) {
-      const line = key.startsWith('L') ? Number(key.slice(1)) : blockLines(key)?.end;
-      if (line !== undefined && Number.isInteger(line) && line > last) {
-        file.units.delete(key);
-        dropped.push(line);
-      }
-    }
+    const dropped = file.units.dropPast(last);
     if (dropped.length === 0) continue;
     const sorted = [...new Set(dropped)].sort((a, b) => a - b);
     const shown =

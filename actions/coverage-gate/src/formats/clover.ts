@@ -1,5 +1,5 @@
 /** Clover XML: <line type="stmt" count>, conditionals with truecount/falsecount, methods. */
-import { addCount, addUnit, fileCoverage, type CoverageMap } from '../model.js';
+import { addCount, addLine, fileCoverage, type CoverageMap } from '../model.js';
 import { count, streamXml } from './xml.js';
 
 export async function parseClover(
@@ -24,15 +24,15 @@ export async function parseClover(
             `${line}:${attributes.name ?? 'method'}`,
             count(attributes, 'count', 'line', fail),
           );
-          addUnit(current, `L${line}`, 1, count(attributes, 'count', 'line', fail), filePath);
+          addLine(current, line, count(attributes, 'count', 'line', fail));
         } else if (attributes.type === 'cond') {
           const whenTrue = count(attributes, 'truecount', 'line', fail);
           const whenFalse = count(attributes, 'falsecount', 'line', fail);
           addCount(current.branches, `${line}:true`, whenTrue);
           addCount(current.branches, `${line}:false`, whenFalse);
-          addUnit(current, `L${line}`, 1, whenTrue + whenFalse, filePath);
+          addLine(current, line, whenTrue + whenFalse);
         } else {
-          addUnit(current, `L${line}`, 1, count(attributes, 'count', 'line', fail), filePath);
+          addLine(current, line, count(attributes, 'count', 'line', fail));
         }
       }
     },

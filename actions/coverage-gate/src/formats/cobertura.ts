@@ -1,5 +1,5 @@
 /** Cobertura XML (coverage.py, istanbul, others), streamed: counts from <line number hits>, never the rates. */
-import { addCount, addUnit, fileCoverage, type CoverageMap } from '../model.js';
+import { addCount, addLine, fileCoverage, type CoverageMap } from '../model.js';
 import { count, streamXml } from './xml.js';
 
 export async function parseCobertura(
@@ -26,7 +26,7 @@ export async function parseCobertura(
           method.hits = Math.max(method.hits, hits);
           return;
         }
-        addUnit(current, `L${number}`, 1, hits, filePath);
+        addLine(current, number, hits);
         const condition = /\((\d+)\/(\d+)\)/.exec(attributes['condition-coverage'] ?? '');
         if (attributes.branch === 'true' && condition) {
           const taken = Number(condition[1]);

@@ -2,7 +2,7 @@
  * Go coverprofiles (`mode: set|count|atomic`): statement-weighted blocks. Blocks with the same file
  * and span (from -coverpkg=./... or concatenated profiles) merge as `go tool cover` merges them.
  */
-import { addUnit, blockKey, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+import { addBlock, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
 import { forEachLine } from './lines.js';
 
 export async function parseGoProfile(
@@ -29,12 +29,12 @@ export async function parseGoProfile(
         `${filePath}:${lineNumber}: '${line.slice(0, 60)}' is not a coverprofile block (file.go:l.c,l.c statements count)`,
       );
     const file = fileCoverage(map, resolvePath(block.importPath));
-    addUnit(
+    addBlock(
       file,
-      blockKey(
-        { line: block.startLine, column: block.startColumn },
-        { line: block.endLine, column: block.endColumn },
-      ),
+      {
+        start: { line: block.startLine, column: block.startColumn },
+        end: { line: block.endLine, column: block.endColumn },
+      },
       block.statements,
       block.count,
       where,

@@ -1,5 +1,5 @@
 /** JaCoCo XML: <sourcefile> lines (covered when ci > 0), branches from mb/cb, methods from their counters. */
-import { addCount, addUnit, fileCoverage, type CoverageMap } from '../model.js';
+import { addCount, addLine, fileCoverage, type CoverageMap } from '../model.js';
 import { count, streamXml } from './xml.js';
 
 export async function parseJacoco(
@@ -35,7 +35,7 @@ export async function parseJacoco(
         const coveredInstructions = count(attributes, 'ci', 'line', fail);
         const missedInstructions = count(attributes, 'mi', 'line', fail);
         if (coveredInstructions + missedInstructions > 0)
-          addUnit(current, `L${line}`, 1, coveredInstructions > 0 ? 1 : 0, filePath);
+          addLine(current, line, coveredInstructions > 0 ? 1 : 0);
         const coveredBranches = count(attributes, 'cb', 'line', fail);
         const missedBranches = count(attributes, 'mb', 'line', fail);
         for (let index = 0; index < coveredBranches + missedBranches; index++)

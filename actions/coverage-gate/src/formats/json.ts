@@ -1,6 +1,6 @@
 /** coverage.py JSON and Istanbul coverage-final.json / coverage-summary.json. */
 import { readFileSync, statSync } from 'node:fs';
-import { addCount, addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+import { addCount, addKeyed, addLine, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
 
 type Json = Record<string, unknown>;
 
@@ -78,8 +78,8 @@ export function parseCoveragePyJson(
       Number.isInteger(covered) && (covered as number) >= 0
         ? nonStatementLines(executed, covered as number, readSource(file.path))
         : { lines: new Set<number>(), surplus: 0 };
-    for (const line of executed) if (!other.lines.has(line)) addUnit(file, `L${line}`, 1, 1, filePath);
-    for (const line of missing) addUnit(file, `L${line}`, 1, 0, filePath);
+    for (const line of executed) if (!other.lines.has(line)) addLine(file, line, 1);
+    for (const line of missing) addLine(file, line, 0);
     if (other.surplus > 0) {
       // The same file in several reports has the same docstrings: counted once.
       file.surplus = Math.max(file.surplus ?? 0, other.surplus);
@@ -121,7 +121,7 @@ export function parseIstanbulFinal(
         throw new CoverageError(`${filePath}: ${reported} statement ${id} has no valid count`);
       lineHits.set(location.start.line, Math.max(lineHits.get(location.start.line) ?? 0, hits));
     }
-    for (const [line, hits] of lineHits) addUnit(file, `L${line}`, 1, hits, filePath);
+    for (const [line, hits] of lineHits) addLine(file, line, hits);
     const functionMap = (raw.fnMap ?? {}) as Record<
       string,
       { name: string; line?: number; decl?: { start: { line: number } } }
@@ -158,8 +158,8 @@ export function parseIstanbulSummary(
       throw new CoverageError(`${filePath}: ${reported}.lines needs whole total and covered counts`);
     }
     const file = fileCoverage(map, resolvePath(reported));
-    if (lines.covered > 0) addUnit(file, 'Scovered', lines.covered, 1, filePath);
+    if (lines.covered > 0) addKeyed(file, 'Scovered', lines.covered, 1, filePath);
     if (lines.total - lines.covered > 0)
-      addUnit(file, 'Suncovered', lines.total - lines.covered, 0, filePath);
+      addKeyed(file, 'Suncovered', lines.total - lines.covered, 0, filePath);
   }
 }

@@ -1,5 +1,5 @@
 /** LCOV, streamed line by line: DA, FN/FNDA (and lcov 2.2 FNL/FNA), BRDA, repeated SF sections merged. */
-import { addCount, addUnit, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+import { addCount, addLine, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
 import { forEachLine } from './lines.js';
 
 export async function parseLcov(
@@ -24,7 +24,7 @@ export async function parseLcov(
     if (current) {
       const hitsAt = plainDa(raw);
       if (hitsAt > 0) {
-        addUnit(current, `L${raw.slice(3, hitsAt - 1)}`, 1, Number(raw.slice(hitsAt)), filePath);
+        addLine(current, Number(raw.slice(3, hitsAt - 1)), Number(raw.slice(hitsAt)));
         return;
       }
     }
@@ -52,7 +52,7 @@ export async function parseLcov(
     switch (tag) {
       case 'DA': {
         if (parts.length < 2) fail(`DA needs line,hits; got '${value}'`);
-        addUnit(file, `L${integer(parts[0], 'DA line')}`, 1, integer(parts[1], 'DA hits'), filePath);
+        addLine(file, integer(parts[0], 'DA line'), integer(parts[1], 'DA hits'));
         break;
       }
       case 'FN': {

@@ -200,7 +200,7 @@ export class CloudWatchService {
         );
       const metrics = input.Metrics as Json[] | undefined;
       const shape = metrics ? mathAlarmShape(input, metrics) : singleMetricShape(input);
-      checkAlarmPeriod(shape.periodSeconds);
+      checkAlarmPeriod(shape.periodSeconds, this.metrics.profile.periodSeconds);
       const existing = this.alarms.get(name);
       this.alarms.set(name, {
         name,
@@ -463,9 +463,14 @@ function mathAlarmShape(input: Json, metrics: Json[]) {
   };
 }
 
-/** Alarms evaluate over 10 s, 30 s or whole minutes. */
-function checkAlarmPeriod(period: number): void {
-  if (!Number.isInteger(period) || !(period === 10 || period === 30 || (period >= 60 && period % 60 === 0)))
+/**
+ * Alarms evaluate over 10 s, 30 s or whole minutes. A twin whose metrics are scaled (published per
+ * second, say) also takes the short periods GetMetricData takes, so scaled alarms work.
+ */
+function checkAlarmPeriod(period: number, nativePeriod: number): void {
+  const standard = period === 10 || period === 30 || (period >= 60 && period % 60 === 0);
+  const scaled = nativePeriod < 60 && [1, 5].includes(period) && period % nativePeriod === 0;
+  if (!Number.isInteger(period) || !(standard || scaled))
     throw new AwsError(
       'ValidationError',
       `The alarm period must be 10, 30 or a multiple of 60 seconds; got ${period}`,
