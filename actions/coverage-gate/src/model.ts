@@ -4,7 +4,7 @@
  * are counted alongside. Merging adds hits per unit; all arithmetic is on integers.
  */
 import { ActionError } from '../../../packages/shared/src/errors.js';
-import { Units, type Span } from './units.js';
+import { Units } from './units.js';
 
 export type { Unit } from './units.js';
 
@@ -50,18 +50,19 @@ export function addLine(file: FileCoverage, line: number, hits: number): void {
   file.units.addLine(line, hits);
 }
 
-/** `where` names the report (and line) in an error; a function when it costs something to build. */
+/** A Go block of `weight` statements; `where` (built only on an error) names the report and line. */
 export function addBlock(
   file: FileCoverage,
-  span: Span,
+  /** Start line, start column, end line, end column. */
+  span: ArrayLike<number>,
   weight: number,
   hits: number,
-  where: string | (() => string),
+  where: () => string,
 ): void {
-  const other = file.units.addBlock(span, weight, hits);
+  const other = file.units.addSpan(span[0]!, span[1]!, span[2]!, span[3]!, weight, hits);
   if (other !== undefined)
     throw new CoverageError(
-      `${typeof where === 'string' ? where : where()}: ${file.path} block ${span.start.line}.${span.start.column}-${span.end.line}.${span.end.column} has ${weight} statements here and ${other} elsewhere; the profiles disagree`,
+      `${where()}: ${file.path} block ${span[0]}.${span[1]}-${span[2]}.${span[3]} has ${weight} statements here and ${other} elsewhere; the profiles disagree`,
     );
 }
 

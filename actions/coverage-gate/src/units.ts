@@ -66,7 +66,28 @@ export class Units {
    * has, when another report gave it a different one (the caller reports the disagreement).
    */
   addBlock(span: Span, weight: number, hits: number): number | undefined {
-    return this.addSlot(packSpan(span) ?? spanText(span), weight, hits);
+    return this.addSpan(span.start.line, span.start.column, span.end.line, span.end.column, weight, hits);
+  }
+
+  /** addBlock without building a span (a profile has a million blocks). */
+  addSpan(
+    startLine: number,
+    startColumn: number,
+    endLine: number,
+    endColumn: number,
+    weight: number,
+    hits: number,
+  ): number | undefined {
+    const packed = packSpan(startLine, startColumn, endLine, endColumn);
+    return this.addSlot(
+      packed ??
+        spanText({
+          start: { line: startLine, column: startColumn },
+          end: { line: endLine, column: endColumn },
+        }),
+      weight,
+      hits,
+    );
   }
 
   /** A unit named by text (`S…`): as a block. */
@@ -191,11 +212,16 @@ export class Units {
 const COLUMN = 2 ** 11;
 const LINES = 2 ** 10;
 
-function packSpan({ start, end }: Span): number | undefined {
-  const lines = end.line - start.line;
-  if (start.line >= 2 ** 21 || start.column >= COLUMN || end.column >= COLUMN || lines < 0 || lines >= LINES)
+function packSpan(
+  startLine: number,
+  startColumn: number,
+  endLine: number,
+  endColumn: number,
+): number | undefined {
+  const lines = endLine - startLine;
+  if (startLine >= 2 ** 21 || startColumn >= COLUMN || endColumn >= COLUMN || lines < 0 || lines >= LINES)
     return undefined;
-  return ((start.line * COLUMN + start.column) * LINES + lines) * COLUMN + end.column;
+  return ((startLine * COLUMN + startColumn) * LINES + lines) * COLUMN + endColumn;
 }
 
 function unpackSpan(packed: number): Span {

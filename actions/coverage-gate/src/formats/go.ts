@@ -2,7 +2,14 @@
  * Go coverprofiles (`mode: set|count|atomic`): statement-weighted blocks. Blocks with the same file
  * and span (from -coverpkg=./... or concatenated profiles) merge as `go tool cover` merges them.
  */
-import { addBlock, CoverageError, fileCoverage, type CoverageMap } from '../model.js';
+import {
+  addBlock,
+  CoverageError,
+  fileCoverage,
+  ownCopy,
+  type CoverageMap,
+  type FileCoverage,
+} from '../model.js';
 import { forEachLine } from './lines.js';
 
 export async function parseGoProfile(
@@ -12,6 +19,8 @@ export async function parseGoProfile(
 ): Promise<void> {
   let lineNumber = 0;
   const where = () => `${filePath}:${lineNumber}`;
+  // A profile lists a file's blocks together: the file of the line before is nearly always this one.
+  let last: { importPath: string; file: FileCoverage } | undefined;
   await forEachLine(filePath, (raw, number) => {
     lineNumber = number;
     const line = raw.trim();
@@ -23,48 +32,36 @@ export async function parseGoProfile(
         );
       return;
     }
-    const block = readBlock(line);
-    if (!block)
+    const spanAt = readBlock(line);
+    if (spanAt === 0)
       throw new CoverageError(
         `${filePath}:${lineNumber}: '${line.slice(0, 60)}' is not a coverprofile block (file.go:l.c,l.c statements count)`,
       );
-    const file = fileCoverage(map, resolvePath(block.importPath));
-    addBlock(
-      file,
-      {
-        start: { line: block.startLine, column: block.startColumn },
-        end: { line: block.endLine, column: block.endColumn },
-      },
-      block.statements,
-      block.count,
-      where,
-    );
+    if (!last || last.importPath.length !== spanAt - 1 || !line.startsWith(last.importPath)) {
+      const importPath = ownCopy(line.slice(0, spanAt - 1));
+      last = { importPath, file: fileCoverage(map, resolvePath(importPath)) };
+    }
+    addBlock(last.file, BLOCK, BLOCK[4]!, BLOCK[5]!, where);
   });
 }
 
-interface Block {
-  importPath: string;
-  startLine: number;
-  startColumn: number;
-  endLine: number;
-  endColumn: number;
-  statements: number;
-  count: number;
-}
+/** The numbers of the block last read: start line, start column, end line, end column, statements, count. */
+const BLOCK = new Float64Array(6);
 
 /**
- * A block as `go test` writes it, read without a regular expression (a profile has a million of
- * them): `<path>:<line>.<col>,<line>.<col> <statements> <count>`. Undefined for anything else.
+ * A block as `go test` writes it, read without a regular expression or an allocation (a profile
+ * has a million of them): `<path>:<line>.<col>,<line>.<col> <statements> <count>`. Its numbers go
+ * to BLOCK; returns where the span starts (after the path's `:`), or 0 for anything else.
  */
-function readBlock(line: string): Block | undefined {
+function readBlock(line: string): number {
   const countAt = line.lastIndexOf(' ') + 1;
   const statementsAt = line.lastIndexOf(' ', countAt - 2) + 1;
   const spanAt = line.lastIndexOf(':', statementsAt - 2) + 1;
-  if (countAt <= 0 || statementsAt <= 0 || spanAt <= 1) return undefined;
-  const numbers: number[] = [];
+  if (countAt <= 0 || statementsAt <= 0 || spanAt <= 1) return 0;
   let at = spanAt;
   // After each number: . , . space space, then the end of the line.
-  for (const separator of [46, 44, 46, 32, 32, -1]) {
+  let index = 0;
+  for (const separator of SEPARATORS) {
     const start = at;
     let value = 0;
     for (let code = line.charCodeAt(at); code >= 48 && code <= 57; code = line.charCodeAt(at)) {
@@ -72,25 +69,11 @@ function readBlock(line: string): Block | undefined {
       at++;
     }
     const ended = separator === -1 ? at === line.length : line.charCodeAt(at) === separator;
-    if (at === start || !ended) return undefined;
-    numbers.push(value);
+    if (at === start || !ended) return 0;
+    BLOCK[index++] = value;
     at++;
   }
-  const [startLine, startColumn, endLine, endColumn, statements, count] = numbers as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  return {
-    importPath: line.slice(0, spanAt - 1),
-    startLine,
-    startColumn,
-    endLine,
-    endColumn,
-    statements,
-    count,
-  };
+  return spanAt;
 }
+
+const SEPARATORS = [46, 44, 46, 32, 32, -1];
