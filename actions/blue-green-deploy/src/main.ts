@@ -10,7 +10,7 @@ import { sendRequest } from '../../../packages/shared/src/checks/http.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { errorMessage } from '../../../packages/shared/src/errors.js';
 import {
-  existingDeployment,
+  markDeploymentFailed,
   startDeployment,
   type DeploymentTracker,
 } from '../../../packages/shared/src/github.js';
@@ -155,22 +155,11 @@ async function trackDeployment(inputs: Inputs): Promise<DeploymentTracker | unde
 
 /** After a rollback: the deployment of the release taken off (given, or the environment's newest) is marked failed. */
 async function markRolledBack(inputs: Inputs, result: DeployResult): Promise<void> {
-  if (
-    inputs.phase !== 'rollback' ||
-    !inputs['github-token'] ||
-    !(inputs['deployment-id'] || inputs.environment)
-  )
-    return;
-  const deployment = await existingDeployment({
-    token: inputs['github-token'],
-    deploymentId: inputs['deployment-id'],
-    environment: inputs.environment,
-    service: inputs.service,
-    warn: (message) => core.warning(message),
-  });
-  await deployment?.setStatus(
-    'failure',
+  if (inputs.phase !== 'rollback') return;
+  await markDeploymentFailed(
+    inputs,
     `Rolled back: ${result.liveColor} runs ${result.taskDefinitionArn ?? 'the previous release'} again`,
+    (message) => core.warning(message),
   );
 }
 

@@ -9,7 +9,7 @@ import { lockHolder } from '../../../packages/shared/src/blue-green/lease.js';
 import { sendRequest } from '../../../packages/shared/src/checks/http.js';
 import { systemClock } from '../../../packages/shared/src/clock.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
-import { existingDeployment } from '../../../packages/shared/src/github.js';
+import { markDeploymentFailed } from '../../../packages/shared/src/github.js';
 import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { readInputs, type InAwsInputs, type Inputs } from './inputs.js';
 import { armReleaseAlarms } from './in-aws/arm.js';
@@ -98,16 +98,8 @@ export async function run(inputs: Inputs | InAwsInputs = readInputs()): Promise<
 }
 
 /** The GitHub deployment the rollback undid, marked failed (when a token and a deployment are known). */
-async function markFailed(inputs: Inputs | InAwsInputs, description: string): Promise<void> {
-  if (!inputs['github-token'] || !(inputs['deployment-id'] || inputs.environment)) return;
-  const deployment = await existingDeployment({
-    token: inputs['github-token'],
-    deploymentId: inputs['deployment-id'],
-    environment: inputs.environment,
-    service: inputs.service,
-    warn: (message) => core.warning(message),
-  });
-  await deployment?.setStatus('failure', description);
+function markFailed(inputs: Inputs | InAwsInputs, description: string): Promise<void> {
+  return markDeploymentFailed(inputs, description, (message) => core.warning(message));
 }
 
 /**

@@ -251,3 +251,28 @@ async function ownLogin(call: GitHubCall): Promise<string> {
     return 'github-actions[bot]';
   }
 }
+
+/**
+ * Marks the GitHub deployment a rollback undid as failed, when a token and a deployment (its id, or
+ * the newest of an environment) are known; nothing otherwise.
+ */
+export async function markDeploymentFailed(
+  options: {
+    'github-token'?: string;
+    'deployment-id'?: number;
+    environment?: string;
+    service: string;
+  },
+  description: string,
+  warn: (message: string) => void,
+): Promise<void> {
+  if (!options['github-token'] || !(options['deployment-id'] || options.environment)) return;
+  const deployment = await existingDeployment({
+    token: options['github-token'],
+    deploymentId: options['deployment-id'],
+    environment: options.environment,
+    service: options.service,
+    warn,
+  });
+  await deployment?.setStatus('failure', description);
+}

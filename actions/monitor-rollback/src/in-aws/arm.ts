@@ -114,5 +114,3 @@ async function missingAlarms(cloudwatch: CloudWatchClient, names: string[]): Pro
   const states = await alarmStates(cloudwatch, names);
   return names.filter((name) => !states.has(name));
 }
-
-export { alarmStates };
