@@ -3,14 +3,22 @@
 // packages/aws-twin/dist, with ncc (ESM, minified, licenses file). An action loads its inputs first
 // and the rest with import(), which ncc writes as a chunk beside index.js (`<id>.index.js`); ncc
 // minifies only index.js, so the chunks are minified here with terser.
-// `node scripts/bundle.mjs smoke-test` bundles one of them.
+// `node scripts/bundle.mjs smoke-test` bundles one of them; `--out <dir>` writes every bundle under
+// <dir> (as <dir>/actions/<name>/dist) instead of in place, which is how check-dist compares.
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { minify } from 'terser';
 
 const root = path.resolve(import.meta.dirname, '..');
-const requested = process.argv.slice(2);
+const args = process.argv.slice(2);
+const outAt = args.indexOf('--out');
+const out = outAt >= 0 ? path.resolve(args[outAt + 1] ?? '') : root;
+if (outAt >= 0 && !args[outAt + 1]) {
+  console.error('--out needs a directory to write the bundles under');
+  process.exit(2);
+}
+const requested = args.filter((_, index) => outAt < 0 || (index !== outAt && index !== outAt + 1));
 const bundles = [
   ...readdirSync(path.join(root, 'actions'))
     .filter((name) => existsSync(path.join(root, 'actions', name, 'src', 'index.ts')))
@@ -42,7 +50,8 @@ async function minifyChunks(dist) {
 }
 
 function bundle({ dir }) {
-  rmSync(path.join(root, dir, 'dist'), { recursive: true, force: true });
+  const dist = path.join(out, dir, 'dist');
+  rmSync(dist, { recursive: true, force: true });
   return new Promise((resolve) => {
     const child = spawn(
       process.execPath,
@@ -51,7 +60,7 @@ function bundle({ dir }) {
         'build',
         `${dir}/src/index.ts`,
         '-o',
-        `${dir}/dist`,
+        dist,
         '-m',
         '--license',
         'licenses.txt',
@@ -60,8 +69,8 @@ function bundle({ dir }) {
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
     );
     child.on('close', async (code) => {
-      const ok = code === 0 && (await minifyChunks(path.join(root, dir, 'dist')));
-      console.log(`${ok ? 'bundled' : 'FAILED '} ${dir}/dist`);
+      const ok = code === 0 && (await minifyChunks(dist));
+      console.log(`${ok ? 'bundled' : 'FAILED '} ${path.relative(root, dist)}`);
       resolve(ok);
     });
   });

@@ -67,8 +67,10 @@ describe('strategy ecs-native on the twin', () => {
     expect(result.main.exitCode).toBe(1);
     expect(result.outputs.outcome).toBe('rolled-back');
     // At 25 % (or at 50 % when too few requests reached it in every period for a p95 at 25 %).
+    // The rise against the previous revision is what trips it; on a loaded machine the slow
+    // release may also pass the absolute p95 bound, which the reason then names first.
     expect(result.outputs.reason).toMatch(
-      /^gate failed at (25|50) %: p95 latency rose against the previous revision: \d+ ms vs \d+ ms/,
+      /^gate failed at (25|50) %: (p95 latency \d+ ms > \d+ ms; )?p95 latency rose against the previous revision: \d+ ms vs \d+ ms/,
     );
     const ended = await deployment(result.outputs['service-deployment-arn']!);
     expect(ended.status).toBe('ROLLBACK_SUCCESSFUL');

@@ -79,7 +79,7 @@ describe('blue/green safety, bundled, on the twin', () => {
     expect(await weights()).toEqual([100, 0]);
     const tally = await twin.traffic.send(`${portal.productionUrl}/orders`, 50);
     expect(tally.byVersion).toEqual({ v1: 50 });
-  });
+  }, 120_000);
 
   it('3: ELB errors while restoring after a failed gate are retried; traffic ends on blue', async () => {
     const { twin, portal, weights, run } = await setUp();

@@ -97,9 +97,11 @@ describe('faults and the call record', () => {
   it('makes an image start failing at a chosen time, running tasks included', async () => {
     const portal = twin.resources['svc-portal']!;
     expect((await twin.traffic.send(portal.productionUrl, 20)).byStatus).toEqual({ '200': 20 });
-    twin.faults.changeImage('svc-portal:v1', { errorRate: 1 }, 100);
+    // 2 s ahead: room for 20 requests on a loaded machine before the change.
+    const changeAt = Date.now() + 2000;
+    twin.faults.changeImage('svc-portal:v1', { errorRate: 1 }, 2000);
     expect((await twin.traffic.send(portal.productionUrl, 20)).byStatus).toEqual({ '200': 20 });
-    await new Promise((resolve) => setTimeout(resolve, 120));
+    await new Promise((resolve) => setTimeout(resolve, changeAt + 50 - Date.now()));
     expect((await twin.traffic.send(portal.productionUrl, 20)).byStatus).toEqual({ '500': 20 });
   });
 });
