@@ -12,19 +12,31 @@ import { setUpNative } from '../blue-green-deploy/__tests__/native-setup.js';
 import { setUpTwin } from '../blue-green-deploy/__tests__/twin-setup.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-const actionsOf = (file: string) =>
-  (
-    JSON.parse(readFileSync(path.join(root, 'docs/iam', file), 'utf8')) as {
-      Statement: { Action: string | string[] }[];
-    }
-  ).Statement.flatMap((statement) => [statement.Action].flat());
+interface Statement {
+  Action: string | string[];
+  Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const statementsOf = (file: string) =>
+  (JSON.parse(readFileSync(path.join(root, 'docs/iam', file), 'utf8')) as { Statement: Statement[] })
+    .Statement;
+const actionsOf = (file: string) => statementsOf(file).flatMap((statement) => [statement.Action].flat());
 const allowed = new Set([...actionsOf('deploy.json'), ...actionsOf('ecr-push.json')]);
 const recoveryAllowed = new Set(actionsOf('recovery.json'));
+
+/** The roles a policy may pass, and to which services. */
+const passedBy = (file: string) =>
+  statementsOf(file)
+    .filter((statement) => [statement.Action].flat().includes('iam:PassRole'))
+    .map((statement) => ({
+      roles: [statement.Resource].flat(),
+      to: [statement.Condition?.StringEquals?.['iam:PassedToService'] ?? '*'].flat(),
+    }));
 
 /** Allowed but not seen on the twin, and why. */
 const JUSTIFIED: Record<string, string> = {
   'iam:PassRole':
-    'RegisterTaskDefinition passes the task and execution roles (seen by the twin as part of it)',
+    'RegisterTaskDefinition passes the task and execution roles, UpdateSchedule and PutTargets the scheduled task’s role (seen by the twin as part of them)',
   'ecs:TagResource': 'RegisterTaskDefinition with tags (mpac:run) needs it on AWS',
   'elasticloadbalancing:ModifyListener':
     'when the production split is a listener default action (listener-arn)',
@@ -47,6 +59,8 @@ const IAM_PREFIX: Record<string, string> = {
   ecr: 'ecr',
   cloudwatch: 'cloudwatch',
   sts: 'sts',
+  scheduler: 'scheduler',
+  events: 'events',
 };
 
 let close: (() => Promise<void>) | undefined;
@@ -54,7 +68,16 @@ afterAll(async () => close?.());
 
 describe('docs/iam/', () => {
   it('allows everything the actions call on the twin, and nothing unexplained', async () => {
-    const setup = await setUpTwin({}, { 'svc-portal:v1': { version: 'v1' } });
+    const setup = await setUpTwin(
+      {},
+      { 'svc-portal:v1': { version: 'v1' } },
+      {
+        scheduledTasks: [
+          { name: 'portal-report', service: 'svc-portal', schedule: 'cron(0 3 * * ? *)' },
+          { name: 'portal-report-rule', service: 'svc-portal', schedule: 'rate(1 day)', via: 'events' },
+        ],
+      },
+    );
     close = () => setup.twin.close();
     const { twin, portal, run } = setup;
     twin.services.cloudwatch.handlers.PutMetricAlarm!({
@@ -87,8 +110,10 @@ describe('docs/iam/', () => {
       'migration-command': 'alembic upgrade head',
       'test-listener-rule-arn': portal.testRuleArn!,
       alarms: 'svc-portal-5xx',
+      'scheduled-tasks': 'auto',
     });
     expect(deployed.outputs.outcome).toBe('promoted');
+    expect(deployed.outputs['scheduled-tasks']).toContain('"status":"updated"');
     const monitored = await runBundledAction(path.join(root, 'actions/monitor-rollback'), {
       inputs: {
         cluster: portal.cluster,
@@ -114,7 +139,13 @@ describe('docs/iam/', () => {
       (
         await run(
           // Named by its image (the recovery role lists the family's revisions), forced: a rollback took it off.
-          { phase: 'rollback', 'task-definition': '', 'to-image': 'svc-portal:v2', force: 'true' },
+          {
+            phase: 'rollback',
+            'task-definition': '',
+            'to-image': 'svc-portal:v2',
+            force: 'true',
+            'scheduled-tasks': 'auto',
+          },
           { env: { GITHUB_RUN_ID: '4006' } },
         )
       ).outputs.outcome,
@@ -128,10 +159,17 @@ describe('docs/iam/', () => {
     const rollbackCalls = twin.calls.actions().map(asIam);
     expect(rollbackCalls.filter((action) => !recoveryAllowed.has(action))).toEqual([]);
     expect(
-      ['ecs:RegisterTaskDefinition', 'ecs:RunTask', 'iam:PassRole', 'ecs:TagResource'].filter((action) =>
+      ['ecs:RegisterTaskDefinition', 'ecs:RunTask', 'ecs:TagResource'].filter((action) =>
         recoveryAllowed.has(action),
       ),
     ).toEqual([]);
+    // The recovery role passes no role but the scheduled tasks' own, to Scheduler and EventBridge only.
+    expect(passedBy('recovery.json')).toEqual([
+      {
+        roles: ['arn:aws:iam::${Account}:role/mpac-*-scheduler'],
+        to: ['scheduler.amazonaws.com', 'events.amazonaws.com'],
+      },
+    ]);
     // strategy ecs-native: a deploy through its pauses, then a rollback after the bake (a new deployment).
     const native = await setUpNative();
     let nativeCalls: string[];

@@ -1,3 +1,7 @@
+import {
+  parseScheduledTasks,
+  type ScheduledTasksInput,
+} from '../../../packages/shared/src/scheduled-tasks/input.js';
 import { InputError } from '../../../packages/shared/src/errors.js';
 import { inWorkspace } from '../../../packages/shared/src/workspace.js';
 import {
@@ -87,6 +91,8 @@ export interface Inputs extends AwsInputs {
   'wait-for-bake': boolean;
   /** traffic-steps was given (ecs-native judges ECS's first step and 100 % when it was not). */
   'traffic-steps-given': boolean;
+  /** Scheduled tasks of the family to keep on the live revision. */
+  'scheduled-tasks'?: ScheduledTasksInput;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/;
@@ -139,9 +145,11 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     'step-bake': stepBake,
     hasFastSignals: alarms.length > 0 || Boolean(probeUrl),
   });
+  const scheduledTasks = parseScheduledTasks(reader.string('scheduled-tasks') ?? '');
   return {
     strategy,
     ...native,
+    ...(scheduledTasks ? { 'scheduled-tasks': scheduledTasks } : {}),
     'traffic-steps-given': stepsGiven !== undefined,
     cluster: readCluster(reader),
     service,

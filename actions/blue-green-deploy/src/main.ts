@@ -24,17 +24,35 @@ import { setOutput } from '../../../packages/shared/src/outputs.js';
 import { ActionError } from '../../../packages/shared/src/errors.js';
 import { deployNative, type NativeResult } from './native/deploy.js';
 import { rollBackDeployment } from './native/drive.js';
+import { scheduledTasksOf } from './scheduled.js';
+import {
+  keepScheduledTasksOn,
+  SCHEDULE_CLIENTS,
+  scheduleFailure,
+  scheduleOutput,
+  scheduleSummaryPart,
+  serviceRevision,
+  type ScheduledTask,
+} from '../../../packages/shared/src/scheduled-tasks/update.js';
 import { renderNativeReport } from './native/report.js';
 
 /** The AWS clients this action uses: only these are bundled. */
-const CLIENTS = { ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, cloudwatch: CloudWatchClient };
+const CLIENTS = {
+  ecs: ECSClient,
+  elbv2: ElasticLoadBalancingV2Client,
+  cloudwatch: CloudWatchClient,
+  ...SCHEDULE_CLIENTS,
+};
 
 /** Reads inputs, runs the phase, sets outputs and the job summary. */
 export async function run(inputs: Inputs = getInputs()): Promise<void> {
   const readFile = (path: string) => readFileSync(path, 'utf8');
   // The task definition file and the container name are checked before any AWS call.
-  if (inputs.taskDefinition?.kind === 'file') renderFileTaskDefinition(inputs, readFile);
+  const rendered =
+    inputs.taskDefinition?.kind === 'file' ? renderFileTaskDefinition(inputs, readFile) : undefined;
   const clients = awsClientsFor(inputs, CLIENTS);
+  // Read only: a scheduled task named wrong fails here, before anything changes.
+  const scheduled = await scheduledTasksOf(clients, inputs, rendered);
   const tracker = await trackDeployment(inputs);
   const context = {
     inputs,
@@ -47,7 +65,7 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
     save: saveDeployState,
     send: (request: Parameters<typeof sendRequest>[0], timeoutMs: number) => sendRequest(request, timeoutMs),
   };
-  if (inputs.strategy === 'ecs-native') return runNative(context, tracker);
+  if (inputs.strategy === 'ecs-native') return runNative(context, tracker, scheduled);
   let result: DeployResult;
   try {
     result = await deploy(context);
@@ -76,17 +94,38 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
     `${result.outcome}: ${result.liveColor} runs ${result.taskDefinitionArn ?? 'the service'}`,
   );
   if (result.outcome === 'rolled-back') await markRolledBack(inputs, result);
+  const settled =
+    SETTLED.includes(result.outcome) && inputs.phase !== 'prepare' && inputs.phase !== 'cleanup';
+  const live =
+    settled && scheduled.length > 0
+      ? await serviceRevision(
+          clients.ecs,
+          inputs.cluster,
+          result.liveColor === 'blue' ? inputs['blue-service'] : inputs['green-service'],
+        )
+      : undefined;
+  const updates = live ? await keepScheduledTasksOn(clients, scheduled, live, (line) => core.info(line)) : [];
   setOutputs(result, tracker);
+  setOutput('scheduled-tasks', scheduleOutput(updates));
   for (const notice of result.notices) core.notice(notice);
-  await writeSummary(renderReport({ ...reportBase(inputs, result.outcome), ...result }));
+  await writeSummary([
+    ...renderReport({ ...reportBase(inputs, result.outcome), ...result }),
+    ...scheduleSummaryPart(updates),
+  ]);
+  const failure = live ? scheduleFailure(updates, live) : undefined;
+  if (failure) throw new ActionError(failure);
 }
+
+/** Outcomes after which every customer is on one revision, which the scheduled tasks follow. */
+const SETTLED = ['promoted', 'rolled-back'];
 
 /** Outcomes after which the job is green: the release is live, or waits at a pause as asked. */
 const NATIVE_SUCCESS = ['promoted', 'prepared', 'unchanged'];
 
 async function runNative(
-  context: Parameters<typeof deployNative>[0],
+  context: Parameters<typeof deployNative>[0] & { clients: ReturnType<typeof awsClientsFor> },
   tracker: DeploymentTracker | undefined,
+  scheduled: ScheduledTask[],
 ): Promise<void> {
   const { inputs } = context;
   let result: NativeResult;
@@ -113,10 +152,26 @@ async function runNative(
   setOutput('test-listener-color', '');
   setOutput('deployment-id', tracker ? String(tracker.id) : '');
   setOutput('reason', succeeded ? '' : result.reason.split('\n')[0]!);
+  // The release ECS left customers on: the new one when promoted, the previous one after a rollback.
+  const live =
+    scheduled.length === 0
+      ? undefined
+      : result.outcome === 'promoted'
+        ? result.taskDefinitionArn
+        : result.outcome === 'rolled-back'
+          ? result.previousTaskDefinitionArn
+          : undefined;
+  const updates = live
+    ? await keepScheduledTasksOn(context.clients, scheduled, live, (line) => core.info(line))
+    : [];
+  setOutput('scheduled-tasks', scheduleOutput(updates));
   for (const notice of result.notices) core.notice(notice);
-  await writeSummary(
-    renderNativeReport({ ...reportBase(inputs, result.outcome), service: inputs.service }, result),
-  );
+  await writeSummary([
+    ...renderNativeReport({ ...reportBase(inputs, result.outcome), service: inputs.service }, result),
+    ...scheduleSummaryPart(updates),
+  ]);
+  const scheduleProblem = live ? scheduleFailure(updates, live) : undefined;
+  if (scheduleProblem) throw new ActionError(scheduleProblem);
   if (!succeeded && inputs.phase !== 'rollback') throw new ActionError(`${result.outcome}: ${result.reason}`);
   const settled =
     result.outcome === 'rolled-back' || (inputs['if-unsettled'] && result.outcome === 'unchanged');

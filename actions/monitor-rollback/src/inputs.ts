@@ -4,6 +4,10 @@ import { checkSecrets, parseChecks, type Check } from '../../../packages/shared/
 import { InputError } from '../../../packages/shared/src/errors.js';
 import { readCluster, readProductionTarget } from '../../../packages/shared/src/blue-green/inputs.js';
 import { InputReader } from '../../../packages/shared/src/inputs.js';
+import {
+  parseScheduledTasks,
+  type ScheduledTasksInput,
+} from '../../../packages/shared/src/scheduled-tasks/input.js';
 import { probeUrlCheck } from '../../../packages/shared/src/signals/probes.js';
 import {
   PROMETHEUS_AGGREGATIONS,
@@ -45,6 +49,8 @@ export interface Inputs extends AwsInputs, MetricInputs {
   'github-token'?: string;
   'deployment-id'?: number;
   environment?: string;
+  /** Scheduled tasks of the family, put back on the release a rollback brings back. */
+  'scheduled-tasks'?: ScheduledTasksInput;
 }
 
 /** The inputs of `mode: in-aws`: the watch ECS carries out during its bake, with no runner. */
@@ -72,6 +78,7 @@ export interface InAwsInputs extends AwsInputs {
 
 /** Inputs that only the runner's watch reads: given with `mode: in-aws` they would do nothing. */
 const RUNNER_ONLY = [
+  'scheduled-tasks',
   'blue-service',
   'green-service',
   'listener-rule-arn',
@@ -168,8 +175,10 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
       'http://prometheus:9090',
     );
   const deploymentId = reader.integer('deployment-id', { min: 1, example: '123456789' });
+  const scheduledTasks = parseScheduledTasks(reader.string('scheduled-tasks') ?? '');
   return {
     mode: 'runner',
+    ...(scheduledTasks ? { 'scheduled-tasks': scheduledTasks } : {}),
     cluster: readCluster(reader),
     service,
     'blue-service': blueService,

@@ -18,14 +18,32 @@ import { readVerdict } from './in-aws/verdict.js';
 import { monitor } from './monitor.js';
 import { renderReport } from './report.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
+import {
+  findScheduledTasksOf,
+  keepScheduledTasksOn,
+  SCHEDULE_CLIENTS,
+  scheduleFailure,
+  scheduleOutput,
+  scheduleSummaryPart,
+  serviceRevision,
+  type ScheduledTask,
+  type ScheduledTaskUpdate,
+} from '../../../packages/shared/src/scheduled-tasks/update.js';
 
 /** The AWS clients this action uses: only these are bundled. */
-const CLIENTS = { ecs: ECSClient, elbv2: ElasticLoadBalancingV2Client, cloudwatch: CloudWatchClient };
+const CLIENTS = {
+  ecs: ECSClient,
+  elbv2: ElasticLoadBalancingV2Client,
+  cloudwatch: CloudWatchClient,
+  ...SCHEDULE_CLIENTS,
+};
 
 /** Watches the live colour for the window and rolls back on repeated failed checks. */
 export async function run(inputs: Inputs | InAwsInputs = readInputs()): Promise<void> {
   if (inputs.mode === 'in-aws') return runInAws(inputs);
   const clients = awsClientsFor(inputs, CLIENTS);
+  // Read only, before the watch: a scheduled task named wrong fails now, not after a rollback.
+  const scheduled = await scheduledTasksOf(clients, inputs);
   const result = await core.group(`Watching ${inputs.service}`, () =>
     monitor({
       inputs,
@@ -75,12 +93,28 @@ export async function run(inputs: Inputs | InAwsInputs = readInputs()): Promise<
   setOutput('detected-at', iso(result.detectedAt));
   setOutput('restored-at', iso(result.restoredAt));
   setOutput('report', reportPath);
-  await writeSummary(renderReport(result, inputs));
+  // After a rollback the scheduled tasks follow customers back to the release brought back.
+  const live =
+    result.outcome === 'rolled-back' && scheduled.length > 0
+      ? await serviceRevision(
+          clients.ecs,
+          inputs.cluster,
+          result.liveColor === 'blue' ? inputs['blue-service'] : inputs['green-service'],
+        )
+      : undefined;
+  const updates: ScheduledTaskUpdate[] = live
+    ? await keepScheduledTasksOn(clients, scheduled, live, (line) => core.info(line))
+    : [];
+  setOutput('scheduled-tasks', scheduleOutput(updates));
+  await writeSummary([...renderReport(result, inputs), ...scheduleSummaryPart(updates)]);
   if (result.outcome === 'rolled-back')
     await markFailed(inputs, `Rolled back by the monitor: ${result.reason ?? ''}`);
+  const scheduleProblem = live ? scheduleFailure(updates, live) : undefined;
   switch (result.outcome) {
     case 'rolled-back':
-      throw new ActionError(`Rolled back to ${result.liveColor}: ${result.reason}`);
+      throw new ActionError(
+        `Rolled back to ${result.liveColor}: ${result.reason}${scheduleProblem ? `. ${scheduleProblem}` : ''}`,
+      );
     case 'failed':
       throw new ActionError(`Monitoring failed: ${result.reason}`);
     case 'inconclusive':
@@ -95,6 +129,16 @@ export async function run(inputs: Inputs | InAwsInputs = readInputs()): Promise<
     case 'healthy':
       break;
   }
+}
+
+/** The scheduled tasks to keep on the release (the family the blue service runs), [] without the input. */
+async function scheduledTasksOf(
+  clients: ReturnType<typeof awsClientsFor>,
+  inputs: Inputs,
+): Promise<ScheduledTask[]> {
+  const wanted = inputs['scheduled-tasks'];
+  if (!wanted) return [];
+  return findScheduledTasksOf(clients, wanted, { cluster: inputs.cluster, service: inputs['blue-service'] });
 }
 
 /** The GitHub deployment the rollback undid, marked failed (when a token and a deployment are known). */

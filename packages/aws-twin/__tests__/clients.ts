@@ -2,6 +2,8 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Twin } from '../src/index.js';
 
@@ -27,6 +29,8 @@ export function clientsFor(
     ecr: new ECRClient(config),
     cloudwatch: new CloudWatchClient(config),
     sts: new STSClient(config),
+    scheduler: new SchedulerClient(config),
+    events: new EventBridgeClient(config),
   };
 }
 

@@ -17,6 +17,7 @@ import {
   ModifyRuleCommand,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetScheduleCommand, SchedulerClient, UpdateScheduleCommand } from '@aws-sdk/client-scheduler';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startTwin, type Twin } from '../src/index.js';
@@ -56,6 +57,7 @@ let twin: Twin;
 beforeAll(async () => {
   twin = await startTwin({
     blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1' }],
+    scheduledTasks: [{ name: 'portal-report', service: 'svc-portal', schedule: 'cron(0 3 * * ? *)' }],
     iam: {
       roles: {
         deploy: { policy: deployPolicy, trust: trust('repo:mpac/*:ref:refs/heads/main') },
@@ -109,7 +111,11 @@ async function as(role: string, sub = 'repo:mpac/svc-portal:ref:refs/heads/main'
     sessionToken: assumed.Credentials!.SessionToken!,
   };
   const config = { region: 'eu-west-1', endpoint: twin.endpoint, credentials, maxAttempts: 1 };
-  return { ecs: new ECSClient(config), elbv2: new ElasticLoadBalancingV2Client(config) };
+  return {
+    ecs: new ECSClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
+    scheduler: new SchedulerClient(config),
+  };
 }
 
 const outcome = (call: Promise<unknown>) =>
@@ -247,6 +253,30 @@ describe('IAM policies, evaluated on every call of an assumed role', () => {
     // Allowed to pass any role, but to Lambda only: ECS tasks are refused.
     expect(await outcome(guarded.send(taskDefinition('mpac-svc-portal-task-execution')))).toMatch(
       /^AccessDeniedException: .*iam:PassRole/,
+    );
+  });
+
+  it("checks iam:PassRole for a schedule's target role when it is updated, to Scheduler only", async () => {
+    const { scheduler } = await as('deploy');
+    const schedule = await scheduler.send(new GetScheduleCommand({ Name: 'portal-report' }));
+    const update = (roleArn: string) =>
+      scheduler.send(
+        new UpdateScheduleCommand({
+          Name: 'portal-report',
+          ScheduleExpression: schedule.ScheduleExpression!,
+          FlexibleTimeWindow: schedule.FlexibleTimeWindow!,
+          Target: { ...schedule.Target!, RoleArn: roleArn },
+        }),
+      );
+    // docs/iam/deploy.json passes the scheduled tasks' own roles (mpac-*-scheduler) and no other.
+    expect(schedule.Target!.RoleArn).toBe(`arn:aws:iam::${ACCOUNT}:role/mpac-svc-portal-scheduler`);
+    expect(await outcome(update(schedule.Target!.RoleArn!))).toBe('allowed');
+    expect(await outcome(update(`arn:aws:iam::${ACCOUNT}:role/admin`))).toBe(
+      `AccessDeniedException: User: ${session('deploy')} is not authorized to perform: iam:PassRole on resource: arn:aws:iam::${ACCOUNT}:role/admin because no identity-based policy allows the iam:PassRole action`,
+    );
+    const { scheduler: guarded } = await as('guarded');
+    expect(await outcome(guarded.send(new GetScheduleCommand({ Name: 'portal-report' })))).toMatch(
+      /^AccessDeniedException: .*scheduler:GetSchedule/,
     );
   });
 

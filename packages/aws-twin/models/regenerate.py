@@ -32,6 +32,8 @@ OPERATIONS = {
               "ModifyRule", "RegisterTargets", "DeregisterTargets", "DescribeTargetHealth", "AddTags",
               "RemoveTags", "DescribeTags"],
     "sts": ["GetCallerIdentity", "AssumeRoleWithWebIdentity"],
+    "scheduler": ["CreateSchedule", "GetSchedule", "UpdateSchedule", "DeleteSchedule", "ListSchedules"],
+    "events": ["PutRule", "DescribeRule", "ListTargetsByRule", "PutTargets", "ListRuleNamesByTarget"],
 }
 # The twin's key for each service, and the code its bad requests come back with.
 TWIN = {
@@ -40,6 +42,8 @@ TWIN = {
     "cloudwatch": ("cloudwatch", "InvalidParameterValue"),
     "elbv2": ("elbv2", "ValidationError"),
     "sts": ("sts", "ValidationError"),
+    "scheduler": ("scheduler", "ValidationException"),
+    "events": ("events", "ValidationException"),
 }
 
 

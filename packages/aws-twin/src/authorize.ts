@@ -1,8 +1,8 @@
 /**
  * IAM in the twin: calls signed with credentials of a role the scenario describes (`iam.roles`)
  * are evaluated against that role's policy on every call, `iam:PassRole` included for the roles a
- * task definition or a RunTask override names, and refused in each service's own wire shape with
- * AWS's message. Static keys and scenarios without `iam` are allowed everything, as before.
+ * task definition, a RunTask override or a schedule's or rule's target names, and refused in each
+ * service's own wire shape with AWS's message. Static keys and scenarios without `iam` are allowed everything, as before.
  */
 import { AwsError } from './errors.js';
 import {
@@ -26,6 +26,8 @@ const PREFIX: Record<string, string> = {
   elbv2: 'elasticloadbalancing',
   cloudwatch: 'cloudwatch',
   sts: 'sts',
+  scheduler: 'scheduler',
+  events: 'events',
 };
 
 /** Operations AWS does not authorize (anyone may ask who they are). */
@@ -59,11 +61,11 @@ export class Authorizer {
     for (const request of this.requestsOf(service, action, operation, input)) {
       const decision = evaluatePolicy(policy, request);
       if (decision === 'allow') continue;
-      const json = service === 'ecs' || service === 'ecr';
+      const json = service !== 'elbv2' && service !== 'sts' && service !== 'cloudwatch';
       throw new AwsError(
         json ? 'AccessDeniedException' : 'AccessDenied',
         denialMessage(principal, request, decision),
-        json ? 400 : 403,
+        json && service !== 'scheduler' ? 400 : 403,
       );
     }
   }
@@ -142,6 +144,16 @@ function passedRoles(operation: string, input: Record<string, unknown>): { role:
     }));
   };
   if (operation === 'RegisterTaskDefinition') return tasks(input);
+  // A schedule's or a rule's target runs as its role: Scheduler and EventBridge are passed it.
+  if (operation === 'CreateSchedule' || operation === 'UpdateSchedule')
+    return strings((input.Target as { RoleArn?: unknown } | undefined)?.RoleArn).map((role) => ({
+      role,
+      to: 'scheduler.amazonaws.com',
+    }));
+  if (operation === 'PutTargets')
+    return strings(
+      ...((input.Targets as { RoleArn?: unknown }[] | undefined) ?? []).map((target) => target.RoleArn),
+    ).map((role) => ({ role, to: 'events.amazonaws.com' }));
   if (operation === 'RunTask') return tasks(input.overrides);
   if (operation === 'CreateService' || operation === 'UpdateService') {
     const balancers =
@@ -191,6 +203,17 @@ function resourcesOf(
     if (operation === 'RegisterTargets' || operation === 'DeregisterTargets')
       return strings(input.TargetGroupArn);
     return ['*'];
+  }
+  if (service === 'scheduler' && operation !== 'ListSchedules')
+    return [
+      arn(
+        `schedule/${typeof input.GroupName === 'string' ? input.GroupName : 'default'}/${String(input.Name)}`,
+      ),
+    ];
+  if (service === 'events' && operation !== 'ListRuleNamesByTarget') {
+    const rule = String(input.Rule ?? input.Name);
+    const bus = typeof input.EventBusName === 'string' ? input.EventBusName : 'default';
+    return [arn(bus === 'default' ? `rule/${rule}` : `rule/${bus}/${rule}`)];
   }
   if (service === 'ecr' && typeof input.repositoryName === 'string')
     return named('repository/', [input.repositoryName]);

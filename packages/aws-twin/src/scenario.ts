@@ -125,6 +125,25 @@ export interface Scenario {
    * `iam`, every call is allowed.
    */
   iam?: IamScenario;
+  /**
+   * Scheduled ECS tasks (a daily reconciliation, say) that run a service's task definition family:
+   * an EventBridge Scheduler schedule (`via: 'scheduler'`, the default) or an EventBridge rule with
+   * one ECS target (`via: 'events'`), created at the service's current revision. The twin runs them
+   * at their times on the scaled clock (`timing.minuteMs` a minute), or at once with runSchedule().
+   */
+  scheduledTasks?: ScheduledTaskSpec[];
+}
+
+export interface ScheduledTaskSpec {
+  /** The schedule's (or rule's) name. */
+  name: string;
+  /** The blueGreen or ecsNative service whose family it runs. */
+  service: string;
+  /** cron(…), rate(…) or (Scheduler only) at(…). */
+  schedule: string;
+  via?: 'scheduler' | 'events';
+  /** RunTask overrides, as the target's Input (default: the container's command `["reconcile"]`). */
+  overrides?: Record<string, unknown>;
 }
 
 export type { Finding, ImageBehaviour };
@@ -172,7 +191,9 @@ const KNOWN: Record<string, readonly string[]> = {
     'port',
     'pageSize',
     'iam',
+    'scheduledTasks',
   ],
+  scheduledTask: ['name', 'service', 'schedule', 'via', 'overrides'],
   timing: [
     'healthCheckIntervalMs',
     'healthyThreshold',
@@ -301,6 +322,29 @@ export function validateScenario(raw: unknown): Scenario {
     checkKeys(entry, 'alarm', `alarms[${index}]`),
   );
   if (scenario.iam !== undefined) validateIam(scenario.iam);
+  if (scenario.scheduledTasks !== undefined && !Array.isArray(scenario.scheduledTasks))
+    throw new ScenarioError('scheduledTasks must be a list');
+  const services = [
+    ...((scenario.blueGreen as { name: string }[] | undefined) ?? []),
+    ...((scenario.ecsNative as { name: string }[] | undefined) ?? []),
+  ].map((service) => service.name);
+  ((scenario.scheduledTasks as unknown[] | undefined) ?? []).forEach((entry, index) => {
+    const spec = checkKeys(entry, 'scheduledTask', `scheduledTasks[${index}]`);
+    if (typeof spec.name !== 'string' || !/^[\w.-]{1,64}$/.test(spec.name))
+      throw new ScenarioError(`scheduledTasks[${index}].name must be 1-64 letters, digits, '.', '-' or '_'`);
+    if (!services.includes(String(spec.service)))
+      throw new ScenarioError(
+        `scheduledTasks[${index}] (${spec.name}) runs service ${JSON.stringify(spec.service)}, which the scenario does not have (${services.join(', ') || 'none'})`,
+      );
+    if (spec.via !== undefined && spec.via !== 'scheduler' && spec.via !== 'events')
+      throw new ScenarioError(
+        `scheduledTasks[${index}].via must be scheduler or events; got ${JSON.stringify(spec.via)}`,
+      );
+    if (typeof spec.schedule !== 'string')
+      throw new ScenarioError(
+        `scheduledTasks[${index}].schedule must be an expression such as 'cron(0 3 * * ? *)'`,
+      );
+  });
   if (
     scenario.pageSize !== undefined &&
     !(Number.isInteger(scenario.pageSize) && (scenario.pageSize as number) >= 1)
@@ -366,9 +410,14 @@ export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
                                 policy, optional> } } }: calls with credentials of such a role are
                                 evaluated against its policy (Deny wins, wildcards, NotAction/NotResource,
                                 String/Arn/Bool/Null conditions, iam:PassRole with iam:PassedToService on
-                                RegisterTaskDefinition and RunTask overrides) and refused as AWS refuses;
+                                RegisterTaskDefinition, RunTask overrides and schedule or rule targets)
+                                and refused as AWS refuses;
                                 the trust's sub/aud conditions are checked against the OIDC token. Without
                                 iam, every call is allowed
+  scheduledTasks              [{ name, service, schedule: "cron(0 3 * * ? *)", via: scheduler|events,
+                                overrides }]: an EventBridge Scheduler schedule (or a rule with one ECS
+                                target) running the service's family at its current revision; the twin
+                                starts it when due on its clock (timing.minuteMs a minute)
   pageSize                    every List/Describe page holds at most this many items (test paging)
   port                        the control plane's port (default: any free one)
 Ready scenarios: packages/aws-twin/examples/*.json. An unknown key is an error naming it.`;

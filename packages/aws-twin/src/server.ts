@@ -16,9 +16,15 @@ export interface ServiceTable {
   cloudwatch: Record<string, Handler>;
   elbv2: Record<string, Handler>;
   sts: Record<string, Handler>;
+  scheduler: Record<string, Handler>;
+  events: Record<string, Handler>;
 }
 
-const JSON_TARGETS: Record<string, { service: 'ecs' | 'ecr' | 'cloudwatch'; contentType: string }> = {
+const JSON_TARGETS: Record<
+  string,
+  { service: 'ecs' | 'ecr' | 'cloudwatch' | 'events'; contentType: string }
+> = {
+  AWSEvents: { service: 'events', contentType: 'application/x-amz-json-1.1' },
   AmazonEC2ContainerServiceV20141113: { service: 'ecs', contentType: 'application/x-amz-json-1.1' },
   AmazonEC2ContainerRegistry_V20150921: { service: 'ecr', contentType: 'application/x-amz-json-1.1' },
   GraniteServiceVersion20100801: { service: 'cloudwatch', contentType: 'application/x-amz-json-1.0' },
@@ -90,6 +96,9 @@ async function serveRequest(
 ): Promise<void> {
   const id = requestId();
   const target = String(request.headers['x-amz-target'] ?? '');
+  const url = new URL(request.url ?? '/', 'http://twin');
+  if (!target && /^\/schedules(\/|$)/.test(url.pathname))
+    return serveScheduler(options, request, response, url, body, accessKeyId, id);
 
   if (target) {
     const [prefix, operation = ''] = target.split('.');
@@ -151,6 +160,56 @@ async function serveRequest(
   if (outcome.error)
     return sendXml(outcome.error.status, queryErrorXml(outcome.error, protocol.namespace, id));
   return sendXml(200, queryResponseXml(operation, protocol.namespace, outcome.result as WireValue, id));
+}
+
+/** EventBridge Scheduler speaks restJson1: the operation is the method and path. */
+async function serveScheduler(
+  options: ControlPlaneOptions,
+  request: IncomingMessage,
+  response: ServerResponse,
+  url: URL,
+  body: string,
+  accessKeyId: string | undefined,
+  id: string,
+): Promise<void> {
+  const send = (status: number, payload: unknown, code?: string) => {
+    response.writeHead(status, {
+      'content-type': 'application/json',
+      'x-amzn-requestid': id,
+      ...(code ? { 'x-amzn-errortype': code } : {}),
+    });
+    response.end(JSON.stringify(payload));
+  };
+  const name = /^\/schedules\/([^/]+)$/.exec(url.pathname)?.[1];
+  const operation = name
+    ? { GET: 'GetSchedule', PUT: 'UpdateSchedule', POST: 'CreateSchedule', DELETE: 'DeleteSchedule' }[
+        request.method ?? ''
+      ]
+    : request.method === 'GET' && url.pathname === '/schedules'
+      ? 'ListSchedules'
+      : undefined;
+  if (!operation)
+    return send(
+      404,
+      { Message: `No such resource: ${request.method} ${url.pathname}` },
+      'UnknownOperationException',
+    );
+  let input: Record<string, unknown>;
+  try {
+    input = body ? (JSON.parse(body) as Record<string, unknown>) : {};
+  } catch {
+    return send(400, { Message: 'Request body is not valid JSON' }, 'SerializationException');
+  }
+  if (name) input.Name = decodeURIComponent(name);
+  for (const [key, value] of url.searchParams) {
+    const member = { groupName: 'GroupName', MaxResults: 'MaxResults' }[key] ?? key;
+    input[member] = member === 'MaxResults' ? Number(value) : value;
+  }
+  const outcome = await dispatch(options, 'scheduler', operation, input, accessKeyId);
+  if (outcome.dropResponse) return void request.socket.destroy();
+  if (outcome.error)
+    return send(outcome.error.status, { Message: outcome.error.message }, outcome.error.code);
+  return send(200, toJsonWire(outcome.result ?? {}));
 }
 
 async function dispatch(

@@ -18,6 +18,7 @@ import {
   type EcsNativeResources,
   type EcsNativeSpec,
   type Scenario,
+  type ScheduledTaskSpec,
 } from './scenario.js';
 import { createControlPlane } from './server.js';
 import { CloudWatchService } from './services/cloudwatch.js';
@@ -26,6 +27,7 @@ import { EcsService, type Task, type TaskRuntime } from './services/ecs.js';
 import { ElbService } from './services/elbv2.js';
 import { Authorizer } from './authorize.js';
 import { StsService } from './services/sts.js';
+import { EventsService, SchedulerService, type DueRun } from './services/schedules.js';
 import {
   sendRequests,
   startTraffic,
@@ -63,11 +65,33 @@ export interface Twin {
     ecr: EcrService;
     cloudwatch: CloudWatchService;
     sts: StsService;
+    scheduler: SchedulerService;
+    events: EventsService;
   };
   metrics: MetricStore;
+  /** Every scheduled task the twin started (at its time, or by runSchedule), oldest first. */
+  scheduledRuns(): ScheduledRun[];
+  /**
+   * Runs a schedule (`name` or `group/name`) or an EventBridge rule's ECS targets now, as its next
+   * time would: the task definition its target names at this moment, with its overrides.
+   */
+  runSchedule(name: string): ScheduledRun[];
   /** Polls `condition` until it holds, or fails after `timeoutMs`. */
   waitFor(condition: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One start of a scheduled ECS task. */
+export interface ScheduledRun {
+  via: 'scheduler' | 'events';
+  /** The schedule (`group/name`) or rule that started it. */
+  name: string;
+  taskDefinitionArn: string;
+  at: Date;
+  /** The task it started, when RunTask took it; with the image it runs and, once stopped, its exit code. */
+  task?: { arn: string; image: string; lastStatus: string; exitCode?: number };
+  /** Why it did not start. */
+  error?: string;
 }
 
 export async function startTwin(given: Scenario = {}): Promise<Twin> {
@@ -182,6 +206,51 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     () => scenario.credentialLifetimeMs,
     (role, claims) => authorizer.trusts(role, claims),
   );
+  const scheduler = new SchedulerService(account, now);
+  const events = new EventsService(account, now);
+  scheduler.pager = pager;
+  events.pager = pager;
+  const runs: (Omit<ScheduledRun, 'task'> & { taskArn?: string })[] = [];
+  const startScheduled = (due: DueRun) => {
+    const ecsParameters = (due.target.EcsParameters ?? {}) as Record<string, unknown>;
+    const taskDefinitionArn = String(ecsParameters.TaskDefinitionArn ?? '');
+    const run: (typeof runs)[number] = { via: due.via, name: due.name, taskDefinitionArn, at: due.at };
+    try {
+      const overrides = due.target.Input ? (JSON.parse(String(due.target.Input)) as unknown) : undefined;
+      const started = ecs.handlers.RunTask!({
+        cluster: due.target.Arn,
+        taskDefinition: taskDefinitionArn,
+        count: ecsParameters.TaskCount ?? 1,
+        ...(overrides ? { overrides } : {}),
+        startedBy: due.via === 'events' ? `events-rule/${due.name}`.slice(0, 36) : 'scheduler.amazonaws.com',
+      }) as { tasks: { taskArn: string }[] };
+      run.taskArn = started.tasks[0]?.taskArn;
+    } catch (error) {
+      run.error = error instanceof Error ? error.message : String(error);
+    }
+    runs.push(run);
+    return run;
+  };
+  const describeRun = (run: (typeof runs)[number]): ScheduledRun => {
+    const { taskArn, ...rest } = run;
+    const task = taskArn ? ecs.tasks.get(taskArn) : undefined;
+    return {
+      ...rest,
+      ...(task
+        ? {
+            task: {
+              arn: task.arn,
+              image: task.image,
+              lastStatus: task.lastStatus,
+              ...(task.exitCode !== undefined ? { exitCode: task.exitCode } : {}),
+            },
+          }
+        : {}),
+    };
+  };
+  // The schedules' clock: real time at the start, then scaled like the rest (timing.minuteMs a minute).
+  const clockStarted = now();
+  const scheduleClock = () => clockStarted + ((now() - clockStarted) * 60_000) / timing.minuteMs;
   const healthChecker = new HealthChecker(elbv2, metrics, () => timing.healthCheckIntervalMs);
 
   const server: Server = createControlPlane({
@@ -191,6 +260,8 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
       cloudwatch: cloudwatch.handlers,
       elbv2: elbv2.handlers,
       sts: sts.handlers,
+      scheduler: scheduler.handlers,
+      events: events.handlers,
     },
     calls,
     faults,
@@ -203,10 +274,14 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const scheduler = setInterval(() => {
+  const reconciler = setInterval(() => {
     healthChecker.tick();
     void ecs.tick();
   }, timing.reconcileIntervalMs);
+  const scheduledTasks = setInterval(() => {
+    const clock = scheduleClock();
+    for (const due of [...scheduler.due(clock), ...events.due(clock)]) startScheduled(due);
+  }, 250);
 
   const waitFor = async (condition: () => boolean, timeoutMs = 10_000, what = 'condition') => {
     const deadline = Date.now() + timeoutMs;
@@ -251,13 +326,37 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
       send: (url, count, concurrency) => sendRequests(url, count, concurrency),
     },
     listenerUrl,
-    services: { ecs, elbv2, ecr, cloudwatch, sts },
+    services: { ecs, elbv2, ecr, cloudwatch, sts, scheduler, events },
     metrics,
+    scheduledRuns: () => runs.map(describeRun),
+    runSchedule(name) {
+      const schedule = scheduler.get(name);
+      const at = new Date(scheduleClock());
+      if (schedule) {
+        if (!schedule.Target.EcsParameters) throw new Error(`twin: schedule ${name} has no ECS target`);
+        return [
+          describeRun(
+            startScheduled({
+              via: 'scheduler',
+              name: `${schedule.GroupName}/${schedule.Name}`,
+              target: schedule.Target,
+              at,
+            }),
+          ),
+        ];
+      }
+      const rule = events.get(name);
+      if (!rule) throw new Error(`twin: no schedule or rule named ${name}`);
+      return [...rule.targets.values()]
+        .filter((target) => target.EcsParameters)
+        .map((target) => describeRun(startScheduled({ via: 'events', name: rule.Name, target, at })));
+    },
     waitFor,
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(scheduler);
+      clearInterval(reconciler);
+      clearInterval(scheduledTasks);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
@@ -279,6 +378,7 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
       twin.resources[spec.name] = await createBlueGreen(twin, spec, timing);
     for (const spec of scenario.ecsNative ?? [])
       twin.native[spec.name] = await createEcsNative(twin, spec, timing);
+    for (const spec of scenario.scheduledTasks ?? []) createScheduledTask(twin, spec);
     for (const alarm of scenario.alarms ?? []) {
       cloudwatch.handlers.PutMetricAlarm!({
         AlarmName: alarm.name,
@@ -314,6 +414,50 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     throw error;
   }
   return twin;
+}
+
+/** A schedule or rule whose ECS target runs a scenario service's family at its current revision. */
+function createScheduledTask(twin: Twin, spec: ScheduledTaskSpec): void {
+  const service = twin.resources[spec.service] ?? twin.native[spec.service];
+  if (!service) throw new Error(`twin: scheduledTasks ${spec.name}: no service ${spec.service}`);
+  const roleArn = `arn:aws:iam::${twin.account.accountId}:role/mpac-${spec.service}-scheduler`;
+  const ecsParameters = {
+    TaskDefinitionArn: service.taskDefinitionArn,
+    TaskCount: 1,
+    LaunchType: 'FARGATE',
+    NetworkConfiguration: {
+      awsvpcConfiguration: {
+        Subnets: ['subnet-0a1b2c3d'],
+        SecurityGroups: ['sg-0a1b2c3d'],
+        AssignPublicIp: 'DISABLED',
+      },
+    },
+  };
+  const input = JSON.stringify(
+    spec.overrides ?? { containerOverrides: [{ name: service.containerName, command: ['reconcile'] }] },
+  );
+  if ((spec.via ?? 'scheduler') === 'scheduler') {
+    twin.services.scheduler.handlers.CreateSchedule!({
+      Name: spec.name,
+      ScheduleExpression: spec.schedule,
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      Target: { Arn: service.clusterArn, RoleArn: roleArn, EcsParameters: ecsParameters, Input: input },
+    });
+    return;
+  }
+  twin.services.events.handlers.PutRule!({ Name: spec.name, ScheduleExpression: spec.schedule });
+  twin.services.events.handlers.PutTargets!({
+    Rule: spec.name,
+    Targets: [
+      {
+        Id: spec.name,
+        Arn: service.clusterArn,
+        RoleArn: roleArn,
+        EcsParameters: ecsParameters,
+        Input: input,
+      },
+    ],
+  });
 }
 
 /** An ALB for one service: its load balancer, and makers of target groups and of listeners with one rule. */

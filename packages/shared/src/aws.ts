@@ -3,6 +3,8 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import type { ECSClient } from '@aws-sdk/client-ecs';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { STSClient } from '@aws-sdk/client-sts';
 import type { CredentialProvider } from './credentials.js';
 import { SUITE_NAME, SUITE_VERSION } from './version.js';
@@ -36,6 +38,9 @@ export interface AwsClients {
   ecr: ECRClient;
   cloudwatch: CloudWatchClient;
   sts: STSClient;
+  /** EventBridge Scheduler and EventBridge rules: the scheduled tasks that run a service's family. */
+  scheduler: SchedulerClient;
+  events: EventBridgeClient;
 }
 
 /** The client classes an action uses: only these are bundled with it (ECR is 0.1 MB it may not need). */
@@ -45,6 +50,8 @@ export interface AwsClientClasses {
   ecr?: typeof ECRClient;
   cloudwatch?: typeof CloudWatchClient;
   sts?: typeof STSClient;
+  scheduler?: typeof SchedulerClient;
+  events?: typeof EventBridgeClient;
 }
 
 /**
@@ -83,6 +90,12 @@ export function createAwsClients(settings: AwsSettings, classes: AwsClientClasse
     },
     get sts() {
       return lazy('sts', classes.sts);
+    },
+    get scheduler() {
+      return lazy('scheduler', classes.scheduler);
+    },
+    get events() {
+      return lazy('events', classes.events);
     },
   };
 }
