@@ -19,7 +19,11 @@ afterEach(async () => {
 });
 
 async function setUp() {
-  const setup = await setUpNative({ strategy: 'BLUE_GREEN' });
+  const setup = await setUpNative(
+    { strategy: 'BLUE_GREEN' },
+    [],
+    [{ name: 'portal-report', service: 'svc-portal', schedule: 'cron(0 3 * * ? *)' }],
+  );
   twin = setup.twin;
   const watch = (inputs: Record<string, string>) =>
     runBundledAction(monitorDir, {
@@ -69,9 +73,13 @@ describe('monitor-rollback mode: in-aws with blue-green-deploy strategy: ecs-nat
       alarms: armed.outputs.alarms!,
       'bake-time': '10m',
       'wait-for-bake': 'false',
+      'scheduled-tasks': 'portal-report',
     });
     expect(deployed.main.exitCode).toBe(0);
     expect(deployed.outputs.outcome).toBe('promoted');
+    // The job leaves at the bake with the scheduled task on the new revision…
+    const [moved] = JSON.parse(deployed.outputs['scheduled-tasks']!) as { runs: string; was: string }[];
+    expect(twin.runSchedule('portal-report')[0]!.task!.image).toBe('svc-portal:v2');
     const arn = deployed.outputs['service-deployment-arn']!;
     // The job is over; the deployment is not: ECS bakes with the alarms.
     const left = await deployment(arn);
@@ -83,9 +91,14 @@ describe('monitor-rollback mode: in-aws with blue-green-deploy strategy: ecs-nat
     expect(await version()).toBe('v2');
 
     twin.faults.changeImage('svc-portal:v2', { errorRate: 0.5 });
-    const verdict = await watch({ 'service-deployment-arn': arn });
+    const verdict = await watch({ 'service-deployment-arn': arn, 'scheduled-tasks': 'portal-report' });
     expect(verdict.main.exitCode).toBe(1);
     expect(verdict.outputs.outcome).toBe('rolled-back');
+    // …and the verdict puts it back on the revision ECS rolled back to.
+    expect(JSON.parse(verdict.outputs['scheduled-tasks']!)).toEqual([
+      expect.objectContaining({ runs: moved!.was, was: moved!.runs, status: 'updated' }),
+    ]);
+    expect(twin.runSchedule('portal-report')[0]!.task!.image).toBe('svc-portal:v1');
     expect(verdict.outputs.reason).toMatch(
       /^ECS rolled back to the previous revision: .*-release-5xx-rate went into ALARM/,
     );

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTwin } from '../../../packages/aws-twin/src/index.js';
-import type { AlarmSpec, EcsNativeSpec } from '../../../packages/aws-twin/src/scenario.js';
+import type { AlarmSpec, EcsNativeSpec, ScheduledTaskSpec } from '../../../packages/aws-twin/src/scenario.js';
 import { PORTAL_TASK_DEFINITION } from '../../../packages/shared/testing/task-definition.js';
 import { runBundledAction } from '../../../packages/shared/testing/run-bundled-action.js';
 import { actionDir, images } from './twin-setup.js';
@@ -12,9 +12,14 @@ import { actionDir, images } from './twin-setup.js';
 /** One twin minute: long enough that a pause's timeout (its window plus two minutes) outlasts a scaled judgement. */
 export const MINUTE_MS = 4000;
 
-export async function setUpNative(spec: Partial<EcsNativeSpec> = {}, alarms: AlarmSpec[] = []) {
+export async function setUpNative(
+  spec: Partial<EcsNativeSpec> = {},
+  alarms: AlarmSpec[] = [],
+  scheduledTasks: ScheduledTaskSpec[] = [],
+) {
   const twin = await startTwin({
     alarms,
+    scheduledTasks,
     images: { ...images, 'svc-portal:slow': { version: 'slow', latencyMs: 400 } },
     metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
     timing: { minuteMs: MINUTE_MS },

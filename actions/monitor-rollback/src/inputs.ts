@@ -74,11 +74,12 @@ export interface InAwsInputs extends AwsInputs {
   'github-token'?: string;
   'deployment-id'?: number;
   environment?: string;
+  /** With service-deployment-arn: scheduled tasks of the family, put on the revision ECS left live. */
+  'scheduled-tasks'?: ScheduledTasksInput;
 }
 
 /** Inputs that only the runner's watch reads: given with `mode: in-aws` they would do nothing. */
 const RUNNER_ONLY = [
-  'scheduled-tasks',
   'blue-service',
   'green-service',
   'listener-rule-arn',
@@ -124,8 +125,16 @@ function getInAwsInputs(reader: InputReader, env: NodeJS.ProcessEnv): InAwsInput
       '60s',
     );
   const interval = reader.duration('interval', { default: 60_000, min: 1000, max: HOUR });
+  const scheduledTasks = parseScheduledTasks(reader.string('scheduled-tasks') ?? '');
+  if (scheduledTasks && !reader.string('service-deployment-arn'))
+    throw new InputError(
+      'scheduled-tasks',
+      'applies to mode: in-aws only with service-deployment-arn (the verdict moves them to the revision ECS left live); arming the alarms changes no schedule',
+      'service-deployment-arn: ${{ steps.shift.outputs.service-deployment-arn }}',
+    );
   return {
     mode: 'in-aws',
+    ...(scheduledTasks ? { 'scheduled-tasks': scheduledTasks } : {}),
     cluster: readCluster(reader),
     service: reader.string('service', { required: true, example: 'svc-portal' }),
     'service-deployment-arn': reader.arn('service-deployment-arn', 'ecs', {

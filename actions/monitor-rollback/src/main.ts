@@ -161,18 +161,38 @@ async function runInAws(inputs: InAwsInputs): Promise<void> {
     await writeSummary(renderArmReport(armed, inputs));
     return;
   }
+  // Read only, before the wait: a scheduled task named wrong fails now.
+  const scheduled = inputs['scheduled-tasks']
+    ? await findScheduledTasksOf(clients, inputs['scheduled-tasks'], {
+        cluster: inputs.cluster,
+        service: inputs.service,
+      })
+    : [];
   const verdict = await readVerdict(
     { ecs: clients.ecs, cloudwatch: clients.cloudwatch, clock: systemClock, log: (line) => core.info(line) },
     inputs,
   );
   core.info(`Outcome: ${verdict.outcome}${verdict.reason ? `: ${verdict.reason}` : ''}`);
   for (const note of verdict.notes) core.warning(note);
+  // ECS ended the deployment: the scheduled tasks follow the revision it left serving customers
+  // (the new one after a clean bake, the previous one after its rollback).
+  const ended = verdict.outcome === 'healthy' || verdict.outcome === 'rolled-back';
+  const live =
+    ended && scheduled.length > 0
+      ? await serviceRevision(clients.ecs, inputs.cluster, inputs.service)
+      : undefined;
+  const updates: ScheduledTaskUpdate[] = live
+    ? await keepScheduledTasksOn(clients, scheduled, live, (line) => core.info(line))
+    : [];
   setOutput('outcome', verdict.outcome);
   setOutput('reason', verdict.reason);
   setOutput('alarms', verdict.alarms.names.join(','));
   setOutput('checks', '0');
-  await writeSummary(renderVerdictReport(verdict, inputs));
+  setOutput('scheduled-tasks', scheduleOutput(updates));
+  await writeSummary([...renderVerdictReport(verdict, inputs), ...scheduleSummaryPart(updates)]);
   if (verdict.outcome === 'rolled-back') await markFailed(inputs, verdict.reason);
+  const scheduleProblem = live ? scheduleFailure(updates, live) : undefined;
+  if (scheduleProblem) throw new ActionError(`${verdict.outcome}: ${scheduleProblem}`);
   if (verdict.outcome === 'healthy') return;
   if (verdict.outcome === 'inconclusive' && inputs['no-data'] === 'pass') {
     core.warning(`Inconclusive: ${verdict.reason}`);
