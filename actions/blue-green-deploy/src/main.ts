@@ -26,9 +26,8 @@ import { deployNative, type NativeResult } from './native/deploy.js';
 import { rollBackDeployment } from './native/drive.js';
 import { scheduledTasksOf } from './scheduled.js';
 import {
-  keepScheduledTasksOn,
+  followRelease,
   SCHEDULE_CLIENTS,
-  scheduleFailure,
   scheduleOutput,
   scheduleSummaryPart,
   serviceRevision,
@@ -98,13 +97,9 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
     SETTLED.includes(result.outcome) && inputs.phase !== 'prepare' && inputs.phase !== 'cleanup';
   const live =
     settled && scheduled.length > 0
-      ? await serviceRevision(
-          clients.ecs,
-          inputs.cluster,
-          result.liveColor === 'blue' ? inputs['blue-service'] : inputs['green-service'],
-        )
+      ? await serviceRevision(clients.ecs, inputs.cluster, inputs[`${result.liveColor}-service`])
       : undefined;
-  const updates = live ? await keepScheduledTasksOn(clients, scheduled, live, (line) => core.info(line)) : [];
+  const { updates, failure } = await followRelease(clients, scheduled, live, (line) => core.info(line));
   setOutputs(result, tracker);
   setOutput('scheduled-tasks', scheduleOutput(updates));
   for (const notice of result.notices) core.notice(notice);
@@ -112,7 +107,6 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
     ...renderReport({ ...reportBase(inputs, result.outcome), ...result }),
     ...scheduleSummaryPart(updates),
   ]);
-  const failure = live ? scheduleFailure(updates, live) : undefined;
   if (failure) throw new ActionError(failure);
 }
 
@@ -154,24 +148,21 @@ async function runNative(
   setOutput('reason', succeeded ? '' : result.reason.split('\n')[0]!);
   // The release ECS left customers on: the new one when promoted, the previous one after a rollback.
   const live =
-    scheduled.length === 0
-      ? undefined
-      : result.outcome === 'promoted'
-        ? result.taskDefinitionArn
-        : result.outcome === 'rolled-back'
-          ? result.previousTaskDefinitionArn
-          : undefined;
-  const updates = live
-    ? await keepScheduledTasksOn(context.clients, scheduled, live, (line) => core.info(line))
-    : [];
+    result.outcome === 'promoted'
+      ? result.taskDefinitionArn
+      : result.outcome === 'rolled-back'
+        ? result.previousTaskDefinitionArn
+        : undefined;
+  const { updates, failure } = await followRelease(context.clients, scheduled, live, (line) =>
+    core.info(line),
+  );
   setOutput('scheduled-tasks', scheduleOutput(updates));
   for (const notice of result.notices) core.notice(notice);
   await writeSummary([
     ...renderNativeReport({ ...reportBase(inputs, result.outcome), service: inputs.service }, result),
     ...scheduleSummaryPart(updates),
   ]);
-  const scheduleProblem = live ? scheduleFailure(updates, live) : undefined;
-  if (scheduleProblem) throw new ActionError(scheduleProblem);
+  if (failure) throw new ActionError(failure);
   if (!succeeded && inputs.phase !== 'rollback') throw new ActionError(`${result.outcome}: ${result.reason}`);
   const settled =
     result.outcome === 'rolled-back' || (inputs['if-unsettled'] && result.outcome === 'unchanged');

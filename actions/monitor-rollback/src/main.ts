@@ -20,14 +20,12 @@ import { renderReport } from './report.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
 import {
   findScheduledTasksOf,
-  keepScheduledTasksOn,
+  followRelease,
   SCHEDULE_CLIENTS,
-  scheduleFailure,
   scheduleOutput,
   scheduleSummaryPart,
   serviceRevision,
   type ScheduledTask,
-  type ScheduledTaskUpdate,
 } from '../../../packages/shared/src/scheduled-tasks/update.js';
 
 /** The AWS clients this action uses: only these are bundled. */
@@ -96,20 +94,15 @@ export async function run(inputs: Inputs | InAwsInputs = readInputs()): Promise<
   // After a rollback the scheduled tasks follow customers back to the release brought back.
   const live =
     result.outcome === 'rolled-back' && scheduled.length > 0
-      ? await serviceRevision(
-          clients.ecs,
-          inputs.cluster,
-          result.liveColor === 'blue' ? inputs['blue-service'] : inputs['green-service'],
-        )
+      ? await serviceRevision(clients.ecs, inputs.cluster, inputs[`${result.liveColor}-service`])
       : undefined;
-  const updates: ScheduledTaskUpdate[] = live
-    ? await keepScheduledTasksOn(clients, scheduled, live, (line) => core.info(line))
-    : [];
+  const { updates, failure: scheduleProblem } = await followRelease(clients, scheduled, live, (line) =>
+    core.info(line),
+  );
   setOutput('scheduled-tasks', scheduleOutput(updates));
   await writeSummary([...renderReport(result, inputs), ...scheduleSummaryPart(updates)]);
   if (result.outcome === 'rolled-back')
     await markFailed(inputs, `Rolled back by the monitor: ${result.reason ?? ''}`);
-  const scheduleProblem = live ? scheduleFailure(updates, live) : undefined;
   switch (result.outcome) {
     case 'rolled-back':
       throw new ActionError(
@@ -181,9 +174,9 @@ async function runInAws(inputs: InAwsInputs): Promise<void> {
     ended && scheduled.length > 0
       ? await serviceRevision(clients.ecs, inputs.cluster, inputs.service)
       : undefined;
-  const updates: ScheduledTaskUpdate[] = live
-    ? await keepScheduledTasksOn(clients, scheduled, live, (line) => core.info(line))
-    : [];
+  const { updates, failure: scheduleProblem } = await followRelease(clients, scheduled, live, (line) =>
+    core.info(line),
+  );
   setOutput('outcome', verdict.outcome);
   setOutput('reason', verdict.reason);
   setOutput('alarms', verdict.alarms.names.join(','));
@@ -191,7 +184,6 @@ async function runInAws(inputs: InAwsInputs): Promise<void> {
   setOutput('scheduled-tasks', scheduleOutput(updates));
   await writeSummary([...renderVerdictReport(verdict, inputs), ...scheduleSummaryPart(updates)]);
   if (verdict.outcome === 'rolled-back') await markFailed(inputs, verdict.reason);
-  const scheduleProblem = live ? scheduleFailure(updates, live) : undefined;
   if (scheduleProblem) throw new ActionError(`${verdict.outcome}: ${scheduleProblem}`);
   if (verdict.outcome === 'healthy') return;
   if (verdict.outcome === 'inconclusive' && inputs['no-data'] === 'pass') {

@@ -45,6 +45,8 @@ export interface Rule {
   State: 'ENABLED' | 'DISABLED';
   Description?: string;
   targets: Map<string, Json>;
+  /** When PutRule last wrote it: its times count again from then. */
+  changedAt: number;
 }
 
 /** A scheduled ECS task the twin should start now: from which schedule or rule, with what. */
@@ -66,7 +68,7 @@ export class SchedulerService {
   readonly schedules = new Map<string, Schedule>();
   readonly groups = new Set(['default']);
   pager!: Pager;
-  private readonly lastFired = new Map<string, number>();
+  private readonly dueTimes = new DueTimes();
 
   constructor(
     private readonly account: Account,
@@ -136,14 +138,14 @@ export class SchedulerService {
     for (const schedule of this.schedules.values()) {
       const key = `${schedule.GroupName}/${schedule.Name}`;
       if (schedule.State !== 'ENABLED' || !schedule.Target.EcsParameters) continue;
-      const last = this.lastFired.get(key) ?? schedule.LastModificationDate.getTime();
-      const next = nextRun(parseScheduleExpression(schedule.ScheduleExpression), new Date(last), {
+      const at = this.dueTimes.take(key, clock, {
+        expression: schedule.ScheduleExpression,
         timezone: schedule.ScheduleExpressionTimezone,
-        start: schedule.StartDate ?? schedule.LastModificationDate,
+        changedAt: schedule.LastModificationDate.getTime(),
+        ...(schedule.StartDate ? { startsAt: schedule.StartDate.getTime() } : {}),
+        ...(schedule.EndDate ? { endsAt: schedule.EndDate.getTime() } : {}),
       });
-      if (!next || next.getTime() > clock || (schedule.EndDate && next > schedule.EndDate)) continue;
-      this.lastFired.set(key, clock);
-      runs.push({ via: 'scheduler', name: key, target: schedule.Target, at: next });
+      if (at) runs.push({ via: 'scheduler', name: key, target: schedule.Target, at });
     }
     return runs;
   }
@@ -202,7 +204,7 @@ export class SchedulerService {
 export class EventsService {
   readonly rules = new Map<string, Rule>();
   pager!: Pager;
-  private readonly lastFired = new Map<string, number>();
+  private readonly dueTimes = new DueTimes();
 
   constructor(
     private readonly account: Account,
@@ -239,9 +241,9 @@ export class EventsService {
         State: input.State === 'DISABLED' ? 'DISABLED' : 'ENABLED',
         ...(input.Description !== undefined ? { Description: String(input.Description) } : {}),
         targets: this.rules.get(key)?.targets ?? new Map(),
+        changedAt: this.now(),
       };
       this.rules.set(key, rule);
-      this.lastFired.set(key, this.now());
       return { RuleArn: rule.Arn };
     },
     DescribeRule: (input) => {
@@ -299,14 +301,13 @@ export class EventsService {
     const runs: DueRun[] = [];
     for (const [key, rule] of this.rules) {
       if (rule.State !== 'ENABLED' || !rule.ScheduleExpression) continue;
-      const last = this.lastFired.get(key) ?? clock;
-      const next = nextRun(parseScheduleExpression(rule.ScheduleExpression), new Date(last), {
-        start: new Date(last),
+      const at = this.dueTimes.take(key, clock, {
+        expression: rule.ScheduleExpression,
+        changedAt: rule.changedAt,
       });
-      if (!next || next.getTime() > clock) continue;
-      this.lastFired.set(key, clock);
+      if (!at) continue;
       for (const target of rule.targets.values())
-        if (target.EcsParameters) runs.push({ via: 'events', name: rule.Name, target, at: next });
+        if (target.EcsParameters) runs.push({ via: 'events', name: rule.Name, target, at });
     }
     return runs;
   }
@@ -323,6 +324,44 @@ export class EventsService {
         `Rule ${String(name)} does not exist on EventBus ${String(bus ?? 'default')}.`,
       );
     return rule;
+  }
+}
+
+/**
+ * When each schedule or rule next comes due on the twin's clock: computed when it is first seen or
+ * changed, and after each run, not on every tick. Times count from when the twin first saw it.
+ */
+class DueTimes {
+  private readonly next = new Map<string, { changedAt: number; at?: number }>();
+
+  /** The time `key` came due, when it has by `clock` (then its next time is set), else undefined. */
+  take(
+    key: string,
+    clock: number,
+    definition: {
+      expression: string;
+      timezone?: string;
+      changedAt: number;
+      startsAt?: number;
+      endsAt?: number;
+    },
+  ): Date | undefined {
+    const after = (from: number) =>
+      nextRun(parseScheduleExpression(definition.expression), new Date(from), {
+        timezone: definition.timezone,
+        start: new Date(from),
+      })?.getTime();
+    let entry = this.next.get(key);
+    if (!entry || entry.changedAt !== definition.changedAt) {
+      // Not before its start date (Scheduler's StartDate).
+      entry = { changedAt: definition.changedAt, at: after(Math.max(clock, definition.startsAt ?? clock)) };
+      this.next.set(key, entry);
+    }
+    const at = entry.at;
+    if (at === undefined || at > clock || (definition.endsAt !== undefined && at > definition.endsAt))
+      return undefined;
+    entry.at = after(clock);
+    return new Date(at);
   }
 }
 

@@ -102,9 +102,7 @@ export async function findScheduledTasks(
     const label = describe(ref);
     const tasks =
       ref.via === 'scheduler'
-        ? [await readSchedule(clients.scheduler, ref, true)].filter(
-            (task): task is ScheduledTask & { clusterArn?: string } => !!task,
-          )
+        ? [await readSchedule(clients.scheduler, ref, true)].filter((task): task is Found => !!task)
         : await readRule(clients.events, ref, true);
     const here = tasks.filter((task) => onCluster(task.clusterArn));
     if (here.length === 0)
@@ -123,7 +121,7 @@ export async function findScheduledTasks(
     found.push(
       ...here
         .filter((task) => ofFamily(task.taskDefinitionArn))
-        .map(({ clusterArn: _cluster, ...task }) => task),
+        .map(({ clusterArn: _cluster, source: _source, ...task }) => task),
     );
   }
   return found;
@@ -150,12 +148,7 @@ export async function pointScheduledTasksAt(
     };
     try {
       // Read again just before: a field someone changed since the run began is kept too.
-      const current =
-        task.ref.via === 'scheduler'
-          ? await readSchedule(clients.scheduler, task.ref, true)
-          : (await readRule(clients.events, task.ref, true)).find(
-              (entry) => entry.targetId === task.targetId,
-            );
+      const current = await readAgain(clients, task);
       if (!current) throw new Error(`${task.label} is gone`);
       update.from = current.taskDefinitionArn;
       if (familyOf(current.taskDefinitionArn) !== familyOf(taskDefinitionArn))
@@ -163,15 +156,11 @@ export async function pointScheduledTasksAt(
           `${task.label} runs ${familyOf(current.taskDefinitionArn)}, not ${familyOf(taskDefinitionArn)}`,
         );
       if (current.taskDefinitionArn !== taskDefinitionArn) {
-        if (task.ref.via === 'scheduler')
-          await updateSchedule(clients.scheduler, task.ref, taskDefinitionArn);
-        else await updateRuleTarget(clients.events, task.ref, task.targetId!, taskDefinitionArn);
-        const after =
-          task.ref.via === 'scheduler'
-            ? await readSchedule(clients.scheduler, task.ref, true)
-            : (await readRule(clients.events, task.ref, true)).find(
-                (entry) => entry.targetId === task.targetId,
-              );
+        if ('schedule' in current.source)
+          await updateSchedule(clients.scheduler, current.source.schedule, taskDefinitionArn);
+        else if (task.ref.via === 'events')
+          await updateRuleTarget(clients.events, task.ref, current.source.target, taskDefinitionArn);
+        const after = await readAgain(clients, task);
         if (after?.taskDefinitionArn !== taskDefinitionArn)
           throw new Error(
             `${task.label} reads back ${after?.taskDefinitionArn ?? 'nothing'} after the update`,
@@ -234,14 +223,17 @@ export async function serviceRevision(
   return answer.services?.[0]?.taskDefinition;
 }
 
-/** Points the scheduled tasks at the revision customers are on, logging a line for each. */
-export async function keepScheduledTasksOn(
+/**
+ * Points the scheduled tasks at the revision customers are on (none when it is not known), logging
+ * a line for each; `failure` is what the run fails with when some could not be moved.
+ */
+export async function followRelease(
   clients: ScheduleClients,
   tasks: ScheduledTask[],
-  taskDefinitionArn: string,
+  taskDefinitionArn: string | undefined,
   log: (line: string) => void,
-): Promise<ScheduledTaskUpdate[]> {
-  if (tasks.length === 0) return [];
+): Promise<{ updates: ScheduledTaskUpdate[]; failure?: string }> {
+  if (tasks.length === 0 || !taskDefinitionArn) return { updates: [] };
   const updates = await pointScheduledTasksAt(clients, tasks, taskDefinitionArn);
   for (const update of updates)
     log(
@@ -249,7 +241,8 @@ export async function keepScheduledTasksOn(
         ? `${update.label}: still runs ${update.from}: ${update.error}`
         : `${update.label}: runs ${update.to} (${update.status})${update.nextRun ? `; next run ${update.nextRun.toISOString()}` : ''}`,
     );
-  return updates;
+  const failure = scheduleFailure(updates, taskDefinitionArn);
+  return failure ? { updates, failure } : { updates };
 }
 
 /** The `scheduled-tasks` output: a JSON list, or '' when there were none. */
@@ -319,7 +312,11 @@ async function rulesTargeting(events: ScheduleClients['events'], clusterArn: str
   throw new Error('ListRuleNamesByTarget kept returning pages');
 }
 
-type Found = ScheduledTask & { clusterArn?: string };
+/** A scheduled task as just read: the cluster its target names, and the schedule or rule target itself. */
+type Found = ScheduledTask & {
+  clusterArn?: string;
+  source: { schedule: GetScheduleOutput } | { target: RuleTarget };
+};
 
 async function readSchedule(
   scheduler: ScheduleClients['scheduler'],
@@ -347,6 +344,7 @@ async function readSchedule(
     expression: schedule.ScheduleExpression ?? '',
     ...(schedule.ScheduleExpressionTimezone ? { timezone: schedule.ScheduleExpressionTimezone } : {}),
     clusterArn: schedule.Target?.Arn,
+    source: { schedule },
   };
 }
 
@@ -378,6 +376,7 @@ async function readRule(
       expression,
       targetId: target.Id!,
       clusterArn: target.Arn,
+      source: { target },
     }));
 }
 
@@ -401,10 +400,9 @@ async function ruleTargets(
 /** UpdateSchedule replaces the whole schedule: every field read is sent back, the revision changed. */
 async function updateSchedule(
   scheduler: ScheduleClients['scheduler'],
-  ref: Extract<ScheduledTaskRef, { via: 'scheduler' }>,
+  schedule: GetScheduleOutput,
   taskDefinitionArn: string,
 ): Promise<void> {
-  const schedule = await scheduler.send(new GetScheduleCommand({ Name: ref.name, GroupName: ref.group }));
   const target = schedule.Target!;
   await scheduler.send(
     new UpdateScheduleCommand({
@@ -431,11 +429,9 @@ async function updateSchedule(
 async function updateRuleTarget(
   events: ScheduleClients['events'],
   ref: Extract<ScheduledTaskRef, { via: 'events' }>,
-  targetId: string,
+  target: RuleTarget,
   taskDefinitionArn: string,
 ): Promise<void> {
-  const target = (await ruleTargets(events, ref)).find((entry) => entry.Id === targetId);
-  if (!target) throw new Error(`rule ${ref.rule} no longer has target ${targetId}`);
   const answer = await events.send(
     new PutTargetsCommand({
       Rule: ref.rule,
@@ -448,7 +444,13 @@ async function updateRuleTarget(
   if ((answer.FailedEntryCount ?? 0) > 0) {
     const entry = answer.FailedEntries?.[0];
     throw new ActionError(
-      `PutTargets refused target ${targetId}: ${entry?.ErrorCode ?? ''} ${entry?.ErrorMessage ?? ''}`.trim(),
+      `PutTargets refused target ${target.Id}: ${entry?.ErrorCode ?? ''} ${entry?.ErrorMessage ?? ''}`.trim(),
     );
   }
+}
+
+/** A scheduled task read afresh (its schedule, or its target in the rule), or undefined when gone. */
+async function readAgain(clients: ScheduleClients, task: ScheduledTask): Promise<Found | undefined> {
+  if (task.ref.via === 'scheduler') return readSchedule(clients.scheduler, task.ref, true);
+  return (await readRule(clients.events, task.ref, true)).find((entry) => entry.targetId === task.targetId);
 }
