@@ -15,6 +15,8 @@ case "${OUTCOME:-unknown}" in
   recovered) headline="🛟 ${SERVICE} in ${ENVIRONMENT}: a deploy stopped while traffic was moving (a lost runner or a cancel); the recovery job put traffic where the deploy recorded it must end" ;;
   rollback-failed) headline="❌ Rollback of ${SERVICE} in ${ENVIRONMENT} did not complete (why below)" ;;
   failed-before-traffic) headline="❌ ${SERVICE} failed before any customer traffic moved in ${ENVIRONMENT}: the previous release keeps serving" ;;
+  standby-updated) headline="🗄️ ${SERVICE}'s DR standby (${ENVIRONMENT}) runs the release production serves" ;;
+  standby-failed) headline="❌ ${SERVICE}'s DR standby (${ENVIRONMENT}) could not be brought to the release production runs: a failover now would serve an older release (why below)" ;;
   cancelled) headline="⏹️ ${SERVICE} deploy to ${ENVIRONMENT} was cancelled: traffic is put back on the previous release" ;;
   *) headline="❌ ${SERVICE} deploy to ${ENVIRONMENT} failed (${OUTCOME:-unknown})" ;;
 esac

@@ -16,6 +16,7 @@ import {
   describeFailures,
   exitCodeOf,
   tellStory,
+  type ServiceEnding,
   type StoryVerdict,
 } from '../packages/rehearsal/src/demo.js';
 import { startPlatform, TIME_SCALE } from '../packages/rehearsal/src/platform.js';
@@ -107,7 +108,7 @@ function report(verdict: StoryVerdict, seconds: number): void {
     const { customers } = ending;
     const failed = failuresOf(customers);
     console.log(
-      `   ${ending.service.padEnd(12)} ${ending.outcome.padEnd(24)} live: ${ending.liveRelease} · customers ${customers.sent} requests, ${failed} failed${failed > 0 ? ` (${describeFailures(customers)})` : ''}`,
+      `   ${ending.service.padEnd(12)} ${ending.outcome.padEnd(24)} live: ${ending.liveRelease} · customers ${customers.sent} requests, ${failed} failed${failed > 0 ? ` (${describeFailures(customers)})` : ''}${followers(ending)}`,
     );
   }
   for (const message of run.notifications) console.log(`   slack: ${message.split('\n')[0]}`);
@@ -125,6 +126,15 @@ function report(verdict: StoryVerdict, seconds: number): void {
       ? '   ✓ ended as told\n'
       : `   ✗ did not end as told: ${verdict.problems.join('; ')}\n`,
   );
+}
+
+/** ` · matcher runs it · standby runs it`: whether what follows the release runs the live one. */
+function followers(ending: ServiceEnding): string {
+  const said = (what: string, ran: string) => ` · ${what} ${ran === 'live' ? 'runs it' : `runs ${ran}`}`;
+  return [
+    ...Object.entries(ending.scheduled ?? {}).map(([name, ran]) => said(name, ran)),
+    ...(ending.standby !== undefined ? [said('standby', ending.standby)] : []),
+  ].join('');
 }
 
 main().catch((error: unknown) => {

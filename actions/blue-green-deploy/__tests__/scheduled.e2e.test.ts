@@ -137,6 +137,54 @@ describe('blue-green-deploy keeps scheduled tasks on the live release', () => {
     expect(ranImage('matcher-rule')).toBe('svc-portal:v3');
   }, 120_000);
 
+  it('runs each scheduled task once on the promoted revision when asked, as its schedule would, and fails on a bad exit code', async () => {
+    const { twin, run, weights } = await setUp();
+    const promoted = await run({
+      image: 'svc-portal:v2',
+      'scheduled-tasks': 'matcher\nrule/matcher-rule',
+      'run-scheduled-now': 'true',
+    });
+    expect(promoted.main.exitCode).toBe(0);
+    expect(promoted.outputs.outcome).toBe('promoted');
+    const runNow = twin.calls
+      .of('ecs', 'RunTask')
+      .filter((call) => call.params.startedBy === 'mpac-run-scheduled-now');
+    expect(runNow).toHaveLength(2);
+    // As the schedule starts it: its cluster, network and overrides, on the promoted revision.
+    expect(runNow[0]!.params).toMatchObject({
+      cluster: twin.resources['svc-portal']!.clusterArn,
+      taskDefinition: REVISION(2),
+      count: 1,
+      launchType: 'FARGATE',
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ['subnet-0a1b2c3d'], assignPublicIp: 'DISABLED' },
+      },
+      overrides: { containerOverrides: [{ name: 'app', command: ['reconcile'] }] },
+    });
+    expect(promoted.summary).toContain('### Scheduled tasks run now');
+    expect(promoted.summary).toMatch(/\| schedule default\/matcher \| `[0-9a-f]+` \| ✅ exited 0 \|/);
+
+    // A release whose one-off run exits 3: the run fails loudly, naming it; traffic stays promoted.
+    const failing = await run(
+      { image: 'svc-portal:migration-fails', 'scheduled-tasks': 'matcher', 'run-scheduled-now': 'true' },
+      { env: { GITHUB_RUN_ID: '1003' } },
+    );
+    expect(failing.main.exitCode).not.toBe(0);
+    expect(failing.outputs.outcome).toBe('promoted');
+    expect(failing.log).toContain(
+      'run-scheduled-now: schedule default/matcher: The scheduled task exited with code 3',
+    );
+    expect(await weights()).toEqual([100, 0]);
+  }, 120_000);
+
+  it('refuses run-scheduled-now without scheduled tasks, before any AWS call', async () => {
+    const { twin, run } = await setUp();
+    const refused = await run({ image: 'svc-portal:v2', 'run-scheduled-now': 'true' });
+    expect(refused.main.exitCode).not.toBe(0);
+    expect(refused.log).toContain("Input 'run-scheduled-now' needs scheduled-tasks");
+    expect(twin.calls.all()).toEqual([]);
+  });
+
   it('refuses a schedule that does not exist, or that runs another cluster, before anything in AWS changes', async () => {
     const { run, changes, weights } = await setUp();
     const missing = await run({ image: 'svc-portal:v2', 'scheduled-tasks': 'matcher, nightly-matcher' });

@@ -19,6 +19,7 @@ import {
 import { leaveSplit, prepare, refuseSplit, resolveTaskDefinition } from './prepare.js';
 import { rollback } from './rollback.js';
 import { refuseShift, shift, shiftPrepared } from './shift.js';
+import { refuseStandbySplit, standby } from './standby.js';
 
 export { DeployFailure, type DeployContext, type DeployResult } from './phase.js';
 
@@ -35,10 +36,10 @@ export function blueGreenTarget(inputs: Inputs): BlueGreenTarget {
 export async function deploy(context: DeployContext): Promise<DeployResult> {
   const { inputs, clients } = context;
   const target = blueGreenTarget(inputs);
-  const deploying = inputs.phase === 'all' || inputs.phase === 'prepare';
+  const deploying = inputs.phase === 'all' || inputs.phase === 'prepare' || inputs.phase === 'standby';
   // Before the lock, with reads only, so that a mistake in the inputs changes nothing: the release,
   // and that the cluster has both colours (the plan itself is read after the lock).
-  const resolved = deploying ? await resolveTaskDefinition(context) : undefined;
+  const resolved = deploying ? (context.resolved ?? (await resolveTaskDefinition(context))) : undefined;
   await describeColorServices(clients.ecs, inputs.cluster, target.serviceNames);
   const lease = await acquireLease(clients.elbv2, target.production.arn, {
     ...leaseOptions(context),
@@ -96,6 +97,8 @@ export async function deploy(context: DeployContext): Promise<DeployResult> {
         return await rollback(run, state);
       case 'cleanup':
         return await cleanup(run, state);
+      case 'standby':
+        return await standby(run, state, resolved!);
       default:
         throw new Error(`Unknown phase ${String(inputs.phase)}`);
     }
@@ -128,4 +131,5 @@ function refuseEarly(inputs: Inputs, state: BlueGreenState): void {
   if (inputs.phase === 'all' || inputs.phase === 'prepare') refuseSplit(inputs, state);
   if (inputs.phase === 'shift') refuseShift(state);
   if (inputs.phase === 'cleanup') refuseCleanup(state);
+  if (inputs.phase === 'standby') refuseStandbySplit(state);
 }

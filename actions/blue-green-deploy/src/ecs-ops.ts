@@ -7,6 +7,7 @@ import {
   type DescribeTaskDefinitionCommandOutput,
   type ECSClient,
   type RegisterTaskDefinitionCommandInput,
+  type RunTaskCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs';
 import type { Clock } from '../../../packages/shared/src/clock.js';
@@ -124,8 +125,9 @@ export interface MigrationOptions {
 
 /** Runs a one-off task (migrations) with the new task definition and waits for its exit code. */
 export async function runMigration(ecs: ECSClient, options: MigrationOptions): Promise<void> {
-  const started = await ecs.send(
-    new RunTaskCommand({
+  await runOneOffTask(
+    ecs,
+    {
       cluster: options.cluster,
       taskDefinition: options.taskDefinitionArn,
       launchType: 'FARGATE',
@@ -134,19 +136,58 @@ export async function runMigration(ecs: ECSClient, options: MigrationOptions): P
         ? { networkConfiguration: options.service.networkConfiguration }
         : {}),
       overrides: { containerOverrides: [{ name: options.containerName, command: options.command }] },
-    }),
+    },
+    {
+      what: 'migration',
+      container: options.containerName,
+      started: options.command.join(' '),
+      after: 'no traffic was moved',
+      timeoutMs: options.timeoutMs,
+      clock: options.clock,
+      log: options.log,
+    },
   );
+}
+
+export interface OneOffOptions {
+  /** What the task is, in messages: `migration`, `scheduled task default/matcher`. */
+  what: string;
+  /** The container whose exit code is the task's (every other one must exit 0 too); default: all alike. */
+  container?: string;
+  /** Logged when it starts (the command). */
+  started?: string;
+  /** What a failure left as it was, said after the reason. */
+  after: string;
+  timeoutMs: number;
+  clock: Clock;
+  log: (line: string) => void;
+}
+
+/**
+ * Starts one task, waits (bounded) for it to stop and judges it by its exit codes: every container
+ * must exit 0, a sidecar included. Returns the task's ARN; throws with every exit code otherwise.
+ */
+export async function runOneOffTask(
+  ecs: ECSClient,
+  request: RunTaskCommandInput,
+  options: OneOffOptions,
+): Promise<string> {
+  const what = options.what;
+  const Whats = what.charAt(0).toUpperCase() + what.slice(1);
+  const started = await ecs.send(new RunTaskCommand(request));
   const taskArn = started.tasks?.[0]?.taskArn;
   if (!taskArn)
     throw new ActionError(
-      `The migration task did not start: ${started.failures?.map((failure) => failure.reason).join(', ') ?? 'no reason given'}`,
+      `The ${what} task did not start: ${started.failures?.map((failure) => failure.reason).join(', ') ?? 'no reason given'}; ${options.after}`,
     );
-  options.log(`Migration task ${taskArn.split('/').pop()} started: ${options.command.join(' ')}`);
+  options.log(
+    `${Whats} task ${taskArn.split('/').pop()} started${options.started ? `: ${options.started}` : ''}`,
+  );
   const result = await pollUntil({
     clock: options.clock,
     timeoutMs: options.timeoutMs,
     read: async () => {
-      const task = (await ecs.send(new DescribeTasksCommand({ cluster: options.cluster, tasks: [taskArn] })))
+      const task = (await ecs.send(new DescribeTasksCommand({ cluster: request.cluster, tasks: [taskArn] })))
         .tasks?.[0];
       return { done: task?.lastStatus === 'STOPPED', key: task?.lastStatus ?? 'unknown', value: task };
     },
@@ -154,24 +195,29 @@ export async function runMigration(ecs: ECSClient, options: MigrationOptions): P
   const task = result.value;
   if (!result.done)
     throw new ActionError(
-      `The migration task ${taskArn} did not finish within ${Math.round(options.timeoutMs / 1000)} s`,
+      `The ${what} task ${taskArn} did not finish within ${Math.round(options.timeoutMs / 1000)} s; ${options.after}`,
     );
-  // Every container counts: a sidecar that failed fails the migration too.
+  // Every container counts: a sidecar that failed fails the task too.
   const containers = task?.containers ?? [];
-  const exitCode = containers.find((container) => container.name === options.containerName)?.exitCode;
-  const others = containers.filter((container) => container.name !== options.containerName);
-  const failedOthers = others.filter((container) => container.exitCode !== 0);
+  const codes = containers
+    .map((container) => `${container.name} ${container.exitCode ?? 'unknown'}`)
+    .join(', ');
+  const main = options.container ?? containers.find((container) => container.exitCode !== 0)?.name;
+  const exitCode = main
+    ? containers.find((container) => container.name === main)?.exitCode
+    : containers.length > 0
+      ? 0
+      : undefined;
+  const failedOthers = containers.filter((container) => container.name !== main && container.exitCode !== 0);
   if (exitCode !== 0 || failedOthers.length > 0) {
-    const codes = containers
-      .map((container) => `${container.name} ${container.exitCode ?? 'unknown'}`)
-      .join(', ');
     throw new ActionError(
       exitCode !== 0
-        ? `The migration task exited with code ${exitCode ?? 'unknown'} (${task?.stoppedReason ?? 'no reason given'}; exit codes: ${codes}); no traffic was moved`
-        : `The migration's container exited 0 but ${failedOthers.map((container) => container.name).join(', ')} did not (exit codes: ${codes}); no traffic was moved`,
+        ? `The ${what} task exited with code ${exitCode ?? 'unknown'} (${task?.stoppedReason ?? 'no reason given'}; exit codes: ${codes}); ${options.after}`
+        : `The ${what}'s container exited 0 but ${failedOthers.map((container) => container.name).join(', ')} did not (exit codes: ${codes}); ${options.after}`,
     );
   }
-  options.log('Migration finished with exit code 0');
+  options.log(`${Whats} finished with exit code 0`);
+  return taskArn;
 }
 
 /** Splits a migration command line into arguments, honouring simple quotes. */

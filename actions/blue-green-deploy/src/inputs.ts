@@ -15,9 +15,10 @@ import type { Color } from '../../../packages/shared/src/traffic.js';
 import { parseTrafficSteps } from '../../../packages/shared/src/traffic-steps.js';
 import { readMetricInputs } from '../../../packages/shared/src/signals/inputs.js';
 import type { NoDataPolicy } from '../../../packages/shared/src/signals/judge.js';
+import { parseEcrImage } from './standby-image.js';
 import { NATIVE_STRATEGIES, type NativeStrategy } from '../../../packages/shared/src/native/service.js';
 
-export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup'] as const;
+export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup', 'standby'] as const;
 export const STRATEGIES = ['weighted', 'ecs-native'] as const;
 export type Phase = (typeof PHASES)[number];
 
@@ -43,6 +44,8 @@ export interface Inputs extends AwsInputs {
   'docker-labels': Map<string, string>;
   'log-configuration-options': Map<string, string>;
   phase: Phase;
+  /** After a promotion, run each scheduled task once on the new revision, judged by its exit codes. */
+  'run-scheduled-now': boolean;
   'traffic-steps': number[];
   'step-bake': number;
   'wait-timeout': number;
@@ -146,8 +149,22 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     hasFastSignals: alarms.length > 0 || Boolean(probeUrl),
   });
   const scheduledTasks = parseScheduledTasks(reader.string('scheduled-tasks') ?? '');
-  return {
+  const runScheduledNow = reader.boolean('run-scheduled-now', { default: false });
+  if (runScheduledNow && !scheduledTasks)
+    throw new InputError(
+      'run-scheduled-now',
+      'needs scheduled-tasks: it runs each of them once after the promotion',
+      'scheduled-tasks: matcher',
+    );
+  if (runScheduledNow && phase !== 'all' && phase !== 'shift')
+    throw new InputError(
+      'run-scheduled-now',
+      `runs the scheduled tasks after a promotion: it applies to phase all or shift (phase is '${phase}')`,
+      'phase: shift',
+    );
+  const inputs: Inputs = {
     strategy,
+    'run-scheduled-now': runScheduledNow,
     ...native,
     ...(scheduledTasks ? { 'scheduled-tasks': scheduledTasks } : {}),
     'traffic-steps-given': stepsGiven !== undefined,
@@ -212,6 +229,48 @@ export function getInputs(reader = new InputReader(), env: NodeJS.ProcessEnv = p
     }),
     ...readAwsInputs(reader, env),
   };
+  if (phase === 'standby') checkStandbyInputs(inputs);
+  return inputs;
+}
+
+/**
+ * Phase standby brings a DR region's blue/green service to the release production runs: the image
+ * must come from that region's own registry (a failover must not pull from the primary's), and
+ * what only a customer-facing deploy does (migrations, ECS's own strategy) does not apply.
+ */
+function checkStandbyInputs(inputs: Inputs): void {
+  if (inputs.strategy !== 'weighted')
+    throw new InputError(
+      'phase',
+      'standby applies to strategy: weighted (a standby with two colour services behind its own listener)',
+      'strategy: weighted',
+    );
+  if (inputs['migration-command'])
+    throw new InputError(
+      'migration-command',
+      "does not apply to phase: standby: the standby's database follows the primary's, whose deploy migrated it",
+      'leave migration-command out of the standby step',
+    );
+  const example = `123456789012.dkr.ecr.${inputs['aws-region']}.amazonaws.com/svc-portal:tree-3f2c1ab`;
+  // task-definition-arn of production's region: the standby follows that revision, its image taken
+  // from the standby's registry (found there by blue-green-deploy).
+  if (!inputs.image) {
+    if (inputs.taskDefinition?.kind === 'arn') return;
+    throw new InputError(
+      'image',
+      'is needed for phase: standby with a task-definition file or family (the release production runs)',
+      example,
+    );
+  }
+  // An image of another registry (not ECR) is pulled as production pulls it: nothing to move.
+  const image = parseEcrImage(inputs.image);
+  if (!image) return;
+  if (image.region !== inputs['aws-region'])
+    throw new InputError(
+      'image',
+      `is in the ${image.region} registry, but the standby is in ${inputs['aws-region']}: a standby must pull from its own region's registry, or a failover depends on the region that failed`,
+      `${image.host.replace(image.region, inputs['aws-region'])}/${image.repository}${image.digest ? `@${image.digest}` : `:${image.tag}`}`,
+    );
 }
 
 function readTaskDefinitionSource(reader: InputReader, phase: Phase): TaskDefinitionSource | undefined {
@@ -234,7 +293,7 @@ function readTaskDefinitionSource(reader: InputReader, phase: Phase): TaskDefini
       'task-definition: deploy/task-definition.json',
     );
   }
-  if (given.length === 0 && (phase === 'all' || phase === 'prepare')) {
+  if (given.length === 0 && (phase === 'all' || phase === 'prepare' || phase === 'standby')) {
     throw new InputError(
       'task-definition',
       `(or task-definition-arn, task-definition-family) is needed for phase '${phase}'`,

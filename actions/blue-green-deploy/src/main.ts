@@ -1,6 +1,7 @@
 import * as core from '../../../packages/shared/src/runner-commands.js';
 import { readFileSync } from 'node:fs';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { awsClientsFor } from '../../../packages/shared/src/aws-clients.js';
@@ -17,7 +18,7 @@ import {
 import { writeSummary } from '../../../packages/shared/src/summary.js';
 import { deploy, DeployFailure, type DeployResult } from './deploy.js';
 import { getInputs, type Inputs } from './inputs.js';
-import { renderFileTaskDefinition } from './prepare.js';
+import { renderFileTaskDefinition, type ResolvedTaskDefinition } from './prepare.js';
 import { renderReport } from './report.js';
 import { loadDeployState, saveDeployState } from './state.js';
 import { setOutput } from '../../../packages/shared/src/outputs.js';
@@ -34,28 +35,53 @@ import {
   type ScheduledTask,
 } from '../../../packages/shared/src/scheduled-tasks/update.js';
 import { renderNativeReport } from './native/report.js';
+import { runNowFailure, runNowSummaryPart, runScheduledNow } from './run-scheduled.js';
+import { resolveStandbyRelease, standbySummaryPart, type StandbyResult } from './standby.js';
 
 /** The AWS clients this action uses: only these are bundled. */
 const CLIENTS = {
   ecs: ECSClient,
+  ecr: ECRClient,
   elbv2: ElasticLoadBalancingV2Client,
   cloudwatch: CloudWatchClient,
   ...SCHEDULE_CLIENTS,
 };
 
 /** Reads inputs, runs the phase, sets outputs and the job summary. */
-export async function run(inputs: Inputs = getInputs()): Promise<void> {
+export async function run(given: Inputs = getInputs()): Promise<void> {
   const readFile = (path: string) => readFileSync(path, 'utf8');
   // The task definition file and the container name are checked before any AWS call.
-  const rendered =
-    inputs.taskDefinition?.kind === 'file' ? renderFileTaskDefinition(inputs, readFile) : undefined;
-  const clients = awsClientsFor(inputs, CLIENTS);
+  let rendered =
+    given.taskDefinition?.kind === 'file' ? renderFileTaskDefinition(given, readFile) : undefined;
+  const clients = awsClientsFor(given, CLIENTS);
+  let inputs = given;
+  let standbyRelease: ResolvedTaskDefinition | undefined;
+  if (inputs.phase === 'standby') {
+    // The release as the standby's registry holds it, by digest; production's revision when followed (reads only).
+    const release = await resolveStandbyRelease(
+      inputs,
+      {
+        ecr: clients.ecr,
+        ecsIn: (region) => awsClientsFor({ ...given, 'aws-region': region }, { ecs: ECSClient }).ecs,
+      },
+      {
+        readFile,
+        clock: systemClock,
+        log: (line) => core.info(line),
+        notice: (line) => core.notice(line),
+      },
+    );
+    inputs = release.inputs;
+    standbyRelease = release.resolved;
+    rendered = standbyRelease ?? rendered;
+  }
   // Read only: a scheduled task named wrong fails here, before anything changes.
   const scheduled = await scheduledTasksOf(clients, inputs, rendered);
   const tracker = await trackDeployment(inputs);
   const context = {
     inputs,
     clients,
+    ...(standbyRelease ? { resolved: standbyRelease } : {}),
     clock: systemClock,
     holder: lockHolder(process.env),
     log: (line: string) => core.info(line),
@@ -94,24 +120,32 @@ export async function run(inputs: Inputs = getInputs()): Promise<void> {
   );
   if (result.outcome === 'rolled-back') await markRolledBack(inputs, result);
   const settled =
-    SETTLED.includes(result.outcome) && inputs.phase !== 'prepare' && inputs.phase !== 'cleanup';
+    (SETTLED.includes(result.outcome) && inputs.phase !== 'prepare' && inputs.phase !== 'cleanup') ||
+    inputs.phase === 'standby';
   const live =
     settled && scheduled.length > 0
       ? await serviceRevision(clients.ecs, inputs.cluster, inputs[`${result.liveColor}-service`])
       : undefined;
   const { updates, failure } = await followRelease(clients, scheduled, live, (line) => core.info(line));
+  const runs = await runNowAfterPromotion(inputs, clients, scheduled, result.outcome, live, failure);
   setOutputs(result, tracker);
   setOutput('scheduled-tasks', scheduleOutput(updates));
   for (const notice of result.notices) core.notice(notice);
   await writeSummary([
     ...renderReport({ ...reportBase(inputs, result.outcome), ...result }),
+    ...('standby' in result ? standbySummaryPart((result as StandbyResult).standby) : []),
     ...scheduleSummaryPart(updates),
+    ...runNowSummaryPart(runs),
   ]);
-  if (failure) throw new ActionError(failure);
+  const failed = failure ?? runNowFailure(runs);
+  if (failed) throw new ActionError(failed);
 }
 
-/** Outcomes after which every customer is on one revision, which the scheduled tasks follow. */
-const SETTLED = ['promoted', 'rolled-back'];
+/**
+ * Outcomes after which every customer is on one revision, which the scheduled tasks follow (a
+ * standby has no customers: its scheduled tasks follow the release it now runs, or already ran).
+ */
+const SETTLED = ['promoted', 'rolled-back', 'standby-updated'];
 
 /** Outcomes after which the job is green: the release is live, or waits at a pause as asked. */
 const NATIVE_SUCCESS = ['promoted', 'prepared', 'unchanged'];
@@ -156,13 +190,16 @@ async function runNative(
   const { updates, failure } = await followRelease(context.clients, scheduled, live, (line) =>
     core.info(line),
   );
+  const runs = await runNowAfterPromotion(inputs, context.clients, scheduled, result.outcome, live, failure);
   setOutput('scheduled-tasks', scheduleOutput(updates));
   for (const notice of result.notices) core.notice(notice);
   await writeSummary([
     ...renderNativeReport({ ...reportBase(inputs, result.outcome), service: inputs.service }, result),
     ...scheduleSummaryPart(updates),
+    ...runNowSummaryPart(runs),
   ]);
-  if (failure) throw new ActionError(failure);
+  const failed = failure ?? runNowFailure(runs);
+  if (failed) throw new ActionError(failed);
   if (!succeeded && inputs.phase !== 'rollback') throw new ActionError(`${result.outcome}: ${result.reason}`);
   const settled =
     result.outcome === 'rolled-back' || (inputs['if-unsettled'] && result.outcome === 'unchanged');
@@ -170,9 +207,31 @@ async function runNative(
     throw new ActionError(`rollback ended ${result.outcome}: ${result.reason}`);
 }
 
+/** `run-scheduled-now`: once the scheduled tasks follow a promotion, each runs once on the release. */
+async function runNowAfterPromotion(
+  inputs: Inputs,
+  clients: ReturnType<typeof awsClientsFor>,
+  scheduled: ScheduledTask[],
+  outcome: string,
+  live: string | undefined,
+  failure: string | undefined,
+) {
+  if (!inputs['run-scheduled-now'] || outcome !== 'promoted' || !live || failure) return [];
+  return core.group('Running the scheduled tasks once on the release', () =>
+    runScheduledNow(clients, scheduled, live, {
+      timeoutMs: inputs['wait-timeout'],
+      clock: systemClock,
+      log: (line) => core.info(line),
+    }),
+  );
+}
+
 function reportBase(inputs: Inputs, outcome: string) {
   return {
-    title: `Blue/green ${inputs.phase === 'all' ? 'deploy' : inputs.phase} of ${inputs.service}: ${outcome}`,
+    title:
+      inputs.phase === 'standby'
+        ? `Standby of ${inputs.service} in ${inputs['aws-region']}: ${outcome}`
+        : `Blue/green ${inputs.phase === 'all' ? 'deploy' : inputs.phase} of ${inputs.service}: ${outcome}`,
     service: inputs.service,
     maxErrorRatePercent: inputs['max-error-rate'],
     maxP95Ms: inputs['max-p95-latency'],
@@ -186,7 +245,8 @@ async function trackDeployment(inputs: Inputs): Promise<DeploymentTracker | unde
     !inputs.environment ||
     inputs.phase === 'cleanup' ||
     inputs.phase === 'prepare' ||
-    inputs.phase === 'rollback'
+    inputs.phase === 'rollback' ||
+    inputs.phase === 'standby'
   )
     return undefined;
   return startDeployment({

@@ -10,6 +10,7 @@ import type { HttpRequest, HttpResponse } from '../../../packages/shared/src/che
 import type { Color } from '../../../packages/shared/src/traffic.js';
 import type { StepRecord } from './cutover.js';
 import type { Inputs } from './inputs.js';
+import type { ResolvedTaskDefinition } from './prepare.js';
 import type { DeployState } from './state.js';
 
 export type Outcome =
@@ -23,7 +24,9 @@ export type Outcome =
   | 'lock-lost'
   | 'lock-unverified'
   | 'refused'
-  | 'inconclusive';
+  | 'inconclusive'
+  /** Phase standby: the standby's live colour now runs the release. */
+  | 'standby-updated';
 
 export interface DeployResult {
   outcome: Outcome;
@@ -63,6 +66,8 @@ export interface DeployContext {
   random?: () => number;
   /** Folds a long stretch of the log under a title (core.group on a runner). */
   group?: <T>(title: string, work: () => Promise<T>) => Promise<T>;
+  /** The release already resolved (phase standby resolves its own before the lock). */
+  resolved?: ResolvedTaskDefinition;
   /** HTTP for the gates' probe, bounded as a whole by its deadline. */
   send: (request: HttpRequest, timeoutMs: number) => Promise<HttpResponse>;
 }

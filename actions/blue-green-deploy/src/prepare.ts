@@ -90,7 +90,7 @@ export function renderFileTaskDefinition(
   return renderWithInputs(parseTaskDefinitionText(text, source.path), inputs);
 }
 
-function renderWithInputs(template: Record<string, unknown>, inputs: Inputs): ResolvedTaskDefinition {
+export function renderWithInputs(template: Record<string, unknown>, inputs: Inputs): ResolvedTaskDefinition {
   const rendered = renderTaskDefinition(template, {
     containerName: inputs['container-name'],
     image: inputs.image,

@@ -14,10 +14,12 @@ export function clientsFor(
     maxAttempts?: number;
     retryMode?: 'standard' | 'adaptive';
     credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+    /** Another region the twin serves (default its own). */
+    region?: string;
   } = {},
 ) {
   const config = {
-    region: twin.account.region,
+    region: options.region ?? twin.account.region,
     endpoint: twin.endpoint,
     maxAttempts: options.maxAttempts ?? 1,
     retryMode: options.retryMode ?? 'standard',

@@ -14,7 +14,7 @@ import {
   type PolicyDocument,
   type PolicyStatement,
 } from './iam.js';
-import type { Account } from './ids.js';
+import { requestRegion, type Account } from './ids.js';
 
 export interface IamScenario {
   roles: Record<string, { policy: PolicyDocument; trust?: PolicyDocument }>;
@@ -100,7 +100,7 @@ export class Authorizer {
     input: Record<string, unknown>,
   ): AuthorizationRequest[] {
     const arn = (type: string) =>
-      `arn:aws:${PREFIX[service]}:${this.options.account.region}:${this.options.account.accountId}:${type}`;
+      `arn:aws:${PREFIX[service]}:${requestRegion.getStore() ?? this.options.account.region}:${this.options.account.accountId}:${type}`;
     const cluster = typeof input.cluster === 'string' ? input.cluster : 'default';
     const clusterArn = cluster.startsWith('arn:') ? cluster : arn(`cluster/${cluster}`);
     const context: Record<string, string | string[]> = service === 'ecs' ? { 'ecs:cluster': clusterArn } : {};

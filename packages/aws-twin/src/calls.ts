@@ -2,6 +2,8 @@ export interface RecordedCall {
   /** `ecs`, `elbv2`, `ecr`, `cloudwatch`, `sts`. */
   service: string;
   operation: string;
+  /** The region the request was signed for. */
+  region?: string;
   /** The request as the twin parsed it (JSON body or nested form values). */
   params: Record<string, unknown>;
   /** `ok`, or the error code returned. */

@@ -1,4 +1,5 @@
 export { startTwin, type Twin } from './twin.js';
+export type { RegionTwin, ScheduledRun } from './region.js';
 export type {
   Scenario,
   BlueGreenSpec,

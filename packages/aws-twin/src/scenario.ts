@@ -132,7 +132,16 @@ export interface Scenario {
    * at their times on the scaled clock (`timing.minuteMs` a minute), or at once with runSchedule().
    */
   scheduledTasks?: ScheduledTaskSpec[];
+  /**
+   * More regions the twin serves beside its own (a DR standby, say), by name: each with its own
+   * services, resources, registry and alarms, none shared with another region. A client signed for
+   * one of them (its AWS_REGION) is served by that region alone.
+   */
+  regions?: Record<string, RegionScenario>;
 }
+
+/** What one more region holds: the regional parts of a scenario. */
+export type RegionScenario = Pick<Scenario, 'blueGreen' | 'ecsNative' | 'ecr' | 'alarms' | 'scheduledTasks'>;
 
 export interface ScheduledTaskSpec {
   /** The schedule's (or rule's) name. */
@@ -192,7 +201,9 @@ const KNOWN: Record<string, readonly string[]> = {
     'pageSize',
     'iam',
     'scheduledTasks',
+    'regions',
   ],
+  region: ['blueGreen', 'ecsNative', 'ecr', 'alarms', 'scheduledTasks'],
   scheduledTask: ['name', 'service', 'schedule', 'via', 'overrides'],
   timing: [
     'healthCheckIntervalMs',
@@ -242,7 +253,7 @@ const KNOWN: Record<string, readonly string[]> = {
     'healthCheckPath',
     'testListener',
   ],
-  ecr: ['findings', 'scanDelayMs', 'scanType', 'repositories'],
+  ecr: ['findings', 'scanDelayMs', 'scanType', 'repositories', 'replicateTo', 'replicationDelayMs'],
   alarm: [
     'name',
     'metricName',
@@ -280,71 +291,38 @@ export function validateScenario(raw: unknown): Scenario {
   const scenario = checkKeys(raw, 'scenario', 'the scenario');
   if (scenario.timing !== undefined) checkKeys(scenario.timing, 'timing', 'timing');
   if (scenario.metrics !== undefined) checkKeys(scenario.metrics, 'metrics', 'metrics');
-  if (scenario.ecr !== undefined) {
-    const ecr = checkKeys(scenario.ecr, 'ecr', 'ecr');
-    if (ecr.scanType !== undefined && ecr.scanType !== 'BASIC' && ecr.scanType !== 'ENHANCED')
-      throw new ScenarioError(`ecr.scanType must be BASIC or ENHANCED; got ${JSON.stringify(ecr.scanType)}`);
-  }
   const images = scenario.images === undefined ? {} : mapping(scenario.images, 'images');
   for (const [name, behaviour] of Object.entries(images)) checkKeys(behaviour, 'image', `images['${name}']`);
-  if (scenario.blueGreen !== undefined && !Array.isArray(scenario.blueGreen))
-    throw new ScenarioError('blueGreen must be a list of services');
-  ((scenario.blueGreen as unknown[] | undefined) ?? []).forEach((entry, index) => {
-    const spec = checkKeys(entry, 'blueGreen', `blueGreen[${index}]`);
-    if (typeof spec.name !== 'string' || !spec.name)
-      throw new ScenarioError(`blueGreen[${index}] has no name`);
-    for (const key of ['image', 'idleImage'] as const) {
-      const image = spec[key];
-      if (image === undefined) {
-        if (key === 'image') throw new ScenarioError(`blueGreen[${index}] (${spec.name}) has no image`);
-        continue;
-      }
-      if (typeof image !== 'string' || !image)
-        throw new ScenarioError(`blueGreen[${index}].${key} must be an image name such as 'svc-portal:v1'`);
-    }
-  });
-  if (scenario.ecsNative !== undefined && !Array.isArray(scenario.ecsNative))
-    throw new ScenarioError('ecsNative must be a list of services');
-  ((scenario.ecsNative as unknown[] | undefined) ?? []).forEach((entry, index) => {
-    const spec = checkKeys(entry, 'ecsNative', `ecsNative[${index}]`);
-    if (typeof spec.name !== 'string' || !spec.name)
-      throw new ScenarioError(`ecsNative[${index}] has no name`);
-    if (typeof spec.image !== 'string' || !spec.image)
-      throw new ScenarioError(`ecsNative[${index}] (${spec.name}) needs an image such as 'svc-portal:v1'`);
-    if (spec.strategy !== undefined && !['BLUE_GREEN', 'LINEAR', 'CANARY'].includes(String(spec.strategy)))
-      throw new ScenarioError(
-        `ecsNative[${index}].strategy must be BLUE_GREEN, LINEAR or CANARY; got ${JSON.stringify(spec.strategy)}`,
-      );
-  });
-  if (scenario.alarms !== undefined && !Array.isArray(scenario.alarms))
-    throw new ScenarioError('alarms must be a list');
-  ((scenario.alarms as unknown[] | undefined) ?? []).forEach((entry, index) =>
-    checkKeys(entry, 'alarm', `alarms[${index}]`),
-  );
   if (scenario.iam !== undefined) validateIam(scenario.iam);
-  if (scenario.scheduledTasks !== undefined && !Array.isArray(scenario.scheduledTasks))
-    throw new ScenarioError('scheduledTasks must be a list');
-  const services = [
-    ...((scenario.blueGreen as { name: string }[] | undefined) ?? []),
-    ...((scenario.ecsNative as { name: string }[] | undefined) ?? []),
-  ].map((service) => service.name);
-  ((scenario.scheduledTasks as unknown[] | undefined) ?? []).forEach((entry, index) => {
-    const spec = checkKeys(entry, 'scheduledTask', `scheduledTasks[${index}]`);
-    if (typeof spec.name !== 'string' || !/^[\w.-]{1,64}$/.test(spec.name))
-      throw new ScenarioError(`scheduledTasks[${index}].name must be 1-64 letters, digits, '.', '-' or '_'`);
-    if (!services.includes(String(spec.service)))
+  validateRegional(scenario, '');
+  if (scenario.regions !== undefined) {
+    for (const [name, region] of Object.entries(mapping(scenario.regions, 'regions'))) {
+      if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(name))
+        throw new ScenarioError(`regions: '${name}' is not a region name such as 'ap-northeast-3'`);
+      if (name === (scenario.region ?? 'eu-west-1'))
+        throw new ScenarioError(`regions: '${name}' is the twin's own region; describe it at the top level`);
+      validateRegional(checkKeys(region, 'region', `regions['${name}']`), `regions['${name}'].`);
+    }
+  }
+  const own = String(scenario.region ?? 'eu-west-1');
+  const served = [own, ...Object.keys(scenario.regions ?? {})];
+  for (const region of served) {
+    const at = region === own ? '' : `regions['${region}'].`;
+    const ecr = (region === own ? scenario : mapping(scenario.regions, 'regions')[region]) as {
+      ecr?: { replicateTo?: unknown };
+    };
+    const replicateTo = ecr.ecr?.replicateTo;
+    if (replicateTo === undefined) continue;
+    if (!Array.isArray(replicateTo))
       throw new ScenarioError(
-        `scheduledTasks[${index}] (${spec.name}) runs service ${JSON.stringify(spec.service)}, which the scenario does not have (${services.join(', ') || 'none'})`,
+        `${at}ecr.replicateTo must be a list of region names such as ['ap-northeast-3']`,
       );
-    if (spec.via !== undefined && spec.via !== 'scheduler' && spec.via !== 'events')
-      throw new ScenarioError(
-        `scheduledTasks[${index}].via must be scheduler or events; got ${JSON.stringify(spec.via)}`,
-      );
-    if (typeof spec.schedule !== 'string')
-      throw new ScenarioError(
-        `scheduledTasks[${index}].schedule must be an expression such as 'cron(0 3 * * ? *)'`,
-      );
-  });
+    for (const destination of replicateTo)
+      if (!served.includes(String(destination)) || destination === region)
+        throw new ScenarioError(
+          `${at}ecr.replicateTo names ${JSON.stringify(destination)}, which is not another region of this twin (${served.join(', ')})`,
+        );
+  }
   if (
     scenario.pageSize !== undefined &&
     !(Number.isInteger(scenario.pageSize) && (scenario.pageSize as number) >= 1)
@@ -353,6 +331,80 @@ export function validateScenario(raw: unknown): Scenario {
       `pageSize must be a whole number of at least 1; got ${JSON.stringify(scenario.pageSize)}`,
     );
   return scenario as Scenario;
+}
+
+/** The regional part of a scenario (the top level, or one of `regions`); `at` prefixes its keys in errors. */
+function validateRegional(scenario: Record<string, unknown>, at: string): void {
+  if (scenario.ecr !== undefined) {
+    const ecr = checkKeys(scenario.ecr, 'ecr', `${at}ecr`);
+    if (ecr.scanType !== undefined && ecr.scanType !== 'BASIC' && ecr.scanType !== 'ENHANCED')
+      throw new ScenarioError(
+        `${at}ecr.scanType must be BASIC or ENHANCED; got ${JSON.stringify(ecr.scanType)}`,
+      );
+  }
+  if (scenario.blueGreen !== undefined && !Array.isArray(scenario.blueGreen))
+    throw new ScenarioError(`${at}blueGreen must be a list of services`);
+  ((scenario.blueGreen as unknown[] | undefined) ?? []).forEach((entry, index) => {
+    const spec = checkKeys(entry, 'blueGreen', `${at}blueGreen[${index}]`);
+    if (typeof spec.name !== 'string' || !spec.name)
+      throw new ScenarioError(`${at}blueGreen[${index}] has no name`);
+    for (const key of ['image', 'idleImage'] as const) {
+      const image = spec[key];
+      if (image === undefined) {
+        if (key === 'image') throw new ScenarioError(`${at}blueGreen[${index}] (${spec.name}) has no image`);
+        continue;
+      }
+      if (typeof image !== 'string' || !image)
+        throw new ScenarioError(
+          `${at}blueGreen[${index}].${key} must be an image name such as 'svc-portal:v1'`,
+        );
+    }
+  });
+  if (scenario.ecsNative !== undefined && !Array.isArray(scenario.ecsNative))
+    throw new ScenarioError(`${at}ecsNative must be a list of services`);
+  ((scenario.ecsNative as unknown[] | undefined) ?? []).forEach((entry, index) => {
+    const spec = checkKeys(entry, 'ecsNative', `${at}ecsNative[${index}]`);
+    if (typeof spec.name !== 'string' || !spec.name)
+      throw new ScenarioError(`${at}ecsNative[${index}] has no name`);
+    if (typeof spec.image !== 'string' || !spec.image)
+      throw new ScenarioError(
+        `${at}ecsNative[${index}] (${spec.name}) needs an image such as 'svc-portal:v1'`,
+      );
+    if (spec.strategy !== undefined && !['BLUE_GREEN', 'LINEAR', 'CANARY'].includes(String(spec.strategy)))
+      throw new ScenarioError(
+        `${at}ecsNative[${index}].strategy must be BLUE_GREEN, LINEAR or CANARY; got ${JSON.stringify(spec.strategy)}`,
+      );
+  });
+  if (scenario.alarms !== undefined && !Array.isArray(scenario.alarms))
+    throw new ScenarioError(`${at}alarms must be a list`);
+  ((scenario.alarms as unknown[] | undefined) ?? []).forEach((entry, index) =>
+    checkKeys(entry, 'alarm', `${at}alarms[${index}]`),
+  );
+  if (scenario.scheduledTasks !== undefined && !Array.isArray(scenario.scheduledTasks))
+    throw new ScenarioError(`${at}scheduledTasks must be a list`);
+  const services = [
+    ...((scenario.blueGreen as { name: string }[] | undefined) ?? []),
+    ...((scenario.ecsNative as { name: string }[] | undefined) ?? []),
+  ].map((service) => service.name);
+  ((scenario.scheduledTasks as unknown[] | undefined) ?? []).forEach((entry, index) => {
+    const spec = checkKeys(entry, 'scheduledTask', `${at}scheduledTasks[${index}]`);
+    if (typeof spec.name !== 'string' || !/^[\w.-]{1,64}$/.test(spec.name))
+      throw new ScenarioError(
+        `${at}scheduledTasks[${index}].name must be 1-64 letters, digits, '.', '-' or '_'`,
+      );
+    if (!services.includes(String(spec.service)))
+      throw new ScenarioError(
+        `${at}scheduledTasks[${index}] (${spec.name}) runs service ${JSON.stringify(spec.service)}, which the scenario does not have (${services.join(', ') || 'none'})`,
+      );
+    if (spec.via !== undefined && spec.via !== 'scheduler' && spec.via !== 'events')
+      throw new ScenarioError(
+        `${at}scheduledTasks[${index}].via must be scheduler or events; got ${JSON.stringify(spec.via)}`,
+      );
+    if (typeof spec.schedule !== 'string')
+      throw new ScenarioError(
+        `${at}scheduledTasks[${index}].schedule must be an expression such as 'cron(0 3 * * ? *)'`,
+      );
+  });
 }
 
 /** The scenario format, for `aws-twin --help`. */
@@ -402,7 +454,9 @@ export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
   alarms                      [{ name, metricName, threshold, namespace, dimensions, statistic,
                                 periodSeconds, evaluationPeriods, comparison }]
   ecr                         { repositories: [{ name, scanOnPush, immutable }], findings, scanDelayMs,
-                                scanType: BASIC (findings, COMPLETE) | ENHANCED (enhancedFindings, ACTIVE) }
+                                scanType: BASIC (findings, COMPLETE) | ENHANCED (enhancedFindings, ACTIVE),
+                                replicateTo: ["<region>"] (ECR replication to regions the twin serves),
+                                replicationDelayMs }
   timing                      { healthCheckIntervalMs, healthyThreshold, unhealthyThreshold,
                                 taskStartDelayMs, deregistrationDelayMs, reconcileIntervalMs, minuteMs }
   credentialLifetimeMs        sessions from AssumeRoleWithWebIdentity last this long
@@ -418,6 +472,9 @@ export const SCENARIO_HELP = `A scenario is a JSON file; every key is optional:
                                 overrides }]: an EventBridge Scheduler schedule (or a rule with one ECS
                                 target) running the service's family at its current revision; the twin
                                 starts it when due on its clock (timing.minuteMs a minute)
+  regions                     { "<region>": { blueGreen, ecsNative, ecr, alarms, scheduledTasks } }: more
+                                regions served beside the twin's own (a DR standby), each with its own
+                                resources; a client is served by the region it signs for (AWS_REGION)
   pageSize                    every List/Describe page holds at most this many items (test paging)
   port                        the control plane's port (default: any free one)
 Ready scenarios: packages/aws-twin/examples/*.json. An unknown key is an error naming it.`;

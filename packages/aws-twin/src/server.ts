@@ -45,7 +45,8 @@ const CLOUDWATCH_SHAPES: Record<string, string> = {
 const UNSIGNED = new Set(['AssumeRoleWithWebIdentity']);
 
 export interface ControlPlaneOptions {
-  services: ServiceTable;
+  /** The services of the region a request is signed for (undefined: unsigned). */
+  servicesFor: (region: string | undefined) => ServiceTable;
   calls: CallLog;
   faults: Faults;
   isExpired: (accessKeyId: string | undefined) => boolean;
@@ -219,10 +220,12 @@ async function dispatch(
   input: Record<string, unknown>,
   accessKeyId: string | undefined,
 ): Promise<{ result?: unknown; error?: AwsError; dropResponse?: boolean }> {
+  const region = requestRegion.getStore();
   const record = (outcome: string) =>
     options.calls.record({
       service,
       operation,
+      ...(region ? { region } : {}),
       params: input,
       outcome,
       at: Date.now(),
@@ -237,7 +240,7 @@ async function dispatch(
     record(error.code);
     return { error };
   }
-  const handler = options.services[service][operation];
+  const handler = options.servicesFor(region)[service][operation];
   if (!handler) {
     const error = new AwsError(
       service === 'elbv2' || service === 'sts' ? 'InvalidAction' : 'UnknownOperationException',

@@ -2,32 +2,25 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog } from './calls.js';
-import { startListenerServer, type ListenerServer } from './dataplane/listener-server.js';
-import { HealthChecker } from './dataplane/health-checker.js';
-import { startTaskServer, type TaskServer } from './dataplane/task-server.js';
 import { Faults } from './faults.js';
 import type { Account } from './ids.js';
 import { ImageCatalog, type ImageBehaviour } from './images.js';
-import { MetricStore } from './metrics.js';
 import { seededRandom } from './random.js';
 import { Pager } from './pages.js';
+import { startRegion, type Region, type RegionTwin } from './region.js';
 import {
   validateScenario,
   type BlueGreenResources,
   type BlueGreenSpec,
   type EcsNativeResources,
   type EcsNativeSpec,
+  type RegionScenario,
   type Scenario,
   type ScheduledTaskSpec,
 } from './scenario.js';
 import { createControlPlane } from './server.js';
-import { CloudWatchService } from './services/cloudwatch.js';
-import { EcrService } from './services/ecr.js';
-import { EcsService, type Task, type TaskRuntime } from './services/ecs.js';
-import { ElbService } from './services/elbv2.js';
 import { Authorizer } from './authorize.js';
 import { StsService } from './services/sts.js';
-import { EventsService, SchedulerService, type DueRun } from './services/schedules.js';
 import {
   sendRequests,
   startTraffic,
@@ -36,62 +29,45 @@ import {
   type TrafficTally,
 } from './traffic.js';
 
-export interface Twin {
+export type { RegionTwin, ScheduledRun } from './region.js';
+
+/**
+ * The twin: its own region's services and resources at the top (as every single-region test uses
+ * them), the control plane, the call log and the faults it shares with its other regions.
+ */
+export interface Twin extends RegionTwin {
   /** `http://127.0.0.1:<port>`: give it to the SDK as AWS_ENDPOINT_URL. */
   endpoint: string;
   /** Environment for a process that should talk to the twin (endpoint, region, fake credentials). */
   env: Record<string, string>;
-  account: Account;
-  /** Resources of each blue/green service in the scenario, by its base name. */
-  resources: Record<string, BlueGreenResources>;
-  /** Resources of each ecsNative service in the scenario, by its name. */
-  native: Record<string, EcsNativeResources>;
+  /**
+   * Every region the twin serves, its own included, by name. A request signed for one of them is
+   * served by that region alone; one signed for a region the scenario does not name is served by
+   * the twin's own region (with that region in the ARNs it makes).
+   */
+  regions: Record<string, RegionTwin>;
+  /**
+   * ECR replication to a registry this twin does not hold (another account's twin, say): every image
+   * pushed to this twin's registry in `from` (default its own region) appears in `to`'s.
+   */
+  replicateRegistry(to: RegionTwin, from?: string): void;
+  /** The same environment, with AWS_REGION and AWS_DEFAULT_REGION set to another region the twin serves. */
+  envFor(region: string): Record<string, string>;
   calls: CallLog;
   faults: Faults & {
     /** Every credential issued so far is expired from now on. */
     expireCredentials(): void;
-    /** From `afterMs` on, an image (and its running tasks) behaves with `change` merged in. */
+    /** From `afterMs` on, an image (and its running tasks) behaves with `change` merged in, in every region. */
     changeImage(image: string, change: ImageBehaviour, afterMs?: number): void;
   };
   traffic: {
     start(options: Omit<TrafficOptions, 'url'> & { url?: string; listenerArn?: string }): TrafficRun;
     send(url: string, count: number, concurrency?: number): Promise<TrafficTally>;
   };
-  /** The real URL of a listener's data-plane port. */
-  listenerUrl(listenerArn: string): string;
-  services: {
-    ecs: EcsService;
-    elbv2: ElbService;
-    ecr: EcrService;
-    cloudwatch: CloudWatchService;
-    sts: StsService;
-    scheduler: SchedulerService;
-    events: EventsService;
-  };
-  metrics: MetricStore;
-  /** Every scheduled task the twin started (at its time, or by runSchedule), oldest first. */
-  scheduledRuns(): ScheduledRun[];
-  /**
-   * Runs a schedule (`name` or `group/name`) or an EventBridge rule's ECS targets now, as its next
-   * time would: the task definition its target names at this moment, with its overrides.
-   */
-  runSchedule(name: string): ScheduledRun[];
+  services: RegionTwin['services'] & { sts: StsService };
   /** Polls `condition` until it holds, or fails after `timeoutMs`. */
   waitFor(condition: () => boolean, timeoutMs?: number, what?: string): Promise<void>;
   close(): Promise<void>;
-}
-
-/** One start of a scheduled ECS task. */
-export interface ScheduledRun {
-  via: 'scheduler' | 'events';
-  /** The schedule (`group/name`) or rule that started it. */
-  name: string;
-  taskDefinitionArn: string;
-  at: Date;
-  /** The task it started, when RunTask took it; with the image it runs and, once stopped, its exit code. */
-  task?: { arn: string; image: string; lastStatus: string; exitCode?: number };
-  /** Why it did not start. */
-  error?: string;
 }
 
 export async function startTwin(given: Scenario = {}): Promise<Twin> {
@@ -114,91 +90,35 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
   const now = () => Date.now();
   const calls = new CallLog();
   const faults = new Faults(random);
-  const metrics = new MetricStore(
-    now,
-    scenario.metrics
-      ? {
-          periodSeconds: scenario.metrics.periodSeconds ?? 60,
-          publicationDelayMs: (scenario.metrics.publicationDelaySeconds ?? 120) * 1000,
-          wholePeriods: true,
-        }
-      : undefined,
-  );
-  const listenerServers = new Map<string, ListenerServer>();
-  const taskServers = new Map<string, { server?: TaskServer; timers: NodeJS.Timeout[] }>();
-
-  const ecr = new EcrService(account, now, scenario.ecr);
-  const images = new ImageCatalog(scenario.images ?? {}, now, (image) => ecr.tagsOfDigest(image));
-  const elbv2 = new ElbService(
-    account,
-    {
-      listenerCreated: async (listener) => {
-        listenerServers.set(listener.arn, await startListenerServer(listener.arn, elbv2, metrics, random));
-      },
-    },
-    now,
-    () => timing.deregistrationDelayMs,
-  );
-
-  const runtime: TaskRuntime = {
-    behaviourOf: (image) => images.behaviourOf(image),
-    async start(task: Task, onExit) {
-      const behaviour = images.behaviourOf(task.image);
-      if (behaviour.failToStart) {
-        return {
-          error:
-            typeof behaviour.failToStart === 'string'
-              ? behaviour.failToStart
-              : `CannotPullContainerError: pull image manifest has been retried 1 time(s): ${task.image}: not found`,
-        };
-      }
-      const entry: { server?: TaskServer; timers: NodeJS.Timeout[] } = { timers: [] };
-      taskServers.set(task.arn, entry);
-      if (!task.serviceName) {
-        // A one-off task (RunTask): runs its command, then exits with the image's exit code.
-        entry.timers.push(
-          setTimeout(
-            () =>
-              onExit(
-                behaviour.exitCode ?? 0,
-                behaviour.exitCode ? 'Essential container in task exited' : 'Task finished',
-              ),
-            behaviour.runMs ?? 50,
-          ),
-        );
-        return { port: 0 };
-      }
-      entry.server = await startTaskServer(task.id, () => images.behaviourOf(task.image), random);
-      if (behaviour.crashAfterMs !== undefined) {
-        entry.timers.push(
-          setTimeout(() => {
-            entry.server?.kill();
-            onExit(137, 'Essential container in task exited');
-          }, behaviour.crashAfterMs),
-        );
-      }
-      return { port: entry.server.port };
-    },
-    async stop(task: Task) {
-      const entry = taskServers.get(task.arn);
-      if (!entry) return;
-      taskServers.delete(task.arn);
-      for (const timer of entry.timers) clearTimeout(timer);
-      await entry.server?.stop();
-    },
-  };
-
-  const ecs = new EcsService(account, elbv2, runtime, now, () => timing.taskStartDelayMs);
-  const cloudwatch = new CloudWatchService(account, metrics, now);
-  ecs.minuteMs = () => timing.minuteMs;
-  ecs.alarmStateOf = (name) => cloudwatch.stateOf(name);
   const pager = new Pager(scenario.pageSize);
-  for (const service of [ecs, elbv2, ecr, cloudwatch]) service.pager = pager;
+  const regions = new Map<string, Region>();
+  const images = new ImageCatalog(scenario.images ?? {}, now, (image) =>
+    [...regions.values()].flatMap((region) => region.services.ecr.tagsOfDigest(image)),
+  );
+  const shared = { now, random, timing, pager, images, metrics: scenario.metrics };
+  const home = startRegion(account, { ...shared, ecr: scenario.ecr });
+  regions.set(account.region, home);
+  for (const [name, spec] of Object.entries(scenario.regions ?? {}))
+    regions.set(name, startRegion({ ...account, region: name }, { ...shared, ecr: spec.ecr }));
+  for (const [name, region] of regions) {
+    const spec = name === account.region ? scenario.ecr : scenario.regions?.[name]?.ecr;
+    // validateScenario checked that each names another region of this twin.
+    for (const destination of spec?.replicateTo ?? [])
+      region.services.ecr.replicas.push(regions.get(destination)!.services.ecr);
+  }
+  const regionOf = (name: string | undefined) => (name ? regions.get(name) : undefined) ?? home;
+
   const authorizer: Authorizer = new Authorizer({
     iam: scenario.iam,
     account,
     sessionOf: (key) => sts.issued.get(key),
-    tagsOf: (arn) => elbv2.tags.get(arn) ?? ecs.tags.get(arn),
+    tagsOf: (arn) => {
+      for (const region of regions.values()) {
+        const tags = region.services.elbv2.tags.get(arn) ?? region.services.ecs.tags.get(arn);
+        if (tags) return tags;
+      }
+      return undefined;
+    },
   });
   const sts = new StsService(
     account,
@@ -206,63 +126,9 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     () => scenario.credentialLifetimeMs,
     (role, claims) => authorizer.trusts(role, claims),
   );
-  const scheduler = new SchedulerService(account, now);
-  const events = new EventsService(account, now);
-  scheduler.pager = pager;
-  events.pager = pager;
-  const runs: (Omit<ScheduledRun, 'task'> & { taskArn?: string })[] = [];
-  const startScheduled = (due: DueRun) => {
-    const ecsParameters = (due.target.EcsParameters ?? {}) as Record<string, unknown>;
-    const taskDefinitionArn = String(ecsParameters.TaskDefinitionArn ?? '');
-    const run: (typeof runs)[number] = { via: due.via, name: due.name, taskDefinitionArn, at: due.at };
-    try {
-      const overrides = due.target.Input ? (JSON.parse(String(due.target.Input)) as unknown) : undefined;
-      const started = ecs.handlers.RunTask!({
-        cluster: due.target.Arn,
-        taskDefinition: taskDefinitionArn,
-        count: ecsParameters.TaskCount ?? 1,
-        ...(overrides ? { overrides } : {}),
-        startedBy: due.via === 'events' ? `events-rule/${due.name}`.slice(0, 36) : 'scheduler.amazonaws.com',
-      }) as { tasks: { taskArn: string }[] };
-      run.taskArn = started.tasks[0]?.taskArn;
-    } catch (error) {
-      run.error = error instanceof Error ? error.message : String(error);
-    }
-    runs.push(run);
-    return run;
-  };
-  const describeRun = (run: (typeof runs)[number]): ScheduledRun => {
-    const { taskArn, ...rest } = run;
-    const task = taskArn ? ecs.tasks.get(taskArn) : undefined;
-    return {
-      ...rest,
-      ...(task
-        ? {
-            task: {
-              arn: task.arn,
-              image: task.image,
-              lastStatus: task.lastStatus,
-              ...(task.exitCode !== undefined ? { exitCode: task.exitCode } : {}),
-            },
-          }
-        : {}),
-    };
-  };
-  // The schedules' clock: real time at the start, then scaled like the rest (timing.minuteMs a minute).
-  const clockStarted = now();
-  const scheduleClock = () => clockStarted + ((now() - clockStarted) * 60_000) / timing.minuteMs;
-  const healthChecker = new HealthChecker(elbv2, metrics, () => timing.healthCheckIntervalMs);
 
   const server: Server = createControlPlane({
-    services: {
-      ecs: ecs.handlers,
-      ecr: ecr.handlers,
-      cloudwatch: cloudwatch.handlers,
-      elbv2: elbv2.handlers,
-      sts: sts.handlers,
-      scheduler: scheduler.handlers,
-      events: events.handlers,
-    },
+    servicesFor: (name) => ({ ...regionOf(name).handlers, sts: sts.handlers }),
     calls,
     faults,
     isExpired: (key) => sts.isExpired(key),
@@ -274,15 +140,6 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-  const reconciler = setInterval(() => {
-    healthChecker.tick();
-    void ecs.tick();
-  }, timing.reconcileIntervalMs);
-  const scheduledTasks = setInterval(() => {
-    const clock = scheduleClock();
-    for (const due of [...scheduler.due(clock), ...events.due(clock)]) startScheduled(due);
-  }, 250);
-
   const waitFor = async (condition: () => boolean, timeoutMs = 10_000, what = 'condition') => {
     const deadline = Date.now() + timeoutMs;
     while (!condition()) {
@@ -291,26 +148,37 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
     }
   };
 
+  /** A listener's URL, in whichever region has it. */
   const listenerUrl = (listenerArn: string) => {
-    const found = listenerServers.get(listenerArn);
-    if (!found) throw new Error(`twin: no listener ${listenerArn}`);
-    return found.url;
+    const region = [...regions.values()].find((candidate) => candidate.hasListener(listenerArn));
+    if (!region) throw new Error(`twin: no listener ${listenerArn}`);
+    return region.listenerUrl(listenerArn);
+  };
+  const envFor = (region: string) => {
+    if (!regions.has(region))
+      throw new Error(`twin: no region ${region} (it serves ${[...regions.keys()].join(', ')})`);
+    return {
+      AWS_ENDPOINT_URL: endpoint,
+      AWS_REGION: region,
+      AWS_DEFAULT_REGION: region,
+      AWS_ACCESS_KEY_ID: 'AKIDTWINEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'twin-secret-access-key',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
   };
 
   let closed = false;
   const twin: Twin = {
+    ...home,
     endpoint,
-    env: {
-      AWS_ENDPOINT_URL: endpoint,
-      AWS_REGION: account.region,
-      AWS_DEFAULT_REGION: account.region,
-      AWS_ACCESS_KEY_ID: 'AKIDTWINEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'twin-secret-access-key',
-      AWS_EC2_METADATA_DISABLED: 'true',
+    env: envFor(account.region),
+    envFor,
+    regions: Object.fromEntries(regions),
+    replicateRegistry(to, from = account.region) {
+      const source = regions.get(from);
+      if (!source) throw new Error(`twin: no region ${from}`);
+      source.services.ecr.replicas.push(to.services.ecr);
     },
-    account,
-    resources: {},
-    native: {},
     calls,
     faults: Object.assign(faults, {
       expireCredentials: () => sts.expireAll(),
@@ -326,89 +194,23 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
       send: (url, count, concurrency) => sendRequests(url, count, concurrency),
     },
     listenerUrl,
-    services: { ecs, elbv2, ecr, cloudwatch, sts, scheduler, events },
-    metrics,
-    scheduledRuns: () => runs.map(describeRun),
-    runSchedule(name) {
-      const schedule = scheduler.get(name);
-      const at = new Date(scheduleClock());
-      if (schedule) {
-        if (!schedule.Target.EcsParameters) throw new Error(`twin: schedule ${name} has no ECS target`);
-        return [
-          describeRun(
-            startScheduled({
-              via: 'scheduler',
-              name: `${schedule.GroupName}/${schedule.Name}`,
-              target: schedule.Target,
-              at,
-            }),
-          ),
-        ];
-      }
-      const rule = events.get(name);
-      if (!rule) throw new Error(`twin: no schedule or rule named ${name}`);
-      return [...rule.targets.values()]
-        .filter((target) => target.EcsParameters)
-        .map((target) => describeRun(startScheduled({ via: 'events', name: rule.Name, target, at })));
-    },
+    services: { ...home.services, sts },
     waitFor,
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(reconciler);
-      clearInterval(scheduledTasks);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
-      await Promise.all([...listenerServers.values()].map((listener) => listener.close()));
-      await Promise.all([...taskServers.keys()].map((taskArn) => runtime.stop({ arn: taskArn } as Task)));
+      await Promise.all([...regions.values()].map((region) => region.close()));
     },
   };
 
   try {
-    for (const repository of scenario.ecr?.repositories ?? []) {
-      ecr.handlers.CreateRepository!({
-        repositoryName: repository.name,
-        imageScanningConfiguration: { scanOnPush: repository.scanOnPush ?? true },
-        imageTagMutability: repository.immutable === false ? 'MUTABLE' : 'IMMUTABLE',
-      });
-    }
-    for (const spec of scenario.blueGreen ?? [])
-      twin.resources[spec.name] = await createBlueGreen(twin, spec, timing);
-    for (const spec of scenario.ecsNative ?? [])
-      twin.native[spec.name] = await createEcsNative(twin, spec, timing);
-    for (const spec of scenario.scheduledTasks ?? []) createScheduledTask(twin, spec);
-    for (const alarm of scenario.alarms ?? []) {
-      cloudwatch.handlers.PutMetricAlarm!({
-        AlarmName: alarm.name,
-        MetricName: alarm.metricName,
-        Namespace: alarm.namespace ?? 'AWS/ApplicationELB',
-        Dimensions: alarm.dimensions ?? [],
-        Statistic: alarm.statistic?.startsWith('p') ? undefined : (alarm.statistic ?? 'Sum'),
-        ExtendedStatistic: alarm.statistic?.startsWith('p') ? alarm.statistic : undefined,
-        Period: alarm.periodSeconds ?? 60,
-        EvaluationPeriods: alarm.evaluationPeriods ?? 1,
-        Threshold: alarm.threshold,
-        ComparisonOperator: alarm.comparison ?? 'GreaterThanThreshold',
-      });
-    }
-    const liveServices = [
-      ...Object.values(twin.resources).flatMap((resources) => [
-        resources.blueService,
-        resources.greenService,
-      ]),
-      ...Object.values(twin.native).map((resources) => resources.service),
-    ];
-    await waitFor(
-      () =>
-        liveServices.every((name) => {
-          const service = [...ecs.services.values()].find((candidate) => candidate.name === name);
-          return service?.deployments[0]?.rolloutState === 'COMPLETED';
-        }),
-      15_000,
-      'the scenario services to reach a steady state',
-    );
+    await populate(home, scenario, timing, waitFor);
+    for (const [name, spec] of Object.entries(scenario.regions ?? {}))
+      await populate(regions.get(name)!, spec, timing, waitFor);
   } catch (error) {
     await twin.close();
     throw error;
@@ -416,8 +218,60 @@ export async function startTwin(given: Scenario = {}): Promise<Twin> {
   return twin;
 }
 
+/** Creates a region's scenario resources and waits for its services to reach a steady state. */
+async function populate(
+  region: RegionTwin,
+  scenario: RegionScenario,
+  timing: Required<NonNullable<Scenario['timing']>>,
+  waitFor: Twin['waitFor'],
+): Promise<void> {
+  const { ecr, ecs, cloudwatch } = region.services;
+  for (const repository of scenario.ecr?.repositories ?? []) {
+    ecr.handlers.CreateRepository!({
+      repositoryName: repository.name,
+      imageScanningConfiguration: { scanOnPush: repository.scanOnPush ?? true },
+      imageTagMutability: repository.immutable === false ? 'MUTABLE' : 'IMMUTABLE',
+    });
+  }
+  for (const spec of scenario.blueGreen ?? [])
+    region.resources[spec.name] = await createBlueGreen(region, spec, timing);
+  for (const spec of scenario.ecsNative ?? [])
+    region.native[spec.name] = await createEcsNative(region, spec, timing);
+  for (const spec of scenario.scheduledTasks ?? []) createScheduledTask(region, spec);
+  for (const alarm of scenario.alarms ?? []) {
+    cloudwatch.handlers.PutMetricAlarm!({
+      AlarmName: alarm.name,
+      MetricName: alarm.metricName,
+      Namespace: alarm.namespace ?? 'AWS/ApplicationELB',
+      Dimensions: alarm.dimensions ?? [],
+      Statistic: alarm.statistic?.startsWith('p') ? undefined : (alarm.statistic ?? 'Sum'),
+      ExtendedStatistic: alarm.statistic?.startsWith('p') ? alarm.statistic : undefined,
+      Period: alarm.periodSeconds ?? 60,
+      EvaluationPeriods: alarm.evaluationPeriods ?? 1,
+      Threshold: alarm.threshold,
+      ComparisonOperator: alarm.comparison ?? 'GreaterThanThreshold',
+    });
+  }
+  const liveServices = [
+    ...Object.values(region.resources).flatMap((resources) => [
+      resources.blueService,
+      resources.greenService,
+    ]),
+    ...Object.values(region.native).map((resources) => resources.service),
+  ];
+  await waitFor(
+    () =>
+      liveServices.every((name) => {
+        const service = [...ecs.services.values()].find((candidate) => candidate.name === name);
+        return service?.deployments[0]?.rolloutState === 'COMPLETED';
+      }),
+    15_000,
+    `the scenario services of ${region.region} to reach a steady state`,
+  );
+}
+
 /** A schedule or rule whose ECS target runs a scenario service's family at its current revision. */
-function createScheduledTask(twin: Twin, spec: ScheduledTaskSpec): void {
+function createScheduledTask(twin: RegionTwin, spec: ScheduledTaskSpec): void {
   const service = twin.resources[spec.service] ?? twin.native[spec.service];
   if (!service) throw new Error(`twin: scheduledTasks ${spec.name}: no service ${spec.service}`);
   const roleArn = `arn:aws:iam::${twin.account.accountId}:role/mpac-${spec.service}-scheduler`;
@@ -462,7 +316,7 @@ function createScheduledTask(twin: Twin, spec: ScheduledTaskSpec): void {
 
 /** An ALB for one service: its load balancer, and makers of target groups and of listeners with one rule. */
 function albFor(
-  twin: Twin,
+  twin: RegionTwin,
   name: string,
   containerPort: number,
   healthCheckPath: string,
@@ -517,7 +371,7 @@ function albFor(
 
 /** Registers a Fargate task definition of one container through the twin's own handler. */
 function registerDefinition(
-  twin: Twin,
+  twin: RegionTwin,
   family: string,
   containerName: string,
   containerPort: number,
@@ -543,7 +397,7 @@ function registerDefinition(
  * infrastructure role ECS rewrites them with, at rest on one revision.
  */
 async function createEcsNative(
-  twin: Twin,
+  twin: RegionTwin,
   spec: EcsNativeSpec,
   timing: Required<NonNullable<Scenario['timing']>>,
 ): Promise<EcsNativeResources> {
@@ -616,7 +470,7 @@ async function createEcsNative(
 
 /** Creates a blue/green pair behind one ALB, as DESIGN.md describes it, through the twin's own handlers. */
 async function createBlueGreen(
-  twin: Twin,
+  twin: RegionTwin,
   spec: BlueGreenSpec,
   timing: Required<NonNullable<Scenario['timing']>>,
 ): Promise<BlueGreenResources> {

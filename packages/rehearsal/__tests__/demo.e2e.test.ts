@@ -72,6 +72,27 @@ describe('judging a story', () => {
     expect(judgeStory(portalBad, [ending(overrides)], told).join('; ')).toMatch(problem);
   });
 
+  it('wants the scheduled tasks and the DR standby on the release customers are on', () => {
+    expect(
+      judgeStory(portalBad, [ending({ scheduled: { matcher: 'live' }, standby: 'live' })], told),
+    ).toEqual([]);
+    expect(
+      judgeStory(
+        portalBad,
+        [
+          ending({
+            scheduled: { matcher: 'registry/svc-portal:tree-new' },
+            standby: 'registry/svc-portal@sha256:1',
+          }),
+        ],
+        told,
+      ),
+    ).toEqual([
+      'svc-portal: its scheduled task matcher ran registry/svc-portal:tree-new, not the release customers are on',
+      "svc-portal: production's standby runs registry/svc-portal@sha256:1, not the release customers are on",
+    ]);
+  });
+
   it('wants the message the team should get', () => {
     expect(judgeStory(portalBad, [ending({})], [])).toEqual([
       'svc-portal: no message saying "svc-portal rolled back in staging by a traffic gate"',

@@ -71,6 +71,9 @@ describe('the example platform, rolled back on the twin', () => {
       expect.stringMatching(
         /^↩️ svc-portal rolled back in production by hand: customers are on the previous release\n.*Why: receipts print twice on T-1001/s,
       ),
+      expect.stringMatching(
+        /^🗄️ svc-portal's DR standby \(production-standby \(ap-northeast-3\)\) runs the release/,
+      ),
     ]);
     // The deployment of the release taken off (the newest of production) is marked failed.
     expect(platform.standIns.deployments.at(-1)!.statuses.at(-1)?.state).toBe('failure');
@@ -185,7 +188,12 @@ describe('the example platform, rolled back on the twin', () => {
       expect.stringMatching(
         /^↩️ svc-portal rolled back in production by hand.*Why: v2 and v3 both double-charge; back to v1/s,
       ),
+      expect.stringMatching(
+        /^🗄️ svc-portal's DR standby \(production-standby \(ap-northeast-3\)\) runs the release/,
+      ),
     ]);
+    // The DR standby followed the release brought back.
+    expect(platform.standby('svc-portal').image).toBe('svc-portal:v1');
     // With the recovery role: it read and scaled, it registered and passed nothing.
     expect(twin.calls.of('ecs', 'ListTaskDefinitions').length).toBeGreaterThan(0);
     expect(twin.calls.of('ecs', 'RegisterTaskDefinition')).toEqual([]);

@@ -66,7 +66,15 @@ describe('the example platform, rehearsed on the twin', () => {
       expect.stringMatching(
         /^✅ svc-portal promoted to production: all traffic on the new release, watched and healthy\ncommit [0-9a-f]{40}, image \S+svc-portal:tree-[0-9a-f]{40}\n/,
       ),
+      expect.stringMatching(
+        /^🗄️ svc-portal's DR standby \(production-standby \(ap-northeast-3\)\) runs the release/,
+      ),
     ]);
+    // Production's DR standby runs the same image, by the digest its own registry holds, at its count.
+    expect(platform.releaseOf(platform.standby('svc-portal').image)).toBe(
+      platform.releaseOf(`${REGISTRY}/svc-portal:${tag}`),
+    );
+    expect(platform.standby('svc-portal')).toMatchObject({ desiredCount: 1, runningCount: 1 });
     expect(
       production.deployments.map((deployment) => deployment.statuses.map((status) => status.state)),
     ).toEqual([['in_progress', 'success']]);

@@ -97,8 +97,10 @@ describe('taking over a production deploy', () => {
     });
     // The deploy's watch saw another hand move traffic and did not call its release promoted.
     expect(findJob(deploy.record, 'production (svc-portal)')?.outputs.outcome).toBe('superseded');
-    // One message from each run (the deploy ran from before the rollback began to after it ended), each true.
-    const messages = deploy.notifications;
+    // One message from each run (the deploy ran from before the rollback began to after it ended),
+    // each true; the rollback's standby job (the DR standby follows the release brought back) says
+    // so too, in the rollback's own run, which may end after the deploy.
+    const messages = deploy.notifications.filter((message) => !message.startsWith('🗄️'));
     expect(messages).toHaveLength(2);
     expect(messages).toEqual(
       expect.arrayContaining([
@@ -110,6 +112,14 @@ describe('taking over a production deploy', () => {
         ),
       ]),
     );
+    expect(dispatched.notifications).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^🗄️ svc-portal's DR standby \(production-standby \(ap-northeast-3\)\) runs the release/,
+        ),
+      ]),
+    );
+    expect(platform.standby('svc-portal').image).toBe('svc-portal:v1');
     expect(deploy.customers['svc-portal']!.failedBy).toEqual(NO_FAILURES);
     expect(dispatched.customers['svc-portal']!.failedBy).toEqual(NO_FAILURES);
     expect(deploy.customers['svc-portal']!.byVersion[tag]).toBeGreaterThan(0);

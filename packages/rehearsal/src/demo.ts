@@ -58,7 +58,8 @@ export const DEMO_STORIES: DemoStory[] = [
   },
   {
     id: '2',
-    title: 'Merged into main with a merge commit: production (the same image, reused, not rebuilt)',
+    title:
+      'Merged into main with a merge commit: production (the same image, reused, not rebuilt); mpac-pgw’s nightly matcher and the DR standby follow it',
     environment: 'production',
     merge: 'Merge develop into main',
     request: {},
@@ -84,7 +85,8 @@ export const DEMO_STORIES: DemoStory[] = [
   },
   {
     id: '5',
-    title: 'mpac-pgw’s health check fails on production right after the cutover (it passed staging)',
+    title:
+      'mpac-pgw’s health check fails on production right after the cutover (it passed staging): its matcher goes back with it',
     commit: 'release 5: mpac-pgw health check fails on production',
     environment: 'production',
     stagingFirst: true,
@@ -94,7 +96,8 @@ export const DEMO_STORIES: DemoStory[] = [
   },
   {
     id: '6',
-    title: 'On call: roll the frontend back by hand (workflow_dispatch of rollback.yml)',
+    title:
+      'On call: roll the frontend back by hand (workflow_dispatch of rollback.yml); the DR standby follows',
     environment: 'production',
     request: {
       workflow: 'rollback.yml',
@@ -131,6 +134,13 @@ export interface ServiceEnding {
   live: 'new' | 'previous';
   liveRelease: string;
   customers: TrafficTally;
+  /**
+   * Releases the service's scheduled tasks (mpac-pgw's matcher) ran when started now, by name:
+   * `live` when the release customers are on, else the release it ran.
+   */
+  scheduled?: Record<string, string>;
+  /** Production stories: what production's DR standby runs, `live` when the release customers are on. */
+  standby?: string;
 }
 
 export interface StoryVerdict {
@@ -169,6 +179,14 @@ export function judgeStory(story: DemoStory, services: ServiceEnding[], notifica
       if (!notifications.some((message) => message.includes(headline)))
         problems.push(`${service}: no message saying "${headline}"`);
     }
+    // Every scheduled task of the service, and production's standby, run the release customers are on.
+    for (const [name, ran] of Object.entries(ending.scheduled ?? {}))
+      if (ran !== 'live')
+        problems.push(`${service}: its scheduled task ${name} ran ${ran}, not the release customers are on`);
+    if (ending.standby !== undefined && ending.standby !== 'live')
+      problems.push(
+        `${service}: production's standby runs ${ending.standby}, not the release customers are on`,
+      );
     const failed = failuresOf(customers);
     // The release a story breaks may fail customers, by its application or by the load balancer
     // finding no healthy task of it (counted and shown, not a problem); every other service, and a
@@ -252,8 +270,24 @@ export async function tellStory(platform: Platform, story: DemoStory): Promise<S
     const deployed = story.request.workflow !== 'rollback.yml' || service.name in story.ending.outcomes;
     const live = platform.live(story.environment, service.name);
     const liveRelease = live.image.split(':').at(-1)!;
+    const twin = story.environment === 'staging' ? platform.twins.staging : platform.twins.production;
+    /** `live` when an image is the release customers are on (by tag or by the digest the registry holds). */
+    const asLive = (image: string) =>
+      platform.releaseOf(image) === platform.releaseOf(live.image) ? 'live' : image;
+    const scheduled = Object.fromEntries(
+      (service['scheduled-tasks'] ?? '')
+        .split(/[\s,]+/)
+        .filter(Boolean)
+        .map((name) => [name, asLive(twin.runSchedule(name)[0]?.task?.image ?? 'nothing')]),
+    );
+    const standby =
+      story.environment === 'production' && service.environments.production.standby
+        ? asLive(platform.standby(service.name).image)
+        : undefined;
     return {
       service: service.name,
+      ...(Object.keys(scheduled).length > 0 ? { scheduled } : {}),
+      ...(standby !== undefined ? { standby } : {}),
       expected,
       outcome: deployed ? (job?.outputs.outcome ?? 'not deployed') : 'not deployed',
       live: liveRelease === platform.tagOf(service.name) ? 'new' : 'previous',

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { policyFromTemplate } from '../../aws-twin/src/iam.js';
-import { startTwin, type Twin } from '../../aws-twin/src/index.js';
+import { startTwin, type RegionTwin, type Twin } from '../../aws-twin/src/index.js';
 import type { TrafficRun, TrafficTally } from '../../aws-twin/src/traffic.js';
 import type { Json } from './expressions.js';
 import { rehearse } from './rehearse.js';
@@ -30,6 +30,8 @@ export interface ServiceEnvironment {
   'test-url': string;
   /** CloudWatch alarm names (comma-separated); any in ALARM fails a step and the monitor. */
   alarms: string;
+  /** A DR standby in another region that follows this environment's promotions. */
+  standby?: { region: string; cluster: string; rule: string; 'desired-count': string };
 }
 
 export interface PlatformService {
@@ -38,6 +40,8 @@ export interface PlatformService {
   path: string;
   container: string;
   port: number;
+  /** Scheduled tasks that run the service's family (`scheduled-tasks` of blue-green-deploy). */
+  'scheduled-tasks'?: string;
   environments: Record<'staging' | 'production', ServiceEnvironment>;
 }
 
@@ -51,6 +55,7 @@ export const ENVIRONMENTS: Record<string, EnvironmentRules> = {
   'production-approval': { reviewers: ['release-manager'], preventSelfReview: true, branches: ['main'] },
   production: { reviewers: ['on-call-sre'], preventSelfReview: true, branches: ['main'] },
   'production-recovery': { branches: ['main'] },
+  'production-standby': { branches: ['main'] },
 };
 
 /** Who approves by default in a rehearsal: one release manager, one on-call SRE; a developer pushed. */
@@ -105,6 +110,7 @@ export interface PlatformRun {
 export interface Platform {
   workspace: string;
   services: PlatformService[];
+  /** The production twin also serves the DR standby region (STANDBY_REGION). */
   twins: { registry: Twin; staging: Twin; production: Twin };
   standIns: StandIns;
   /**
@@ -146,11 +152,28 @@ export interface Platform {
     environment: 'staging' | 'production',
     service: string,
   ): { image: string; weights: Record<string, number> };
+  /**
+   * What an image is as a release: the digest the registry holds for it (by tag, or its own
+   * digest), or the image itself when the registry has no such image (the twins' first releases).
+   */
+  releaseOf(image: string): string;
+  /**
+   * What production's DR standby (STANDBY_REGION) would serve after a failover: the image its
+   * live colour runs, the weights, and that colour's desired and running tasks.
+   */
+  standby(service: string): {
+    image: string;
+    weights: Record<string, number>;
+    desiredCount: number;
+    runningCount: number;
+  };
   close(): Promise<void>;
 }
 
 const ACCOUNT = '123456789012';
 const REGION = 'ap-northeast-1';
+/** Production's DR standby region. */
+export const STANDBY_REGION = 'ap-northeast-3';
 const ROLE = (name: string) => `arn:aws:iam::${ACCOUNT}:role/${name}`;
 
 export async function startPlatform(
@@ -217,22 +240,47 @@ export async function startPlatform(
         LoadBalancer: '*-alb',
         Environment: `${environment}-recovery`,
       }),
+      // The standby's deploy role: the same policy, in the standby's region and cluster only.
+      ...(environment === 'production'
+        ? {
+            'deploy-production-standby': role('deploy.json', 'trust-environment.json', {
+              Cluster: 'mpac-standby',
+              LoadBalancer: '*-alb',
+              Region: STANDBY_REGION,
+              Environment: 'production-standby',
+            }),
+          }
+        : {}),
     },
   });
   const registryIam = { roles: { 'ecr-push': role('ecr-push.json', 'trust-branches.json', {}) } };
+  const blueGreen = (cluster: string, desiredCount: number) =>
+    services.map((service) => ({
+      name: service.name,
+      cluster,
+      image: `${service.name}:v1`,
+      desiredCount,
+      containerName: service.container,
+      containerPort: service.port,
+    }));
+  // mpac-pgw's nightly matcher: a schedule running its family, at 03:00.
+  const scheduledTasks = services.flatMap((service) =>
+    (service['scheduled-tasks'] ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean)
+      .map((name) => ({ name, service: service.name, schedule: 'cron(0 3 * * ? *)' })),
+  );
   const scenario = (environment: 'staging' | 'production') => ({
     accountId: ACCOUNT,
     region: REGION,
     iam: environmentRoles(environment),
     metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
-    blueGreen: services.map((service) => ({
-      name: service.name,
-      cluster: `mpac-${environment}`,
-      image: `${service.name}:v1`,
-      desiredCount: 2,
-      containerName: service.container,
-      containerPort: service.port,
-    })),
+    blueGreen: blueGreen(`mpac-${environment}`, 2),
+    scheduledTasks,
+    // Production's DR standby: the same layout in another region, one task each, no customers.
+    ...(environment === 'production'
+      ? { regions: { [STANDBY_REGION]: { blueGreen: blueGreen('mpac-standby', 1), scheduledTasks } } }
+      : {}),
   });
   const [registry, staging, production, standIns] = await Promise.all([
     startTwin({ accountId: ACCOUNT, region: REGION, iam: registryIam }),
@@ -240,6 +288,10 @@ export async function startPlatform(
     startTwin(scenario('production')),
     startStandIns(),
   ]);
+  // ECR replication from the registry account to production's standby region: every image pushed
+  // appears there (same digest), where the standby pulls it from.
+  const standby = production.regions[STANDBY_REGION]!;
+  registry.replicateRegistry(standby);
   // The production alarm the workflow names (<service>-5xx): 10 target 5xx in a period.
   for (const service of services) {
     const loadBalancer = production.resources[service.name]!.loadBalancerArn.split(':loadbalancer/')[1]!;
@@ -264,6 +316,7 @@ export async function startPlatform(
     PRODUCTION_DEPLOY_ROLE_ARN: ROLE('deploy-production'),
     STAGING_RECOVERY_ROLE_ARN: ROLE('recovery-staging'),
     PRODUCTION_RECOVERY_ROLE_ARN: ROLE('recovery-production'),
+    PRODUCTION_STANDBY_DEPLOY_ROLE_ARN: ROLE('deploy-production-standby'),
   };
   for (const service of services)
     for (const [environment, twin] of [
@@ -279,6 +332,13 @@ export async function startPlatform(
         url: resources.productionUrl,
         'test-url': resources.testUrl ?? '',
       });
+      if (environment === 'production')
+        service.environments.production.standby = {
+          region: STANDBY_REGION,
+          cluster: 'mpac-standby',
+          rule: standby.resources[service.name]!.productionRuleArn,
+          'desired-count': '1',
+        };
     }
   writeFileSync(servicesFile, `${JSON.stringify({ ...file, services }, null, 2)}\n`);
   git('add', '-A');
@@ -292,6 +352,35 @@ export async function startPlatform(
       : environment?.startsWith('staging')
         ? staging
         : registry;
+
+  /** What a region's blue/green service serves: its larger-weighted colour's image and tasks. */
+  const liveOf = (twin: RegionTwin, service: string) => {
+    const resources = twin.resources[service]!;
+    const rule = twin.services.elbv2.rules.get(resources.productionRuleArn)!;
+    const forward = rule.actions.find((action) => action.Type === 'forward') as unknown as {
+      ForwardConfig: { TargetGroups: { TargetGroupArn: string; Weight: number }[] };
+    };
+    const weights: Record<string, number> = {};
+    for (const group of forward.ForwardConfig.TargetGroups)
+      weights[group.TargetGroupArn === resources.blueTargetGroupArn ? 'blue' : 'green'] = group.Weight;
+    const color = (weights.blue ?? 0) >= (weights.green ?? 0) ? 'blue' : 'green';
+    const ecsService = [...twin.services.ecs.services.values()].find(
+      (entry) => entry.name === (color === 'blue' ? resources.blueService : resources.greenService),
+    )!;
+    const definition = twin.services.ecs.taskDefinitions.get(ecsService.taskDefinition)!;
+    const containers = definition.body.containerDefinitions as { name: string; image: string }[];
+    return {
+      image: containers.find((container) => container.name === resources.containerName)!.image,
+      weights,
+      desiredCount: ecsService.desiredCount,
+      runningCount: [...twin.services.ecs.tasks.values()].filter(
+        (task) =>
+          task.serviceName === ecsService.name &&
+          task.lastStatus === 'RUNNING' &&
+          task.desiredStatus === 'RUNNING',
+      ).length,
+    };
+  };
 
   const platform: Platform = {
     workspace,
@@ -413,25 +502,17 @@ export async function startPlatform(
       };
     },
     live(environmentName, service) {
-      const twin = environmentName === 'staging' ? staging : production;
-      const resources = twin.resources[service]!;
-      const rule = twin.services.elbv2.rules.get(resources.productionRuleArn)!;
-      const forward = rule.actions.find((action) => action.Type === 'forward') as unknown as {
-        ForwardConfig: { TargetGroups: { TargetGroupArn: string; Weight: number }[] };
-      };
-      const weights: Record<string, number> = {};
-      for (const group of forward.ForwardConfig.TargetGroups)
-        weights[group.TargetGroupArn === resources.blueTargetGroupArn ? 'blue' : 'green'] = group.Weight;
-      const color = (weights.blue ?? 0) >= (weights.green ?? 0) ? 'blue' : 'green';
-      const ecsService = [...twin.services.ecs.services.values()].find(
-        (entry) => entry.name === (color === 'blue' ? resources.blueService : resources.greenService),
-      )!;
-      const definition = twin.services.ecs.taskDefinitions.get(ecsService.taskDefinition)!;
-      const containers = definition.body.containerDefinitions as { name: string; image: string }[];
-      return {
-        image: containers.find((container) => container.name === resources.containerName)!.image,
-        weights,
-      };
+      const { image, weights } = liveOf(environmentName === 'staging' ? staging : production, service);
+      return { image, weights };
+    },
+    standby: (service) => liveOf(standby, service),
+    releaseOf(image) {
+      const byDigest = /@(sha256:[0-9a-f]{64})$/.exec(image);
+      if (byDigest) return byDigest[1]!;
+      const match = /^[^/]+\.amazonaws\.com\/([^:@]+):(.+)$/.exec(image);
+      const repository = match ? registry.services.ecr.repositories.get(match[1]!) : undefined;
+      const found = repository && [...repository.images.values()].find((entry) => entry.tags.has(match![2]!));
+      return found?.digest ?? image;
     },
     async close() {
       await Promise.all([registry.close(), staging.close(), production.close(), standIns.close()]);

@@ -2,7 +2,7 @@
 import { Pager } from '../pages.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { AwsError } from '../errors.js';
-import { arn, type Account } from '../ids.js';
+import { arn, requestRegion, type Account } from '../ids.js';
 
 type Json = Record<string, unknown>;
 
@@ -46,6 +46,13 @@ export interface EcrScenario {
    * (continuous scanning), PENDING before its first results.
    */
   scanType?: 'BASIC' | 'ENHANCED';
+  /**
+   * ECR replication: regions of the twin this registry replicates every pushed image to (same
+   * digest, same tags), `replicationDelayMs` (default 100) after the push, creating the repository
+   * there as replication does (tags mutable, no scan on push).
+   */
+  replicateTo?: string[];
+  replicationDelayMs?: number;
 }
 
 const SEVERITIES = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'INFORMATIONAL', 'UNDEFINED'] as const;
@@ -56,9 +63,11 @@ export class EcrService {
   readonly issuedPasswords: string[] = [];
   /** Page sizes; a scenario can force pages of one. */
   pager = new Pager();
+  /** Registries this one replicates to (another region, or another twin's). */
+  readonly replicas: EcrService[] = [];
 
   constructor(
-    private readonly account: Account,
+    readonly account: Account,
     private readonly now: () => number,
     private readonly scenario: EcrScenario = {},
   ) {}
@@ -180,6 +189,13 @@ export class EcrService {
       };
       if (tag) image.tags.add(tag);
       repository.images.set(digest, image);
+      for (const replica of this.replicas)
+        setTimeout(
+          // In the replica's own region, not the pushing request's.
+          () =>
+            requestRegion.run(replica.account.region, () => replica.receiveReplica(repository.name, image)),
+          this.scenario.replicationDelayMs ?? 100,
+        ).unref();
       // ENHANCED scanning is the registry's: every pushed image is scanned, whatever the repository says.
       const scanned = repository.scanOnPush || this.scenario.scanType === 'ENHANCED';
       if (scanned && image.scanCompleteAt === undefined) {
@@ -282,6 +298,28 @@ export class EcrService {
       };
     },
   };
+  /** An image replicated here from another registry: same manifest and digest, its tags added. */
+  receiveReplica(repositoryName: string, source: Image): void {
+    let repository = this.repositories.get(repositoryName);
+    if (!repository) {
+      this.handlers.CreateRepository!({ repositoryName, imageTagMutability: 'MUTABLE' });
+      repository = this.repositories.get(repositoryName)!;
+    }
+    const image = repository.images.get(source.digest) ?? {
+      digest: source.digest,
+      manifest: source.manifest,
+      mediaType: source.mediaType,
+      tags: new Set<string>(),
+      pushedAt: new Date(this.now()),
+      findings: [],
+    };
+    for (const tag of source.tags) {
+      for (const other of repository.images.values()) if (other !== image) other.tags.delete(tag);
+      image.tags.add(tag);
+    }
+    repository.images.set(image.digest, image);
+  }
+
   /** Tags ECR knows for `registry/repo@sha256:…`, as `registry/repo:tag` and `repo:tag`. */
   tagsOfDigest(image: string): string[] {
     const match = /^(?:([^/]+)\/)?(.+)@(sha256:[0-9a-f]{64})$/.exec(image);

@@ -449,6 +449,29 @@ async function updateRuleTarget(
   }
 }
 
+/** What a scheduled task's target starts, as read now: its cluster, ECS parameters and overrides. */
+export interface ScheduledTarget {
+  clusterArn: string;
+  ecsParameters: NonNullable<RuleTarget['EcsParameters']>;
+  /** The target's Input: the RunTask overrides, as JSON. */
+  input?: string;
+}
+
+/** Reads a scheduled task's target afresh (undefined when the schedule or target is gone). */
+export async function readScheduledTarget(
+  clients: ScheduleClients,
+  task: ScheduledTask,
+): Promise<ScheduledTarget | undefined> {
+  const found = await readAgain(clients, task);
+  if (!found) return undefined;
+  const target = 'schedule' in found.source ? found.source.schedule.Target! : found.source.target;
+  return {
+    clusterArn: target.Arn!,
+    ecsParameters: target.EcsParameters as ScheduledTarget['ecsParameters'],
+    ...(target.Input ? { input: target.Input } : {}),
+  };
+}
+
 /** A scheduled task read afresh (its schedule, or its target in the rule), or undefined when gone. */
 async function readAgain(clients: ScheduleClients, task: ScheduledTask): Promise<Found | undefined> {
   if (task.ref.via === 'scheduler') return readSchedule(clients.scheduler, task.ref, true);
