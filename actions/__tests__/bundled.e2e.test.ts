@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { runBundledAction } from '../../packages/shared/testing/run-bundled-action.js';
 
@@ -10,6 +11,32 @@ const AWS_ENV = {
 };
 
 describe('bundled actions run as a runner runs them', () => {
+  it('load the AWS SDK only after the inputs are read: no entry chunk holds it, a later chunk does', () => {
+    // `x-amz-user-agent` is the SDK's own header name, in its user-agent middleware.
+    const marker = 'x-amz-user-agent';
+    for (const action of [
+      'blue-green-deploy',
+      'monitor-rollback',
+      'ecr-push',
+      'smoke-test',
+      'coverage-gate',
+    ]) {
+      const dist = path.join(actionDir(action), 'dist');
+      expect({
+        action,
+        sdkInEntry: readFileSync(path.join(dist, 'index.js'), 'utf8').includes(marker),
+      }).toEqual({
+        action,
+        sdkInEntry: false,
+      });
+    }
+    for (const action of ['blue-green-deploy', 'monitor-rollback', 'ecr-push']) {
+      const dist = path.join(actionDir(action), 'dist');
+      const chunks = readdirSync(dist).filter((file) => file.endsWith('.js') && file !== 'index.js');
+      expect(chunks.some((file) => readFileSync(path.join(dist, file), 'utf8').includes(marker))).toBe(true);
+    }
+  });
+
   it('coverage-gate fails naming the empty required input, as an error annotation', async () => {
     const result = await runBundledAction(actionDir('coverage-gate'));
     expect(result.main.exitCode).toBe(1);

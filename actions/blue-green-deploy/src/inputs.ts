@@ -16,7 +16,7 @@ import { parseTrafficSteps } from '../../../packages/shared/src/traffic-steps.js
 import { readMetricInputs } from '../../../packages/shared/src/signals/inputs.js';
 import type { NoDataPolicy } from '../../../packages/shared/src/signals/judge.js';
 import { parseEcrImage } from './standby-image.js';
-import { NATIVE_STRATEGIES, type NativeStrategy } from '../../../packages/shared/src/native/service.js';
+import { NATIVE_STRATEGIES, type NativeStrategy } from '../../../packages/shared/src/native/strategies.js';
 
 export const PHASES = ['all', 'prepare', 'shift', 'rollback', 'cleanup', 'standby'] as const;
 export const STRATEGIES = ['weighted', 'ecs-native'] as const;

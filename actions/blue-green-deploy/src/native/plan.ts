@@ -5,7 +5,7 @@
  */
 import type { DeploymentConfiguration, DeploymentLifecycleHook } from '@aws-sdk/client-ecs';
 import { InputError } from '../../../../packages/shared/src/errors.js';
-import { NATIVE_STRATEGIES, type NativeStrategy } from '../../../../packages/shared/src/native/service.js';
+import { NATIVE_STRATEGIES, type NativeStrategy } from '../../../../packages/shared/src/native/strategies.js';
 
 export interface NativeSettings {
   /** ECS's strategy to use; undefined keeps the service's own. */

@@ -18,9 +18,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { ActionError } from '../errors.js';
 import { loadBalancerDimension } from '../blue-green/read.js';
-
-export type NativeStrategy = 'BLUE_GREEN' | 'LINEAR' | 'CANARY';
-export const NATIVE_STRATEGIES: readonly NativeStrategy[] = ['BLUE_GREEN', 'LINEAR', 'CANARY'];
+import { NATIVE_STRATEGIES } from './strategies.js';
 
 /** Where a service deployment has ended. */
 export const TERMINAL = ['SUCCESSFUL', 'STOPPED', 'ROLLBACK_SUCCESSFUL', 'ROLLBACK_FAILED'];
