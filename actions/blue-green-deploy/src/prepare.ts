@@ -228,20 +228,7 @@ export async function prepare(
     desiredCount,
   });
   try {
-    const wait = () =>
-      waitForHealthyService(clients.ecs, clients.elbv2, {
-        cluster: inputs.cluster,
-        service: idleSide.serviceName,
-        targetGroupArn: idleSide.targetGroupArn,
-        taskDefinitionArn,
-        desiredCount,
-        timeoutMs: inputs['wait-timeout'],
-        clock: run.clock,
-        log: run.log,
-      });
-    await (run.group
-      ? run.group(`Waiting for ${idleSide.serviceName} to be stable and healthy`, wait)
-      : wait());
+    await waitForColour(run, idleSide, taskDefinitionArn, desiredCount);
   } catch (error) {
     if (error instanceof DeploymentNotHealthyError)
       throw new DeployFailure(
@@ -264,4 +251,25 @@ export async function prepare(
   }
   await markPrepared(clients.elbv2, run.target.production.arn, idle, taskDefinitionArn);
   return { newColor: idle, taskDefinitionArn, testListener };
+}
+
+/** Waits (folded in the log) until a colour's service runs the release, stable and every target healthy. */
+export async function waitForColour(
+  run: Pick<PhaseContext, 'inputs' | 'clients' | 'clock' | 'log' | 'group'>,
+  side: { serviceName: string; targetGroupArn: string },
+  taskDefinitionArn: string,
+  desiredCount: number,
+): Promise<void> {
+  const wait = () =>
+    waitForHealthyService(run.clients.ecs, run.clients.elbv2, {
+      cluster: run.inputs.cluster,
+      service: side.serviceName,
+      targetGroupArn: side.targetGroupArn,
+      taskDefinitionArn,
+      desiredCount,
+      timeoutMs: run.inputs['wait-timeout'],
+      clock: run.clock,
+      log: run.log,
+    });
+  await (run.group ? run.group(`Waiting for ${side.serviceName} to be stable and healthy`, wait) : wait());
 }

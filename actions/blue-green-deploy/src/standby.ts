@@ -14,11 +14,7 @@ import {
   outcomeTags,
   writeOutcomeTags,
 } from '../../../packages/shared/src/blue-green/outcome.js';
-import {
-  DeploymentNotHealthyError,
-  updateService,
-  waitForHealthyService,
-} from '../../../packages/shared/src/ecs.js';
+import { DeploymentNotHealthyError, updateService } from '../../../packages/shared/src/ecs.js';
 import type { Clock } from '../../../packages/shared/src/clock.js';
 import { ActionError, errorMessage, InputError } from '../../../packages/shared/src/errors.js';
 import { pollUntil } from '../../../packages/shared/src/poll.js';
@@ -30,6 +26,7 @@ import {
   renderFileTaskDefinition,
   renderWithInputs,
   revisionFor,
+  waitForColour,
   type ResolvedTaskDefinition,
 } from './prepare.js';
 import { parseEcrImage } from './standby-image.js';
@@ -93,18 +90,7 @@ export async function standby(
     });
   }
   try {
-    const wait = () =>
-      waitForHealthyService(clients.ecs, clients.elbv2, {
-        cluster: inputs.cluster,
-        service: side.serviceName,
-        targetGroupArn: side.targetGroupArn,
-        taskDefinitionArn,
-        desiredCount,
-        timeoutMs: inputs['wait-timeout'],
-        clock: run.clock,
-        log: run.log,
-      });
-    await (run.group ? run.group(`Waiting for ${side.serviceName} to be stable and healthy`, wait) : wait());
+    await waitForColour(run, side, taskDefinitionArn, desiredCount);
   } catch (error) {
     if (error instanceof DeploymentNotHealthyError)
       throw new DeployFailure(
