@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { lockTagKey } from '../../packages/shared/src/blue-green/lease.js';
-import { ROOT, settled, startWorld, type World } from './world.js';
+import { ROOT, settled, startWorld, unanswered, type World } from './world.js';
 import type { Size, Verdict } from './scenarios.js';
 
 const IMAGES = {
@@ -201,7 +201,7 @@ function breaker(): Promise<Row> {
         problems.push(`the failure does not name the breaker: ${message}`);
       if (settled(world.weights()) !== 'blue')
         problems.push(`traffic moved: ${JSON.stringify(world.weights())}`);
-      if (tally.failed > 0) problems.push(`${tally.failed} customer requests got no answer`);
+      if (tally.failed > 0) problems.push(unanswered(tally));
       return `failed in ${seconds.toFixed(1)} s (wait-timeout 10 m)`;
     },
     { idleImage: 'svc-portal:v1', circuitBreakerRollback: true },

@@ -271,7 +271,9 @@ export async function native({ quick }: Size): Promise<Verdict> {
       const lost = tally.failedBy['load balancer'] + tally.failedBy['no answer'];
       unanswered += lost;
       if (lost > 0)
-        problems.push(`${CASES[name]!.name}: ${lost} customer requests got no answer from a task`);
+        problems.push(
+          `${CASES[name]!.name}: ${lost} customer requests got no answer from a task (${tally.failedBy['load balancer']} answered by the load balancer itself; unanswered: ${JSON.stringify(tally.errors)})`,
+        );
       await world.close();
     }
     if (problems.length === before) held++;

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { startStandIns } from '../../packages/rehearsal/src/stand-ins.js';
-import { errorsOf, settled, startWorld, type World } from './world.js';
+import { errorsOf, settled, startWorld, unanswered, type World } from './world.js';
 
 export interface Verdict {
   scenario: string;
@@ -57,7 +57,7 @@ export async function load({ quick }: Size): Promise<Verdict> {
     }
     const tally = await traffic.stop();
     const errors = errorsOf(tally);
-    if (tally.failed > 0) problems.push(`${tally.failed} requests got no answer`);
+    if (tally.failed > 0) problems.push(unanswered(tally, 'requests'));
     if (errors > 0) problems.push(`${errors} requests answered 5xx`);
     return verdict(
       'load',
@@ -168,7 +168,7 @@ export async function cancel({ quick }: Size): Promise<Verdict> {
           `${label}: the next deploy ended ${next.outputs.outcome ?? next.annotations.at(-1)?.message}`,
         );
       const tally = await traffic.stop();
-      if (tally.failed > 0) problems.push(`${label}: ${tally.failed} customer requests got no answer`);
+      if (tally.failed > 0) problems.push(`${label}: ${unanswered(tally)}`);
     });
   }
   return verdict(

@@ -126,6 +126,21 @@ export async function startWorld(
   };
 }
 
+/**
+ * Requests of a tally that got no answer at all, with why (the client's error codes), or '' when
+ * every request was answered: "2 customer requests got no answer (ECONNRESET 1, timeout 1)".
+ */
+export function unanswered(
+  tally: { failed: number; errors: Record<string, number> },
+  who = 'customer requests',
+): string {
+  if (tally.failed === 0) return '';
+  const why = Object.entries(tally.errors)
+    .map(([code, count]) => `${code} ${count}`)
+    .join(', ');
+  return `${tally.failed} ${who} got no answer (${why})`;
+}
+
 /** 5xx answers in a tally. */
 export function errorsOf(tally: { byStatus: Record<string, number> }): number {
   return Object.entries(tally.byStatus)

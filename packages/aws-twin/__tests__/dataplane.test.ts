@@ -238,6 +238,14 @@ describe('the data plane: real traffic through listeners to tasks', () => {
     twin.faults.changeImage('svc-portal:v2', { dropRate: 0 });
     expect((await get(`${portal.productionUrl}/orders`)).status).toBe(200);
   });
+
+  it("answers with its own connection headers, not the target's (a client holds idle connections as the listener says)", async () => {
+    const response = await get(`${portal.productionUrl}/orders`, { connection: 'keep-alive' });
+    expect(response.status).toBe(200);
+    expect(response.headers['x-version']).toBeDefined();
+    // The task keeps idle connections 65 s, the listener 60 s: the customer must be told 60.
+    expect(response.headers['keep-alive']).toBe('timeout=60');
+  });
 });
 
 describe('stickiness', () => {

@@ -45,6 +45,15 @@ export interface TrafficOptions {
   headers?: Record<string, string>;
 }
 
+/**
+ * A customer's connection pool: keep-alive, and an idle connection closed by the client after 30 s,
+ * well inside the listener's 60 s idle timeout (as browsers and SDKs do), so a request is never
+ * sent on a connection the load balancer is closing at that moment.
+ */
+function customerAgent(maxSockets: number): Agent {
+  return new Agent({ keepAlive: true, maxSockets, timeout: 30_000 });
+}
+
 function emptyTally(): TrafficTally {
   return {
     sent: 0,
@@ -92,7 +101,7 @@ function requestOnce(
 }
 
 export function startTraffic(options: TrafficOptions): TrafficRun {
-  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const agent = customerAgent(64);
   const tally = emptyTally();
   const inFlight = new Set<Promise<void>>();
   const target = new URL(options.path ?? '/', options.url);
@@ -143,7 +152,7 @@ export async function sendRequests(
   concurrency = 16,
   headers?: Record<string, string>,
 ): Promise<TrafficTally> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+  const agent = customerAgent(concurrency);
   const tally = emptyTally();
   let next = 0;
   const worker = async () => {

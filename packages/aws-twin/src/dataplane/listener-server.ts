@@ -8,6 +8,7 @@ import {
   createServer,
   request as httpRequest,
   Agent,
+  type IncomingHttpHeaders,
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
@@ -138,7 +139,10 @@ export async function startListenerServer(
         timeout: 60_000,
       },
       (upstreamResponse) => {
-        const headers = { ...upstreamResponse.headers };
+        // Hop-by-hop headers describe the target's connection to the load balancer, not the
+        // customer's: an ALB answers with its own (a target's `keep-alive: timeout=65` would tell
+        // a client to hold an idle connection longer than the listener keeps it).
+        const headers = withoutHopByHop(upstreamResponse.headers);
         const stickiness = action.ForwardConfig?.TargetGroupStickinessConfig;
         if (stickiness?.Enabled) {
           headers['set-cookie'] = [
@@ -193,6 +197,30 @@ export async function startListenerServer(
       await closed;
     },
   };
+}
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+]);
+
+/** The end-to-end headers of a message (RFC 9110 § 7.6.1): what a proxy passes on. */
+export function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = new Set(
+    String(headers.connection ?? '')
+      .split(',')
+      .map((name) => name.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => !HOP_BY_HOP.has(name) && !named.has(name)),
+  );
 }
 
 /** The first rule (by priority) whose conditions all match, else the default action. */
