@@ -114,6 +114,24 @@ describe('ECS through the real SDK client', () => {
       (await ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: 'worker' }))).taskDefinition
         ?.revision,
     ).toBe(1);
+    // A deregistered revision runs no new task and backs no new or updated service.
+    const before = twin.calls.all().length;
+    for (const attempt of [
+      () => ecs.send(new RunTaskCommand({ cluster, taskDefinition: second })),
+      () => ecs.send(new CreateServiceCommand({ cluster, serviceName: 'worker-2', taskDefinition: second })),
+    ])
+      await expect(attempt()).rejects.toThrow(
+        new ClientException({ message: 'TaskDefinition is inactive', $metadata: {} }),
+      );
+    expect(
+      twin.calls
+        .all()
+        .slice(before)
+        .map((call) => `${call.operation} ${call.outcome}`),
+    ).toEqual(['RunTask ClientException', 'CreateService ClientException']);
+    expect([...twin.services.ecs.services.values()].some((service) => service.name === 'worker-2')).toBe(
+      false,
+    );
   });
 
   it('raises typed exceptions: ClientException, ClusterNotFoundException, ServiceNotFoundException', async () => {

@@ -200,7 +200,7 @@ export class EcsService extends EcsNative {
       const key = `${cluster.name}/${name}`;
       if (this.services.get(key)?.status === 'ACTIVE')
         throw new AwsError('InvalidParameterException', 'Creation of service was not idempotent.');
-      const definition = this.resolveTaskDefinition(String(input.taskDefinition ?? ''));
+      const definition = this.activeTaskDefinition(String(input.taskDefinition ?? ''));
       this.checkController(input);
       const deploymentConfiguration = resolveDeploymentConfiguration(
         {},
@@ -242,10 +242,8 @@ export class EcsService extends EcsNative {
       if (!Number.isInteger(desired) || desired < 0)
         throw new AwsError('InvalidParameterException', 'desiredCount must be a non-negative integer.');
       const definition = input.taskDefinition
-        ? this.resolveTaskDefinition(String(input.taskDefinition))
+        ? this.activeTaskDefinition(String(input.taskDefinition))
         : undefined;
-      if (definition && definition.status !== 'ACTIVE')
-        throw new AwsError('ClientException', `TaskDefinition is inactive`);
       this.checkController(input);
       const configuration = resolveDeploymentConfiguration(
         service.deploymentConfiguration,
@@ -352,7 +350,7 @@ export class EcsService extends EcsNative {
     },
     RunTask: (input) => {
       const cluster = this.requireCluster(input.cluster);
-      const definition = this.resolveTaskDefinition(String(input.taskDefinition ?? ''));
+      const definition = this.activeTaskDefinition(String(input.taskDefinition ?? ''));
       const count = Number(input.count ?? 1);
       if (!Number.isInteger(count) || count < 1 || count > 10)
         throw new AwsError('InvalidParameterException', 'count must be between 1 and 10.');

@@ -257,6 +257,16 @@ export class EcsModel {
     return found;
   }
 
+  /**
+   * A revision new tasks and services may use: ECS refuses an INACTIVE (deregistered) one to RunTask,
+   * CreateService and UpdateService, while what already runs it keeps running.
+   */
+  activeTaskDefinition(reference: string): TaskDefinition {
+    const definition = this.resolveTaskDefinition(reference);
+    if (definition.status !== 'ACTIVE') throw new AwsError('ClientException', 'TaskDefinition is inactive');
+    return definition;
+  }
+
   protected requireEcsResource(resourceArn: string): void {
     const known =
       [...this.clusters.values()].some((cluster) => cluster.arn === resourceArn) ||
