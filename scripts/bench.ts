@@ -4,7 +4,9 @@
  * coverage parses a generated 1,000,000-DA-line LCOV and a 1,000,000-block Go profile (200,000 with
  * --quick), each in its own process so peak RSS is its own, against lcov-parse on the same LCOV.
  * Prints a table per benchmark and writes bench-results/<time>.json (and latest.json).
- * Benchmarks print figures; they never fail on a timing.
+ * Benchmarks print figures; they never fail on a timing. `--lanes N` runs the deploy benchmarks
+ * (the twin's scaled minutes, mostly waiting) N at once, after cold-start and coverage have run
+ * alone on a quiet machine; the README's figures come from a run without it.
  */
 import { spawnSync } from 'node:child_process';
 import { createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -140,8 +142,11 @@ const BENCHES: Record<string, (quick: boolean) => BenchResult | Promise<BenchRes
   coverage,
 };
 
-function printTable(result: BenchResult): void {
-  console.log(`\n## ${result.name}`);
+/** Benchmarks that time processes of their own (spawnSync): never beside another. */
+const RUN_ALONE = new Set(['cold-start', 'coverage']);
+
+function printTable(result: BenchResult, seconds: number): void {
+  console.log(`\n## ${result.name} (${seconds.toFixed(0)} s)`);
   const columns = Object.keys(result.rows[0] ?? {});
   console.log(`| ${columns.join(' | ')} |`);
   console.log(`|${columns.map(() => '---').join('|')}|`);
@@ -155,7 +160,15 @@ async function main(): Promise<void> {
   if (mode === '--measure') return measure(kind!, file!);
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const named = args.filter((arg) => !arg.startsWith('-'));
+  const lanesAt = args.indexOf('--lanes');
+  const lanes = lanesAt >= 0 ? Number(args[lanesAt + 1]) : 1;
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 8) {
+    console.log(
+      `bench: --lanes takes a whole number of benchmarks to run at once, 1 to 8; got ${args[lanesAt + 1] ?? 'nothing'}`,
+    );
+    process.exit(2);
+  }
+  const named = args.filter((arg, index) => !arg.startsWith('-') && (lanesAt < 0 || index !== lanesAt + 1));
   const unknown = named.filter((name) => !(name in BENCHES));
   if (unknown.length > 0) {
     console.log(`No benchmark named ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
@@ -163,17 +176,27 @@ async function main(): Promise<void> {
   }
   const chosen = named.length > 0 ? named : Object.keys(BENCHES);
   console.log(
-    `mpac bench${quick ? ' (quick)' : ''}: ${chosen.join(', ')}; medians, baselines measured in this run`,
+    `mpac bench${quick ? ' (quick)' : ''}: ${chosen.join(', ')}; medians, baselines measured in this run${lanes > 1 ? `; deploy benchmarks ${lanes} at once` : ''}`,
   );
-  const results: BenchResult[] = [];
-  for (const name of chosen) {
+  const byName = new Map<string, BenchResult>();
+  const runOne = async (name: string): Promise<void> => {
+    const began = Date.now();
     const result = await BENCHES[name]!(quick);
-    results.push(result);
-    printTable(result);
-  }
+    byName.set(name, result);
+    printTable(result, (Date.now() - began) / 1000);
+  };
+  // Process timings and peak RSS, measured by blocking child processes: alone, first.
+  for (const name of chosen.filter((entry) => RUN_ALONE.has(entry))) await runOne(name);
+  const queue = chosen.filter((entry) => !RUN_ALONE.has(entry));
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, queue.length) }, async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await runOne(name);
+    }),
+  );
+  const results = chosen.map((name) => byName.get(name)!);
   const dir = path.join(process.cwd(), 'bench-results');
   mkdirSync(dir, { recursive: true });
-  const record = { at: new Date().toISOString(), quick, node: process.version, results };
+  const record = { at: new Date().toISOString(), quick, lanes, node: process.version, results };
   writeFileSync(path.join(dir, `${record.at.replace(/[:.]/g, '-')}.json`), JSON.stringify(record, null, 2));
   writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(record, null, 2));
   console.log(`\nbench-results/latest.json written`);

@@ -1,8 +1,10 @@
 /**
- * `npm run chaos [-- --quick] [scenario ...]`: the suite's promises tried under load, cancellation,
- * AWS faults and races, on the local AWS twin (127.0.0.1 only), plus the bad-input table and the
- * secrets scan. Prints one verdict line per scenario with its numbers, a table, and writes
- * chaos-results/<time>.json (and latest.json). Exits 1 when a promise did not hold.
+ * `npm run chaos [-- --quick] [--lanes N] [scenario ...]`: the suite's promises tried under load,
+ * cancellation, AWS faults and races, on the local AWS twin (127.0.0.1 only), plus the bad-input
+ * table and the secrets scan. Prints one verdict line per scenario with its numbers as it ends, a
+ * table in the scenarios' order, and writes chaos-results/<time>.json (and latest.json). Exits 1
+ * when a promise did not hold. `--lanes N` runs N scenarios at once (each has its own twin); the
+ * bad-input table and the secrets scan, a jest run of their own, always run alone.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -76,7 +78,15 @@ async function inputsAndSecrets(): Promise<Verdict> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const named = args.filter((arg) => !arg.startsWith('-'));
+  const lanesAt = args.indexOf('--lanes');
+  const lanes = lanesAt >= 0 ? Number(args[lanesAt + 1]) : 1;
+  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 8) {
+    console.error(
+      `chaos: --lanes takes a whole number of scenarios to run at once, 1 to 8; got ${args[lanesAt + 1] ?? 'nothing'}`,
+    );
+    process.exit(2);
+  }
+  const named = args.filter((arg, index) => !arg.startsWith('-') && (lanesAt < 0 || index !== lanesAt + 1));
   const unknown = named.filter((name) => !(name in SCENARIOS));
   if (unknown.length > 0) {
     console.error(`chaos: no scenario ${unknown.join(', ')}; there are ${Object.keys(SCENARIOS).join(', ')}`);
@@ -88,11 +98,11 @@ async function main(): Promise<void> {
       ? named
       : Object.keys(SCENARIOS).filter((name) => !quick || name !== 'inputs-and-secrets');
   console.log(
-    `mpac chaos${quick ? ' (quick)' : ''}: ${chosen.join(', ')}, on the AWS twin (127.0.0.1 only)\n`,
+    `mpac chaos${quick ? ' (quick)' : ''}: ${chosen.join(', ')}, on the AWS twin (127.0.0.1 only)${lanes > 1 ? `, ${lanes} at once` : ''}\n`,
   );
   const started = Date.now();
-  const verdicts: (Verdict & { seconds: number })[] = [];
-  for (const name of chosen) {
+  const byName = new Map<string, Verdict & { seconds: number }>();
+  const tryOne = async (name: string): Promise<void> => {
     const began = Date.now();
     let result: Verdict;
     try {
@@ -107,10 +117,18 @@ async function main(): Promise<void> {
       };
     }
     const seconds = (Date.now() - began) / 1000;
-    verdicts.push({ ...result, seconds });
+    byName.set(name, { ...result, seconds });
     console.log(`${result.passed ? 'PASS' : 'FAIL'} ${name} (${seconds.toFixed(0)} s): ${result.summary}`);
     for (const problem of result.problems) console.log(`     ${problem}`);
-  }
+  };
+  const queue = chosen.filter((name) => name !== 'inputs-and-secrets');
+  await Promise.all(
+    Array.from({ length: Math.min(lanes, queue.length) }, async () => {
+      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await tryOne(name);
+    }),
+  );
+  if (chosen.includes('inputs-and-secrets')) await tryOne('inputs-and-secrets');
+  const verdicts = chosen.map((name) => byName.get(name)!);
   console.log('\n| scenario | verdict | seconds | numbers |');
   console.log('|---|---|---|---|');
   for (const entry of verdicts)
@@ -123,7 +141,13 @@ async function main(): Promise<void> {
     );
   const dir = path.join(process.cwd(), 'chaos-results');
   mkdirSync(dir, { recursive: true });
-  const record = { at: new Date().toISOString(), quick, seconds: (Date.now() - started) / 1000, verdicts };
+  const record = {
+    at: new Date().toISOString(),
+    quick,
+    lanes,
+    seconds: (Date.now() - started) / 1000,
+    verdicts,
+  };
   const file = path.join(dir, `${record.at.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(record, null, 2));
   writeFileSync(path.join(dir, 'latest.json'), JSON.stringify(record, null, 2));

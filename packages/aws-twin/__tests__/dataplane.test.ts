@@ -348,3 +348,53 @@ describe('an ALB whose targets are all unhealthy', () => {
     }
   });
 });
+
+describe("TargetResponseTime: the target's latency, not the host's", () => {
+  it('records the latency the image has even when the twin process stalls, and keeps its report header from customers', async () => {
+    const twin = await startTwin({
+      images: { 'svc-portal:v1': { version: 'v1', latencyMs: 120 } },
+      blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 1 }],
+    });
+    try {
+      const portal = twin.resources['svc-portal']!;
+      const start = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const answers = Array.from({ length: 10 }, () => get(`${portal.productionUrl}/orders`));
+      // A busy machine: this process does nothing else for 400 ms while the requests are in flight.
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const stalledUntil = Date.now() + 400;
+      while (Date.now() < stalledUntil);
+      const responses = await Promise.all(answers);
+      expect(responses.map((response) => response.status)).toEqual(Array(10).fill(200));
+      expect(responses.every((response) => !('x-twin-target-latency-ms' in response.headers))).toBe(true);
+      const lb = portal.loadBalancerArn.slice(portal.loadBalancerArn.indexOf('app/'));
+      const group = portal.blueTargetGroupArn.slice(portal.blueTargetGroupArn.indexOf('targetgroup/'));
+      const result = await clientsFor(twin).cloudwatch.send(
+        new GetMetricDataCommand({
+          StartTime: start,
+          EndTime: new Date(Date.now() + 2000),
+          MetricDataQueries: ['Maximum', 'Minimum', 'SampleCount'].map((stat) => ({
+            Id: stat.toLowerCase(),
+            MetricStat: {
+              Metric: {
+                Namespace: 'AWS/ApplicationELB',
+                MetricName: 'TargetResponseTime',
+                Dimensions: [
+                  { Name: 'LoadBalancer', Value: lb },
+                  { Name: 'TargetGroup', Value: group },
+                ],
+              },
+              Period: 60,
+              Stat: stat,
+            },
+          })),
+        }),
+      );
+      const values = (id: string) => result.MetricDataResults!.find((entry) => entry.Id === id)?.Values ?? [];
+      expect(values('samplecount').reduce((sum, value) => sum + value, 0)).toBe(10);
+      expect(values('maximum')).toEqual(values('maximum').map(() => 0.12));
+      expect(values('minimum')).toEqual(values('minimum').map(() => 0.12));
+    } finally {
+      await twin.close();
+    }
+  });
+});

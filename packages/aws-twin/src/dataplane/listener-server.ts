@@ -14,6 +14,7 @@ import {
 } from 'node:http';
 import type { MetricStore } from '../metrics.js';
 import { listenOnLoopback } from './loopback.js';
+import { TARGET_LATENCY_HEADER } from './task-server.js';
 import {
   forwardTargets,
   type Action,
@@ -142,7 +143,8 @@ export async function startListenerServer(
         // Hop-by-hop headers describe the target's connection to the load balancer, not the
         // customer's: an ALB answers with its own (a target's `keep-alive: timeout=65` would tell
         // a client to hold an idle connection longer than the listener keeps it).
-        const headers = withoutHopByHop(upstreamResponse.headers);
+        const { [TARGET_LATENCY_HEADER]: targetLatency, ...endToEnd } = upstreamResponse.headers;
+        const headers = withoutHopByHop(endToEnd);
         const stickiness = action.ForwardConfig?.TargetGroupStickinessConfig;
         if (stickiness?.Enabled) {
           headers['set-cookie'] = [
@@ -152,10 +154,11 @@ export async function startListenerServer(
         response.writeHead(upstreamResponse.statusCode ?? 502, headers);
         upstreamResponse.pipe(response);
         upstreamResponse.on('end', () => {
+          const measuredMs = performance.now() - started;
           record(group, {
             status: upstreamResponse.statusCode ?? 502,
             fromTarget: true,
-            seconds: (performance.now() - started) / 1000,
+            seconds: (targetLatency === undefined ? measuredMs : Number(targetLatency)) / 1000,
           });
           done();
         });

@@ -3,6 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { listenOnLoopback } from './loopback.js';
 import type { ImageBehaviour } from '../images.js';
 
+/**
+ * The header a twin task answers with: its application latency in ms. The twin's listener takes
+ * TargetResponseTime from it (and does not pass it on), so that gates judge the latency a release
+ * has, not the latency of the machine the twin runs on.
+ */
+export const TARGET_LATENCY_HEADER = 'x-twin-target-latency-ms';
+
 export interface TaskServer {
   port: number;
   /** Stops accepting, lets in-flight requests finish (bounded), then closes. */
@@ -63,6 +70,9 @@ export async function startTaskServer(
       String(request.headers['user-agent'] ?? '').startsWith('ELB-HealthChecker') ||
       (request.url ?? '/').split('?')[0] === '/health';
     const delay = isHealthCheck ? 0 : latencyOf(behaviour(), random);
+    // The latency the application has, for the load balancer's TargetResponseTime: what this
+    // process's own scheduling adds on a busy machine is the host's, not the target's.
+    response.setHeader(TARGET_LATENCY_HEADER, String(Math.round(delay)));
     if (delay > 0) setTimeout(() => answer(request, response), delay);
     else answer(request, response);
   });
