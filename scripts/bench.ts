@@ -26,6 +26,7 @@ import {
   runnerMinutes,
   type BenchResult,
 } from './bench/deploys.js';
+import { inLanes, lanesFrom } from './lanes.js';
 
 let FILES = 1000;
 const PER_FILE = 1000;
@@ -160,15 +161,7 @@ async function main(): Promise<void> {
   if (mode === '--measure') return measure(kind!, file!);
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const lanesAt = args.indexOf('--lanes');
-  const lanes = lanesAt >= 0 ? Number(args[lanesAt + 1]) : 1;
-  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 8) {
-    console.log(
-      `bench: --lanes takes a whole number of benchmarks to run at once, 1 to 8; got ${args[lanesAt + 1] ?? 'nothing'}`,
-    );
-    process.exit(2);
-  }
-  const named = args.filter((arg, index) => !arg.startsWith('-') && (lanesAt < 0 || index !== lanesAt + 1));
+  const { lanes, named } = lanesFrom(args, 'bench', 'benchmarks');
   const unknown = named.filter((name) => !(name in BENCHES));
   if (unknown.length > 0) {
     console.log(`No benchmark named ${unknown.join(', ')}; available: ${Object.keys(BENCHES).join(', ')}`);
@@ -187,11 +180,10 @@ async function main(): Promise<void> {
   };
   // Process timings and peak RSS, measured by blocking child processes: alone, first.
   for (const name of chosen.filter((entry) => RUN_ALONE.has(entry))) await runOne(name);
-  const queue = chosen.filter((entry) => !RUN_ALONE.has(entry));
-  await Promise.all(
-    Array.from({ length: Math.min(lanes, queue.length) }, async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await runOne(name);
-    }),
+  await inLanes(
+    chosen.filter((entry) => !RUN_ALONE.has(entry)),
+    lanes,
+    runOne,
   );
   const results = chosen.map((name) => byName.get(name)!);
   const dir = path.join(process.cwd(), 'bench-results');

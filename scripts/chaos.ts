@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { interplay } from './chaos/interplay.js';
+import { inLanes, lanesFrom } from './lanes.js';
 import { native } from './chaos/native.js';
 import { cancel, credentials, faults, load, races, type Size, type Verdict } from './chaos/scenarios.js';
 
@@ -78,15 +79,7 @@ async function inputsAndSecrets(): Promise<Verdict> {
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const quick = args.includes('--quick');
-  const lanesAt = args.indexOf('--lanes');
-  const lanes = lanesAt >= 0 ? Number(args[lanesAt + 1]) : 1;
-  if (!Number.isInteger(lanes) || lanes < 1 || lanes > 8) {
-    console.error(
-      `chaos: --lanes takes a whole number of scenarios to run at once, 1 to 8; got ${args[lanesAt + 1] ?? 'nothing'}`,
-    );
-    process.exit(2);
-  }
-  const named = args.filter((arg, index) => !arg.startsWith('-') && (lanesAt < 0 || index !== lanesAt + 1));
+  const { lanes, named } = lanesFrom(args, 'chaos', 'scenarios');
   const unknown = named.filter((name) => !(name in SCENARIOS));
   if (unknown.length > 0) {
     console.error(`chaos: no scenario ${unknown.join(', ')}; there are ${Object.keys(SCENARIOS).join(', ')}`);
@@ -121,11 +114,10 @@ async function main(): Promise<void> {
     console.log(`${result.passed ? 'PASS' : 'FAIL'} ${name} (${seconds.toFixed(0)} s): ${result.summary}`);
     for (const problem of result.problems) console.log(`     ${problem}`);
   };
-  const queue = chosen.filter((name) => name !== 'inputs-and-secrets');
-  await Promise.all(
-    Array.from({ length: Math.min(lanes, queue.length) }, async () => {
-      for (let name = queue.shift(); name !== undefined; name = queue.shift()) await tryOne(name);
-    }),
+  await inLanes(
+    chosen.filter((name) => name !== 'inputs-and-secrets'),
+    lanes,
+    tryOne,
   );
   if (chosen.includes('inputs-and-secrets')) await tryOne('inputs-and-secrets');
   const verdicts = chosen.map((name) => byName.get(name)!);

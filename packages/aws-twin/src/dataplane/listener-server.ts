@@ -154,11 +154,11 @@ export async function startListenerServer(
         response.writeHead(upstreamResponse.statusCode ?? 502, headers);
         upstreamResponse.pipe(response);
         upstreamResponse.on('end', () => {
-          const measuredMs = performance.now() - started;
+          const latencyMs = targetLatency === undefined ? performance.now() - started : Number(targetLatency);
           record(group, {
             status: upstreamResponse.statusCode ?? 502,
             fromTarget: true,
-            seconds: (targetLatency === undefined ? measuredMs : Number(targetLatency)) / 1000,
+            seconds: latencyMs / 1000,
           });
           done();
         });
