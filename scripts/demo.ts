@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       )
       .join(', ');
     console.log(
-      `Time is scaled, minutes as seconds: ${scaled}; CloudWatch publishes 1-second periods 3 s late.\n`,
+      `Time is scaled, minutes as seconds: ${scaled}; CloudWatch publishes 1-second periods 2 s late.\n`,
     );
 
     const verdicts: StoryVerdict[] = [];

@@ -27,7 +27,6 @@ describe('the example platform, rehearsed on the twin', () => {
     expect(findJob(staging.record, 'staging (svc-portal)')?.outputs.outcome).toBe('promoted');
     expect(findJob(staging.record, 'production')?.result).toBe('skipped');
     expect(platform.live('staging', 'svc-portal').image).toBe(`${REGISTRY}/svc-portal:${tag}`);
-    expect(staging.customers['svc-portal']!.failed).toBe(0);
     // No customer request failed, wherever it could have (the assertion names where one did).
     expect(staging.customers['svc-portal']!.failedBy).toEqual({
       application: 0,
@@ -84,7 +83,7 @@ describe('the example platform, rehearsed on the twin', () => {
       'Third-party actions not run (counted as success): actions/setup-python, docker/setup-buildx-action',
     );
     expect(report).toContain('python/test');
-    expect(report).toMatch(/step-bake: 5m → 3s/);
+    expect(report).toMatch(/step-bake: 5m → 2s/);
   }, 240_000);
 
   it('rolls back a release that fails customers at 5 %, caught by the gate in staging, and says so', async () => {

@@ -137,7 +137,7 @@ describe('each README usage example, run as copied', () => {
     const job = findJob(run.record, 'example')!;
     expect(job.result).toBe('success');
     expect(job.steps[0]!.outputs).toMatchObject({ outcome: 'healthy', 'live-color': 'green' });
-    expect(job.steps[0]!.overridden).toContain('monitor-rollback duration: 1h → 15s');
+    expect(job.steps[0]!.overridden).toContain('monitor-rollback duration: 1h → 10s');
   }, 120_000);
 
   it('coverage-gate merges the three languages’ reports with the README’s config', async () => {

@@ -66,6 +66,8 @@ describe('taking over a production deploy', () => {
       workflow: 'platform.yml',
       event: 'push',
       ref: 'refs/heads/main',
+      // The watch outlasts the rollback's wait for the lock and its move (it is an hour in production).
+      timeScale: { 'monitor-rollback': { duration: '30s' } },
       // The on-call presses "Run workflow" as the shift starts: the deploy holds the service's lock.
       beforeStep: (where) => {
         if (where.key === 'production/deploy/shift')

@@ -83,19 +83,29 @@ export const STORIES: readonly Story[] = [
 /** The time scale of a rehearsal: minutes of the real workflow as seconds, said in every summary. */
 export const TIME_SCALE: Record<string, Record<string, string>> = {
   'blue-green-deploy': {
-    'step-bake': '3s',
+    'step-bake': '2s',
     'metric-period': '1s',
-    'metric-delay': '3s',
+    'metric-delay': '2s',
     'wait-timeout': '60s',
   },
   'monitor-rollback': {
-    duration: '15s',
+    duration: '10s',
     interval: '2s',
     'probe-interval': '1s',
     'metric-period': '1s',
-    'metric-delay': '3s',
+    'metric-delay': '2s',
   },
 };
+
+/** TIME_SCALE with a run's own values laid over it, action by action. */
+function timeScaleWith(
+  own: Record<string, Record<string, string>> = {},
+): Record<string, Record<string, string>> {
+  const merged: Record<string, Record<string, string>> = {};
+  for (const action of new Set([...Object.keys(TIME_SCALE), ...Object.keys(own)]))
+    merged[action] = { ...TIME_SCALE[action], ...own[action] };
+  return merged;
+}
 
 export interface PlatformRun {
   record: WorkflowRecord;
@@ -146,6 +156,8 @@ export interface Platform {
     /** Called before each step starts, after the story's own faults. */
     beforeStep?: (where: StepWhere) => void;
     log?: (line: string) => void;
+    /** This run's time scale, input by input over TIME_SCALE (a story that needs a longer watch). */
+    timeScale?: Record<string, Record<string, string>>;
   }): Promise<PlatformRun>;
   /** The release customers get now: the image the larger-weighted colour runs, and the weights. */
   live(
@@ -274,7 +286,7 @@ export async function startPlatform(
     accountId: ACCOUNT,
     region: REGION,
     iam: environmentRoles(environment),
-    metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
+    metrics: { periodSeconds: 1, publicationDelaySeconds: 2 },
     blueGreen: blueGreen(`mpac-${environment}`, 2),
     scheduledTasks,
     // Production's DR standby: the same layout in another region, one task each, no customers.
@@ -471,7 +483,7 @@ export async function startPlatform(
         },
         environmentEnv: (name) => twinFor(name).env,
         oidcFor: (claims) => standIns.oidcFor(claims),
-        overrides: TIME_SCALE,
+        overrides: timeScaleWith(request.timeScale),
         stubs: languageStubs(),
         beforeStep: (where) => {
           beforeStep(where);
