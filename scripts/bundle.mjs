@@ -2,7 +2,10 @@
 // Bundles every actions/<name>/src/index.ts into actions/<name>/dist, and the AWS twin into
 // packages/aws-twin/dist, with ncc (ESM, minified, licenses file). An action loads its inputs first
 // and the rest with import(), which ncc writes as a chunk beside index.js (`<id>.index.js`); ncc
-// minifies only index.js, so the chunks are minified here with terser.
+// minifies only index.js, so the chunks are minified here with terser. ncc only transpiles (-t):
+// `npm run typecheck` checks the types once for the whole project, and with tsconfig's
+// `module: preserve` a transpiled module is the ESM it was written as, so the bundle is byte for
+// byte what a type-checking build writes (checked when this changed), in a third of the time.
 // `node scripts/bundle.mjs smoke-test` bundles one of them; `--out <dir>` writes every bundle under
 // <dir> (as <dir>/actions/<name>/dist) instead of in place, which is how check-dist compares.
 import { spawn } from 'node:child_process';
@@ -65,6 +68,7 @@ function bundle({ dir }) {
         '--license',
         'licenses.txt',
         '-q',
+        '-t',
       ],
       { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] },
     );
