@@ -143,6 +143,16 @@ const BENCHES: Record<string, (quick: boolean) => BenchResult | Promise<BenchRes
   coverage,
 };
 
+/** What each deploy benchmark took in CI (--quick, three at a time): the longest start first. */
+const TYPICAL_SECONDS: Record<string, number> = {
+  'idle-capacity': 95,
+  'runner-minutes': 55,
+  noticing: 30,
+  detection: 27,
+  api: 21,
+  'customer-cost': 20,
+};
+
 /** Benchmarks that time processes of their own (spawnSync): never beside another. */
 const RUN_ALONE = new Set(['cold-start', 'coverage']);
 
@@ -184,6 +194,7 @@ async function main(): Promise<void> {
     chosen.filter((entry) => !RUN_ALONE.has(entry)),
     lanes,
     runOne,
+    TYPICAL_SECONDS,
   );
   const results = chosen.map((name) => byName.get(name)!);
   const dir = path.join(process.cwd(), 'bench-results');

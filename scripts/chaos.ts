@@ -26,6 +26,17 @@ const SCENARIOS: Record<string, (size: Size) => Promise<Verdict>> = {
   'inputs-and-secrets': inputsAndSecrets,
 };
 
+/** What each scenario took in CI (--quick, three at a time): the longest start first. */
+const TYPICAL_SECONDS: Record<string, number> = {
+  cancel: 90,
+  faults: 70,
+  interplay: 62,
+  native: 58,
+  load: 25,
+  races: 25,
+  credentials: 13,
+};
+
 /** The bad-input table and the secrets scan are jest tests; their counts are summarised here. */
 async function inputsAndSecrets(): Promise<Verdict> {
   const out = path.join(tmpdir(), `mpac-chaos-jest-${process.pid}.json`);
@@ -118,6 +129,7 @@ async function main(): Promise<void> {
     chosen.filter((name) => name !== 'inputs-and-secrets'),
     lanes,
     tryOne,
+    TYPICAL_SECONDS,
   );
   if (chosen.includes('inputs-and-secrets')) await tryOne('inputs-and-secrets');
   const verdicts = chosen.map((name) => byName.get(name)!);

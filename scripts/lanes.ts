@@ -1,6 +1,6 @@
 /**
  * `--lanes N` for chaos and bench: how many of their scenarios run at once, and the small pool that
- * runs them so (each scenario in order, N at a time, each lane taking the next when one ends).
+ * runs them so (N at a time, the longest first, each lane taking the next when one ends).
  */
 
 /** `--lanes N` (1 to 8, default 1) and the names given besides it; a bad N exits 2 naming what was wrong. */
@@ -17,13 +17,21 @@ export function lanesFrom(args: string[], tool: string, what: string): { lanes: 
   return { lanes, named };
 }
 
-/** Runs `run` for every name, `lanes` at a time, in the names' order. */
+/**
+ * Runs `run` for every name, `lanes` at a time: the longest first by `typicalSeconds` (what each took
+ * in CI; a name not there counts as 0), so the lanes end together rather than one long scenario
+ * starting last. Names of equal length keep their order.
+ */
 export async function inLanes(
   names: string[],
   lanes: number,
   run: (name: string) => Promise<void>,
+  typicalSeconds: Record<string, number> = {},
 ): Promise<void> {
-  const queue = [...names];
+  const queue = names
+    .map((name, index) => ({ name, index, seconds: typicalSeconds[name] ?? 0 }))
+    .sort((a, b) => b.seconds - a.seconds || a.index - b.index)
+    .map((entry) => entry.name);
   await Promise.all(
     Array.from({ length: Math.min(lanes, queue.length) }, async () => {
       for (let name = queue.shift(); name !== undefined; name = queue.shift()) await run(name);

@@ -38,8 +38,8 @@ export async function setUpTwin(
   const twin: Twin = await startTwin({
     ...scenario,
     images: { ...images, ...moreImages },
-    // CloudWatch as AWS publishes ALB metrics, scaled: 1-second periods, 3 seconds late.
-    metrics: { periodSeconds: 1, publicationDelaySeconds: 3 },
+    // CloudWatch as AWS publishes ALB metrics, scaled: 1-second periods, 2 seconds late.
+    metrics: { periodSeconds: 1, publicationDelaySeconds: 2 },
     blueGreen: [{ name: 'svc-portal', image: 'svc-portal:v1', desiredCount: 2, ...spec }],
   });
   const portal = twin.resources['svc-portal']!;
@@ -90,7 +90,7 @@ export async function setUpTwin(
         'step-bake': '1s',
         'wait-timeout': '20s',
         'metric-period': '1s',
-        'metric-delay': '3s',
+        'metric-delay': '2s',
         // Tests about other things than the gates run without customer traffic.
         'no-data': 'pass',
         ...inputs,
