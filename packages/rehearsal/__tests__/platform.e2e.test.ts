@@ -27,11 +27,12 @@ describe('the example platform, rehearsed on the twin', () => {
     expect(findJob(staging.record, 'staging (svc-portal)')?.outputs.outcome).toBe('promoted');
     expect(findJob(staging.record, 'production')?.result).toBe('skipped');
     expect(platform.live('staging', 'svc-portal').image).toBe(`${REGISTRY}/svc-portal:${tag}`);
-    // No customer request failed, wherever it could have (the assertion names where one did).
-    expect(staging.customers['svc-portal']!.failedBy).toEqual({
-      application: 0,
-      'load balancer': 0,
-      'no answer': 0,
+    // No customer request failed, wherever it could have (the assertion names where one did, and
+    // for a request with no answer, the client's error).
+    const { failedBy, errors } = staging.customers['svc-portal']!;
+    expect({ failedBy, errors }).toEqual({
+      failedBy: { application: 0, 'load balancer': 0, 'no answer': 0 },
+      errors: {},
     });
 
     // A merge commit: a new commit on main with develop's files; the content tag is the same.
@@ -59,7 +60,10 @@ describe('the example platform, rehearsed on the twin', () => {
     );
     const customers = production.customers['svc-portal']!;
     expect(customers.failed).toBe(0);
-    expect(customers.failedBy).toEqual({ application: 0, 'load balancer': 0, 'no answer': 0 });
+    expect({ failedBy: customers.failedBy, errors: customers.errors }).toEqual({
+      failedBy: { application: 0, 'load balancer': 0, 'no answer': 0 },
+      errors: {},
+    });
     expect(customers.byVersion[tag]).toBeGreaterThan(0);
     expect(production.notifications).toEqual([
       expect.stringMatching(
