@@ -19,7 +19,7 @@ import {
   type ServiceEnding,
   type StoryVerdict,
 } from '../packages/rehearsal/src/demo.js';
-import { startPlatform, TIME_SCALE } from '../packages/rehearsal/src/platform.js';
+import { METRIC_DELAY_SECONDS, startPlatform, TIME_SCALE } from '../packages/rehearsal/src/platform.js';
 import { jobsOf } from '../packages/rehearsal/src/report.js';
 
 const root = process.cwd();
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
       )
       .join(', ');
     console.log(
-      `Time is scaled, minutes as seconds: ${scaled}; CloudWatch publishes 1-second periods 2 s late.\n`,
+      `Time is scaled, minutes as seconds: ${scaled}; CloudWatch publishes 1-second periods ${METRIC_DELAY_SECONDS} s late.\n`,
     );
 
     const verdicts: StoryVerdict[] = [];

@@ -20,7 +20,7 @@ export function lanesFrom(args: string[], tool: string, what: string): { lanes: 
 /**
  * Runs `run` for every name, `lanes` at a time: the longest first by `typicalSeconds` (what each took
  * in CI; a name not there counts as 0), so the lanes end together rather than one long scenario
- * starting last. Names of equal length keep their order.
+ * starting last. Names of equal length keep their order (the sort is stable).
  */
 export async function inLanes(
   names: string[],
@@ -28,10 +28,8 @@ export async function inLanes(
   run: (name: string) => Promise<void>,
   typicalSeconds: Record<string, number> = {},
 ): Promise<void> {
-  const queue = names
-    .map((name, index) => ({ name, index, seconds: typicalSeconds[name] ?? 0 }))
-    .sort((a, b) => b.seconds - a.seconds || a.index - b.index)
-    .map((entry) => entry.name);
+  const seconds = (name: string) => typicalSeconds[name] ?? 0;
+  const queue = [...names].sort((a, b) => seconds(b) - seconds(a));
   await Promise.all(
     Array.from({ length: Math.min(lanes, queue.length) }, async () => {
       for (let name = queue.shift(); name !== undefined; name = queue.shift()) await run(name);

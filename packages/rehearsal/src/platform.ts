@@ -80,12 +80,15 @@ export const STORIES: readonly Story[] = [
   'fails-production-smoke',
 ];
 
+/** How late the rehearsal's CloudWatch publishes its 1-second periods; the gates and the watch wait as long. */
+export const METRIC_DELAY_SECONDS = 2;
+
 /** The time scale of a rehearsal: minutes of the real workflow as seconds, said in every summary. */
 export const TIME_SCALE: Record<string, Record<string, string>> = {
   'blue-green-deploy': {
     'step-bake': '2s',
     'metric-period': '1s',
-    'metric-delay': '2s',
+    'metric-delay': `${METRIC_DELAY_SECONDS}s`,
     'wait-timeout': '60s',
   },
   'monitor-rollback': {
@@ -93,7 +96,7 @@ export const TIME_SCALE: Record<string, Record<string, string>> = {
     interval: '2s',
     'probe-interval': '1s',
     'metric-period': '1s',
-    'metric-delay': '2s',
+    'metric-delay': `${METRIC_DELAY_SECONDS}s`,
   },
 };
 
@@ -286,7 +289,7 @@ export async function startPlatform(
     accountId: ACCOUNT,
     region: REGION,
     iam: environmentRoles(environment),
-    metrics: { periodSeconds: 1, publicationDelaySeconds: 2 },
+    metrics: { periodSeconds: 1, publicationDelaySeconds: METRIC_DELAY_SECONDS },
     blueGreen: blueGreen(`mpac-${environment}`, 2),
     scheduledTasks,
     // Production's DR standby: the same layout in another region, one task each, no customers.
